@@ -1,0 +1,1 @@
+"""The plain-Python core: no Textual import here, ever."""

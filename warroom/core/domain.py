@@ -1,0 +1,452 @@
+"""The one domain API. The command line and the app both call this and nothing below it.
+
+Every method checks its input against the incident's profile, refuses with a
+:class:`~warroom.errors.ValidationError` or :class:`~warroom.errors.NotFound` whose message a
+person can act on, and otherwise appends exactly one entry to the log (``declare`` with a lead
+appends two). Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from warroom.core.clock import Clock, SystemClock, format_time, parse_time
+from warroom.core.model import KINDS, SCRIBE_KINDS, Entry
+from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
+from warroom.core.state import IncidentState, project
+from warroom.core.text import clean_line, clean_text, sanitize
+from warroom.errors import NotFound, ValidationError
+from warroom.store import Draft, Store
+
+EXPORT_FORMAT = "warroom-export"
+EXPORT_VERSION = 1
+FUTURE_SLACK = timedelta(minutes=5)
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*)")
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+def mentioned_owner(text: str) -> str | None:
+    """The first ``@name`` in a text, without the @ (trailing punctuation dropped)."""
+    match = _MENTION.search(text)
+    return match.group(1).rstrip(".-") if match else None
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    ref: str
+    title: str
+    severity: str
+    status: str
+    profile: str
+    declared_at: datetime | None
+    resolved_at: datetime | None
+    entries: int
+
+
+class Warroom:
+    """The incident log as a person uses it: who is typing, where, and what time it is."""
+
+    def __init__(self, store: Store, profiles: ProfileRegistry | None = None, *,
+                 clock: Clock | None = None, user: str | None = None, host: str | None = None,
+                 session: str | None = None) -> None:
+        self.store = store
+        self.profiles = profiles or ProfileRegistry()
+        self.clock = clock or SystemClock()
+        self.user = clean_line(user or default_user(), what="user name (--as)")
+        self.host = sanitize(host if host is not None else socket.gethostname())[:200]
+        self.session = session or uuid.uuid4().hex[:12]
+
+    # ------------------------------------------------------------------ reading
+    def profile(self, name: str) -> Profile:
+        return self.profiles.get(name)
+
+    def state(self, ref: str) -> IncidentState:
+        row = self.store.incident(ref)
+        return project(row.ref, self.store.iter_entries(row.ref))
+
+    def entries(self, ref: str, after: int = 0) -> list[Entry]:
+        return self.store.entries(ref, after=after)
+
+    def incident_profile(self, ref: str) -> Profile:
+        return self.profiles.get(self.store.incident(ref).profile)
+
+    def list_incidents(self, *, include_closed: bool = False) -> list[IncidentSummary]:
+        """Incidents newest first; open ones only unless ``include_closed``."""
+        headline_kinds = ("declared", "severity", "status")
+        out = []
+        for row in reversed(self.store.incidents()):
+            state = project(row.ref, self.store.entries(row.ref, kinds=headline_kinds))
+            if not include_closed and not state.is_open:
+                continue
+            out.append(IncidentSummary(row.ref, state.title, state.severity, state.status,
+                                       row.profile, state.declared_at, state.resolved_at,
+                                       self.store.last_seq(row.ref)))
+        return out
+
+    def most_recent_open(self) -> str | None:
+        open_ones = self.list_incidents()
+        return open_ones[0].ref if open_ones else None
+
+    # ------------------------------------------------------------------ writing
+    def _draft(self, kind: str, text: str, data: dict[str, Any] | None = None, *,
+               at: datetime | str | None = None, amends: int | None = None,
+               uid: str | None = None) -> Draft:
+        if kind not in KINDS:
+            raise ValidationError(f"unknown entry kind {kind!r} (choose from: {', '.join(SCRIBE_KINDS)})")
+        now = self.clock.now()
+        occurred = self._when(at, now)
+        return Draft(uid=uid or new_uid(), kind=kind, author=self.user, host=self.host,
+                     session=self.session, occurred_at=format_time(occurred),
+                     recorded_at=format_time(now), text=text, data=data or {}, amends=amends)
+
+    def _when(self, at: datetime | str | None, now: datetime) -> datetime:
+        if at is None:
+            return now
+        if isinstance(at, str):
+            try:
+                at = parse_time(at)
+            except ValueError:
+                raise ValidationError(f"--at {at!r} is not an ISO time (e.g. 2026-11-22T14:05 "
+                                      "or 2026-11-22T14:05:00Z)") from None
+        if at > now + FUTURE_SLACK:
+            raise ValidationError(f"{format_time(at)} is in the future; --at backdates events "
+                                  "discovered later")
+        return at
+
+    def _append(self, ref: str, draft: Draft) -> Entry:
+        return self.store.append(ref, draft)
+
+    def declare(self, title: str, *, profile: str = "default", severity: str | None = None,
+                services: Iterable[str] = (), description: str = "", lead: str | None = None,
+                security: bool = False, customer_impacting: bool = False,
+                at: datetime | str | None = None, uid: str | None = None) -> Entry:
+        """Declare a new incident. Returns its first entry (``entry.incident`` is the ref)."""
+        prof = self.profiles.get(profile)
+        title = clean_line(title, what="title")
+        sev = prof.severity(severity).id if severity else prof.default_severity
+        chosen = _unique([prof.service(s) for s in services])
+        description = clean_text(description, what="description") if description and description.strip() else ""
+        lead_name = clean_line(lead, what="lead") if lead is not None else None
+        draft = self._draft("declared", title, {
+            "title": title, "description": description, "profile": prof.name, "severity": sev,
+            "status": "investigating", "services": chosen, "security": bool(security),
+            "customer_impacting": bool(customer_impacting),
+        }, at=at, uid=uid)
+        first = self.store.create_incident(prof.name, draft)
+        if lead_name:
+            self.assign_role(first.incident, "lead", lead_name, at=draft.occurred_at)
+        return first
+
+    def log(self, ref: str, kind: str, text: str, *, at: datetime | str | None = None,
+            owner: str | None = None, data: dict[str, Any] | None = None,
+            uid: str | None = None) -> Entry:
+        """Log what the scribe typed: note, decision, action, result, change, comms, summary."""
+        if kind not in SCRIBE_KINDS:
+            raise ValidationError(f"unknown entry kind {kind!r} (choose from: {', '.join(SCRIBE_KINDS)})")
+        body = clean_text(text, what=f"{kind} text")
+        extra = dict(data or {})
+        if kind == "action":
+            who = owner if owner and owner.strip() else mentioned_owner(body)
+            if not who:
+                raise ValidationError("an action needs an owner: write @name in the text")
+            extra["owner"] = clean_line(who.lstrip("@"), what="owner")
+        self.store.incident(ref)  # unknown reference: say so before anything else
+        return self._append(ref, self._draft(kind, body, extra, at=at, uid=uid))
+
+    def note(self, ref: str, text: str, **kw: Any) -> Entry:
+        return self.log(ref, "note", text, **kw)
+
+    def assign_role(self, ref: str, role: str, person: str, *, note: str = "",
+                    at: datetime | str | None = None, uid: str | None = None) -> Entry:
+        """Assign a role, or hand it over from whoever holds it now."""
+        state, prof = self._state_and_profile(ref)
+        the_role = prof.role(role)
+        who = clean_line(person, what="person")
+        previous = state.holder(the_role.id)
+        if previous == who:
+            raise ValidationError(f"{who} already holds {the_role.name}")
+        verb = f"handed over from {previous} to {who}" if previous else f"assigned to {who}"
+        text = f"{the_role.name} {verb}"
+        if note and note.strip():
+            text += f": {clean_text(note, what='handover note')}"
+        return self._append(ref, self._draft("role", text, {
+            "role": the_role.id, "person": who, "previous": previous, "handover": bool(previous),
+        }, at=at, uid=uid))
+
+    def release_role(self, ref: str, role: str, *, note: str = "", uid: str | None = None) -> Entry:
+        state, prof = self._state_and_profile(ref)
+        the_role = prof.role(role)
+        previous = state.holder(the_role.id)
+        if not previous:
+            raise ValidationError(f"nobody holds {the_role.name}")
+        text = f"{the_role.name} released by {previous}"
+        if note and note.strip():
+            text += f": {clean_text(note, what='note')}"
+        return self._append(ref, self._draft("role", text, {
+            "role": the_role.id, "person": "", "previous": previous, "handover": False,
+        }, uid=uid))
+
+    def change_severity(self, ref: str, severity: str, reason: str, *, uid: str | None = None) -> Entry:
+        state, prof = self._state_and_profile(ref)
+        new = prof.severity(severity)
+        if new.id == state.severity:
+            raise ValidationError(f"{ref} is already {new.label}")
+        why = clean_text(reason, what="reason for the severity change")
+        return self._append(ref, self._draft("severity", why, {"from": state.severity, "to": new.id},
+                                             uid=uid))
+
+    def change_status(self, ref: str, status: str, note: str = "", *,
+                      checklist: dict[str, bool] | None = None, uid: str | None = None) -> Entry:
+        """Move through investigating → identified → monitoring → resolved → closed (or back).
+
+        Resolving needs a resolution note; the resolve checklist, as ticked, is recorded."""
+        state, prof = self._state_and_profile(ref)
+        wanted = status.strip().lower()
+        if wanted not in STATUSES:
+            raise ValidationError(f"unknown status {status!r} (choose from: {', '.join(STATUSES)})")
+        if wanted == state.status:
+            raise ValidationError(f"{ref} is already {wanted}")
+        if wanted == "resolved" and not (note and note.strip()):
+            raise ValidationError("resolving needs a resolution note (what fixed it, is it temporary?)")
+        text = clean_text(note, what="status note") if note and note.strip() else f"Status: {wanted}"
+        data: dict[str, Any] = {"from": state.status, "to": wanted}
+        if checklist is not None:
+            known = prof.checklists.get("resolve", ())
+            data["checklist"] = {item: bool(checklist.get(item, False)) for item in known}
+        return self._append(ref, self._draft("status", text, data, uid=uid))
+
+    def set_services(self, ref: str, services: Iterable[str], *, uid: str | None = None) -> Entry:
+        state, prof = self._state_and_profile(ref)
+        chosen = _unique([prof.service(s) for s in services])
+        if chosen == state.services:
+            raise ValidationError("impacted services unchanged")
+        text = "Impacted services: " + (", ".join(chosen) if chosen else "none")
+        return self._append(ref, self._draft("services", text, {"services": chosen,
+                                                                 "before": state.services}, uid=uid))
+
+    def set_flags(self, ref: str, *, security: bool | None = None,
+                  customer_impacting: bool | None = None, uid: str | None = None) -> Entry:
+        state, _ = self._state_and_profile(ref)
+        data: dict[str, Any] = {}
+        words = []
+        if security is not None and security != state.security:
+            data["security"] = security
+            words.append("security incident" if security else "not a security incident")
+        if customer_impacting is not None and customer_impacting != state.customer_impacting:
+            data["customer_impacting"] = customer_impacting
+            words.append("customer-impacting" if customer_impacting else "not customer-impacting")
+        if not data:
+            raise ValidationError("flags unchanged")
+        return self._append(ref, self._draft("flags", "Flagged: " + ", ".join(words), data, uid=uid))
+
+    def add_followup(self, ref: str, text: str, owner: str | None = None, *,
+                     uid: str | None = None) -> Entry:
+        body = clean_text(text, what="follow-up text")
+        who = owner if owner and owner.strip() else mentioned_owner(body)
+        if not who:
+            raise ValidationError("a follow-up needs an owner: write @name in the text")
+        self.store.incident(ref)
+        return self._append(ref, self._draft("followup", body, {"owner": clean_line(
+            who.lstrip("@"), what="owner")}, uid=uid))
+
+    def mark_done(self, ref: str, seq: int, note: str = "", *, uid: str | None = None) -> Entry:
+        state, _ = self._state_and_profile(ref)
+        item = state.actions.get(int(seq))
+        if item is None:
+            raise NotFound(f"{ref} has no action or follow-up #{seq}")
+        if item.done:
+            raise ValidationError(f"#{seq} is already done")
+        text = clean_text(note, what="note") if note and note.strip() else f"Done: {item.text}"
+        return self._append(ref, self._draft("done", text, {"target": item.seq}, amends=None, uid=uid))
+
+    def log_ticket(self, ref: str, party: str, reference: str = "", text: str = "", *,
+                   uid: str | None = None) -> Entry:
+        """A support ticket with a third party (AWS, Aiven...), as the profile's table lists."""
+        who = clean_line(party, what="third party")
+        ticket = clean_line(reference, what="ticket reference") if reference and reference.strip() else ""
+        body = clean_text(text, what="ticket note") if text and text.strip() else (
+            f"Support ticket logged with {who}" + (f": {ticket}" if ticket else ""))
+        self.store.incident(ref)
+        return self._append(ref, self._draft("ticket", body, {"party": who, "reference": ticket}, uid=uid))
+
+    def log_escalation(self, ref: str, to: str, text: str = "", *, uid: str | None = None) -> Entry:
+        target = clean_line(to, what="escalation target")
+        body = clean_text(text, what="escalation note") if text and text.strip() else f"Escalated to {target}"
+        self.store.incident(ref)
+        return self._append(ref, self._draft("escalation", body, {"to": target}, uid=uid))
+
+    def post_update(self, ref: str, text: str, *, template: str | None = None,
+                    audience: str = "", services: Iterable[str] | None = None,
+                    next_update: timedelta | None = None, uid: str | None = None) -> Entry:
+        """A status update sent (a ``comms`` entry). ``next_update`` restarts the update clock."""
+        state, prof = self._state_and_profile(ref)
+        body = clean_text(text, what="status update")
+        data: dict[str, Any] = {}
+        if template:
+            data["template"] = prof.template(template).id
+        if audience and audience.strip():
+            data["audience"] = clean_line(audience, what="audience")
+        data["services"] = _unique([prof.service(s) for s in services]) if services is not None else list(state.services)
+        if next_update is not None:
+            if next_update.total_seconds() <= 0:
+                raise ValidationError("the next update must be in the future")
+            data["next_update_s"] = int(next_update.total_seconds())
+        return self._append(ref, self._draft("comms", body, data, uid=uid))
+
+    def write_summary(self, ref: str, text: str, *, late_by: timedelta | None = None,
+                      prompted: bool = False, uid: str | None = None) -> Entry:
+        data: dict[str, Any] = {"prompted": prompted}
+        if late_by is not None and late_by.total_seconds() > 0:
+            data["late_by_s"] = int(late_by.total_seconds())
+        return self.log(ref, "summary", text, data=data, uid=uid)
+
+    def record_prompt(self, ref: str, timer: str, outcome: str, *, reason: str = "",
+                      until: datetime | None = None, uid: str | None = None) -> Entry:
+        """A timer prompt snoozed (until a time, with a reason) or dismissed."""
+        if outcome not in ("snoozed", "dismissed"):
+            raise ValidationError(f"unknown prompt outcome {outcome!r}")
+        if outcome == "snoozed" and until is None:
+            raise ValidationError("a snooze needs a time to snooze until")
+        why = clean_text(reason, what="reason") if reason and reason.strip() else ""
+        text = f"{timer.replace('_', ' ').capitalize()} prompt {outcome}"
+        if until is not None:
+            text += f" until {format_time(until)[11:16]} UTC"
+        if why:
+            text += f": {why}"
+        data: dict[str, Any] = {"timer": timer, "outcome": outcome, "reason": why}
+        if until is not None:
+            data["until"] = format_time(until)
+        self.store.incident(ref)
+        return self._append(ref, self._draft("prompt", text, data, uid=uid))
+
+    def record_system(self, ref: str, text: str, data: dict[str, Any] | None = None, *,
+                      uid: str | None = None) -> Entry:
+        self.store.incident(ref)
+        return self._append(ref, self._draft("system", clean_text(text), data or {}, uid=uid))
+
+    def amend(self, ref: str, seq: int, text: str, *, owner: str | None = None,
+              uid: str | None = None) -> Entry:
+        """Correct an earlier entry. Both are kept; the correction points at the original."""
+        target = self.store.entry(ref, int(seq))
+        body = clean_text(text, what="correction")
+        data: dict[str, Any] = {"kind": target.kind}
+        if target.kind in ("action", "followup"):
+            who = owner or mentioned_owner(body)
+            if who:
+                data["owner"] = clean_line(who.lstrip("@"), what="owner")
+        return self._append(ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
+
+    def _state_and_profile(self, ref: str) -> tuple[IncidentState, Profile]:
+        state = self.state(ref)
+        return state, self.profiles.get(state.profile)
+
+    # ------------------------------------------------------------------ export / import
+    def export_json(self, ref: str) -> dict[str, Any]:
+        """Everything about one incident, losslessly: import gives back the same log, hashes too."""
+        row = self.store.incident(ref)
+        items = [e.to_json() for e in self.store.iter_entries(row.ref)]
+        return {
+            "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+            "incident": {"ref": row.ref, "number": row.number, "profile": row.profile,
+                         "created_at": row.created_at},
+            "entries": items,
+            "chain_head": items[-1]["hash"] if items else None,
+        }
+
+    def import_json(self, doc: Any, *, source: str = "import") -> str:
+        """Load an export. The hash chain is checked first: a doctored file is refused whole."""
+        from warroom.store.store import GENESIS, chain_hash
+
+        if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
+            raise ValidationError(f"{source}: not a warroom JSON export")
+        if int(doc.get("version", 0)) > EXPORT_VERSION:
+            raise ValidationError(f"{source}: export version {doc.get('version')} is newer than "
+                                  "this warroom understands; upgrade warroom")
+        try:
+            inc = doc["incident"]
+            ref = clean_line(inc["ref"], what="reference")
+            items = [_entry_from_json(ref, raw) for raw in doc["entries"]]
+            profile = str(inc["profile"])
+            created = str(inc["created_at"])
+            number = inc.get("number")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(f"{source}: malformed export ({exc})") from None
+        if not items:
+            raise ValidationError(f"{source}: the export holds no entries")
+        prev = GENESIS
+        for pos, entry in enumerate(items, start=1):
+            if entry.seq != pos or entry.prev_hash != prev or chain_hash(prev, entry) != entry.hash:
+                raise ValidationError(f"{source}: entry #{entry.seq} does not match its hash chain "
+                                      "(the file was changed); nothing was imported")
+            if sanitize(entry.text) != entry.text:
+                raise ValidationError(f"{source}: entry #{entry.seq} holds control characters; "
+                                      "nothing was imported")
+            prev = entry.hash
+        self.store.import_incident(ref, number if isinstance(number, int) else None, profile,
+                                   created, items)
+        return ref
+
+
+def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:
+    if raw["kind"] not in KINDS:
+        raise ValueError(f"unknown kind {raw['kind']!r}")
+    data = raw.get("data") or {}
+    if not isinstance(data, dict):
+        raise ValueError("data must be an object")
+    json.dumps(data)
+    for name in ("occurred_at", "recorded_at"):
+        parse_time(raw[name])
+    return Entry(
+        incident=ref, seq=int(raw["seq"]), uid=str(raw["uid"]), kind=raw["kind"],
+        author=str(raw["author"]), occurred_at=str(raw["occurred_at"]),
+        recorded_at=str(raw["recorded_at"]), text=str(raw["text"]), data=data,
+        amends=int(raw["amends"]) if raw.get("amends") is not None else None,
+        host=str(raw.get("host", "")), session=str(raw.get("session", "")),
+        prev_hash=str(raw["prev_hash"]), hash=str(raw["hash"]),
+    )
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list[str]:
+    """What the processes warn about: vacant required roles, one person in two roles that
+    should be two people, someone in a role for longer than the rotation interval."""
+    warnings = []
+    for role in profile.roles:
+        if role.required and not state.holder(role.id):
+            warnings.append(f"{role.name} is vacant")
+    for a, b in profile.same_person_warnings:
+        if state.holder(a) and state.holder(a) == state.holder(b):
+            warnings.append(f"{state.holder(a)} is both {profile.role(a).name} and "
+                            f"{profile.role(b).name}")
+    rotation = profile.cadences.rotation
+    if rotation and state.is_open:
+        for holder in state.roles.values():
+            if now - holder.since > rotation:
+                name = profile.role(holder.role).name if any(r.id == holder.role for r in profile.roles) else holder.role
+                warnings.append(f"{holder.person} has been {name} for over "
+                                f"{int(rotation.total_seconds() // 3600) or 1}h: rotate")
+    return warnings

@@ -1,0 +1,80 @@
+"""The vocabulary of the log: entry kinds and the entry record itself."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from warroom.core.clock import parse_time
+
+# What a scribe logs (the hotkeys n d a r c, plus comms and summary).
+SCRIBE_KINDS = ("note", "decision", "action", "result", "change", "comms", "summary")
+# What the app writes itself when someone does something.
+SYSTEM_KINDS = (
+    "declared",     # the incident's first entry
+    "role",         # role assigned or handed over
+    "severity",     # severity changed, text is the reason
+    "status",       # status changed, text is the note
+    "services",     # impacted services changed
+    "flags",        # security / customer-impacting flags changed
+    "prompt",       # a timer prompt snoozed or dismissed
+    "escalation",   # an escalation made
+    "ticket",       # a third-party support ticket logged
+    "followup",     # a follow-up action created
+    "done",         # an action or follow-up marked done
+    "amend",        # a correction of an earlier entry
+    "system",       # anything else the app records (export overrides, imports)
+)
+KINDS = SCRIBE_KINDS + SYSTEM_KINDS
+
+CANONICAL_FIELDS = ("uid", "seq", "kind", "author", "host", "session", "occurred_at",
+                    "recorded_at", "text", "data", "amends")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the append-only log, as stored."""
+
+    incident: str
+    seq: int
+    uid: str
+    kind: str
+    author: str
+    occurred_at: str
+    recorded_at: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+    amends: int | None = None
+    host: str = ""
+    session: str = ""
+    prev_hash: str = ""
+    hash: str = ""
+    id: int = 0
+
+    @property
+    def occurred(self) -> datetime:
+        return parse_time(self.occurred_at)
+
+    @property
+    def recorded(self) -> datetime:
+        return parse_time(self.recorded_at)
+
+    def canonical(self) -> bytes:
+        """The bytes the hash chain covers: every field a person could care about."""
+        payload = {name: getattr(self, name) for name in CANONICAL_FIELDS}
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "uid": self.uid, "kind": self.kind, "author": self.author,
+            "host": self.host, "session": self.session, "occurred_at": self.occurred_at,
+            "recorded_at": self.recorded_at, "text": self.text, "data": self.data,
+            "amends": self.amends, "prev_hash": self.prev_hash, "hash": self.hash,
+        }
+
+
+def dumps_data(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

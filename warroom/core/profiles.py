@@ -1,0 +1,393 @@
+"""Process profiles: one team's incident process as data (TOML).
+
+Built-in profiles ship in ``warroom/profiles``; a user adds or overrides one by dropping
+``NAME.toml`` into the config folder's ``profiles/``. Every problem in a file is reported as
+``FILE: KEY: PROBLEM`` so a person can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from warroom.core.durations import parse_duration
+from warroom.errors import NotFound, ProfileError
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "profiles"
+BUILTIN_NAMES = ("default", "modernisation-platform", "analytical-platform", "dxw", "govuk-paas")
+STATUSES = ("investigating", "identified", "monitoring", "resolved", "closed")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Severity:
+    id: str
+    label: str
+    description: str
+    colour: str = "yellow"
+    escalate_immediately: bool = False
+    respond_within: timedelta | None = None
+    status_update: timedelta | None = None
+    """Overrides the profile's status-update cadence at this severity (GDS Way priorities)."""
+    update_note: str = ""
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+    required: bool = False
+    responsibilities: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OutOfHours:
+    start: time
+    end: time
+    stop_after: timedelta | None = None
+
+    def contains(self, local: time) -> bool:
+        """True when a local wall-clock time is out of hours (the window may cross midnight)."""
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+@dataclass(frozen=True)
+class Cadences:
+    summary: timedelta | None = None
+    status_update: timedelta | None = None
+    escalate_after: timedelta | None = None
+    rotation: timedelta | None = None
+    review_within: timedelta | None = None
+    out_of_hours: OutOfHours | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    when: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class SupportContact:
+    party: str
+    how: str = ""
+    escalation: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    name: str
+    text: str
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    description: str = ""
+    source: str = ""
+    path: Path | None = None
+    origin: str = "built-in"
+    timezone: str = "Europe/London"
+    incident_criteria: tuple[str, ...] = ()
+    security_note: str = ""
+    severity_note: str = ""
+    severities: tuple[Severity, ...] = ()
+    default_severity: str = ""
+    services: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    same_person_warnings: tuple[tuple[str, str], ...] = ()
+    cadences: Cadences = field(default_factory=Cadences)
+    checklists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    escalation: tuple[Contact, ...] = ()
+    support: tuple[SupportContact, ...] = ()
+    templates: tuple[Template, ...] = ()
+    audiences: tuple[str, ...] = ()
+
+    def severity(self, key: str) -> Severity:
+        """Look a severity up by id or label, case-insensitively."""
+        wanted = key.strip().lower()
+        for sev in self.severities:
+            if wanted in (sev.id.lower(), sev.label.lower()):
+                return sev
+        known = ", ".join(s.label for s in self.severities)
+        raise NotFound(f"unknown severity {key!r} for profile {self.name} (choose from: {known})")
+
+    def role(self, key: str) -> Role:
+        wanted = key.strip().lower()
+        for role in self.roles:
+            if wanted in (role.id.lower(), role.name.lower()):
+                return role
+        known = ", ".join(r.id for r in self.roles)
+        raise NotFound(f"unknown role {key!r} for profile {self.name} (choose from: {known})")
+
+    def service(self, key: str) -> str:
+        wanted = key.strip().lower()
+        for name in self.services:
+            if wanted == name.lower():
+                return name
+        # A unique prefix or substring is accepted: nobody types "Networking - Modernisation Platform".
+        matches = [s for s in self.services if wanted and wanted in s.lower()]
+        if len(matches) == 1:
+            return matches[0]
+        known = "; ".join(self.services) or "none defined"
+        raise NotFound(f"unknown service {key!r} for profile {self.name} (choose from: {known})")
+
+    def template(self, key: str) -> Template:
+        for tpl in self.templates:
+            if key.strip().lower() in (tpl.id, tpl.name.lower()):
+                return tpl
+        known = ", ".join(t.id for t in self.templates)
+        raise NotFound(f"unknown template {key!r} for profile {self.name} (choose from: {known})")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def status_update_interval(self, severity: str | None) -> timedelta | None:
+        if severity:
+            for sev in self.severities:
+                if sev.id == severity and sev.status_update:
+                    return sev.status_update
+        return self.cadences.status_update
+
+
+class _Reader:
+    """Reads one TOML table with the file and the key path in every error."""
+
+    def __init__(self, path: Path | str, data: dict[str, Any], prefix: str = "") -> None:
+        self.path, self.data, self.prefix = path, data, prefix
+
+    def error(self, key: str, problem: str) -> ProfileError:
+        return ProfileError(f"profile {self.path}: {self.prefix}{key}: {problem}")
+
+    def sub(self, key: str, data: dict[str, Any]) -> "_Reader":
+        return _Reader(self.path, data, f"{self.prefix}{key}.")
+
+    def str(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self.error(key, "is required")
+        if not isinstance(value, str):
+            raise self.error(key, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def bool(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, "must be true or false")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(key, "must be a list of strings")
+        return tuple(value)
+
+    def duration(self, key: str) -> timedelta | None:
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
+
+    def clock_time(self, key: str) -> time:
+        value = self.str(key)
+        try:
+            hours, minutes = value.split(":")
+            return time(int(hours), int(minutes))
+        except ValueError:
+            raise self.error(key, f"{value!r} is not a time of day (write HH:MM)") from None
+
+    def tables(self, key: str) -> list["_Reader"]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(key, f"must be an array of tables ([[{key}]])")
+        return [self.sub(f"{key}[{i}]", item) for i, item in enumerate(value)]
+
+    def table(self, key: str) -> "_Reader":
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a table ([{key}])")
+        return self.sub(key, value)
+
+    def ident(self, key: str) -> str:
+        value = self.str(key)
+        if not _ID.match(value):
+            raise self.error(key, f"{value!r} must be lower-case letters, digits, - or _")
+        return value
+
+    def unknown_keys(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise self.error(key, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+
+_TOP_KEYS = {
+    "name", "title", "description", "source", "timezone", "incident_criteria", "security_note",
+    "severity_note", "severities", "default_severity", "services", "roles", "same_person_warnings",
+    "cadences", "checklists", "escalation", "support", "templates", "audiences",
+}
+
+
+def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> Profile:
+    """Parse and validate one profile. Raises ProfileError naming the file, key and problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile {path}: not valid TOML: {exc}") from None
+    r = _Reader(path, data)
+    r.unknown_keys(_TOP_KEYS)
+    name = r.ident("name")
+    if isinstance(path, Path) and path.stem != name:
+        raise r.error("name", f"{name!r} does not match the file name {path.name!r}")
+
+    severities = []
+    for s in r.tables("severities"):
+        s.unknown_keys({"id", "label", "description", "colour", "escalate_immediately",
+                        "respond_within", "status_update", "update_note"})
+        severities.append(Severity(
+            id=s.ident("id"), label=s.str("label"), description=s.str("description", ""),
+            colour=s.str("colour", "yellow"), escalate_immediately=s.bool("escalate_immediately"),
+            respond_within=s.duration("respond_within"), status_update=s.duration("status_update"),
+            update_note=s.str("update_note", ""),
+        ))
+    if not severities:
+        raise r.error("severities", "at least one severity is required")
+    _no_duplicates(r, "severities", [s.id for s in severities])
+    default_severity = r.str("default_severity", severities[-1].id)
+    if default_severity not in {s.id for s in severities}:
+        raise r.error("default_severity", f"{default_severity!r} is not one of the severities")
+
+    roles = []
+    for ro in r.tables("roles"):
+        ro.unknown_keys({"id", "name", "required", "responsibilities", "description"})
+        roles.append(Role(id=ro.ident("id"), name=ro.str("name"), required=ro.bool("required"),
+                          responsibilities=ro.strings("responsibilities"),
+                          description=ro.str("description", "")))
+    if not roles:
+        raise r.error("roles", "at least one role is required")
+    _no_duplicates(r, "roles", [ro.id for ro in roles])
+    role_ids = {ro.id for ro in roles}
+
+    pairs = []
+    raw_pairs = data.get("same_person_warnings", [])
+    if not isinstance(raw_pairs, list):
+        raise r.error("same_person_warnings", "must be a list of [role, role] pairs")
+    for i, pair in enumerate(raw_pairs):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(p in role_ids for p in pair)):
+            raise r.error(f"same_person_warnings[{i}]", "must be a pair of role ids of this profile")
+        pairs.append((pair[0], pair[1]))
+
+    c = r.table("cadences")
+    c.unknown_keys({"summary", "status_update", "escalate_after", "rotation", "review_within",
+                    "out_of_hours"})
+    ooh = None
+    if "out_of_hours" in c.data:
+        o = c.table("out_of_hours")
+        o.unknown_keys({"start", "end", "stop_after"})
+        ooh = OutOfHours(o.clock_time("start"), o.clock_time("end"), o.duration("stop_after"))
+    cadences = Cadences(
+        summary=c.duration("summary"), status_update=c.duration("status_update"),
+        escalate_after=c.duration("escalate_after"), rotation=c.duration("rotation"),
+        review_within=c.duration("review_within"), out_of_hours=ooh,
+    )
+
+    ch = r.table("checklists")
+    ch.unknown_keys({"declare", "resolve", "post_incident"})
+    checklists = {k: ch.strings(k) for k in ("declare", "resolve", "post_incident")}
+
+    escalation = []
+    for e in r.tables("escalation"):
+        e.unknown_keys({"name", "when", "contact"})
+        escalation.append(Contact(e.str("name"), e.str("when", ""), e.str("contact", "")))
+    support = []
+    for s in r.tables("support"):
+        s.unknown_keys({"party", "how", "escalation"})
+        support.append(SupportContact(s.str("party"), s.str("how", ""), s.str("escalation", "")))
+    templates = []
+    for t in r.tables("templates"):
+        t.unknown_keys({"id", "name", "text", "status"})
+        status = t.str("status", "")
+        if status and status not in STATUSES:
+            raise t.error("status", f"{status!r} is not a status ({', '.join(STATUSES)})")
+        templates.append(Template(t.ident("id"), t.str("name"), t.str("text"), status))
+    _no_duplicates(r, "templates", [t.id for t in templates])
+
+    zone = r.str("timezone", "Europe/London")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.error("timezone", f"{zone!r} is not a known time zone (e.g. Europe/London)") from None
+
+    services = r.strings("services")
+    _no_duplicates(r, "services", list(services))
+    return Profile(
+        name=name, title=r.str("title", name), description=r.str("description", ""),
+        source=r.str("source", ""), path=Path(path) if isinstance(path, (str, Path)) else None,
+        origin=origin, timezone=zone, incident_criteria=r.strings("incident_criteria"),
+        security_note=r.str("security_note", ""), severity_note=r.str("severity_note", ""),
+        severities=tuple(severities), default_severity=default_severity, services=services,
+        roles=tuple(roles), same_person_warnings=tuple(pairs), cadences=cadences,
+        checklists=checklists, escalation=tuple(escalation), support=tuple(support),
+        templates=tuple(templates), audiences=r.strings("audiences"),
+    )
+
+
+def _no_duplicates(r: _Reader, key: str, ids: list[str]) -> None:
+    seen = set()
+    for value in ids:
+        if value in seen:
+            raise r.error(key, f"{value!r} appears twice")
+        seen.add(value)
+
+
+class ProfileRegistry:
+    """Built-in profiles plus the user's folder; a user file with a built-in's name overrides it.
+
+    Files are parsed lazily, so one broken user profile only fails the incidents that use it
+    (and ``warroom profiles``, which reports it).
+    """
+
+    def __init__(self, user_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR) -> None:
+        self.builtin_dir, self.user_dir = builtin_dir, user_dir
+        self._cache: dict[str, Profile] = {}
+
+    def files(self) -> dict[str, tuple[Path, str]]:
+        found = {p.stem: (p, "built-in") for p in sorted(self.builtin_dir.glob("*.toml"))}
+        if self.user_dir and self.user_dir.is_dir():
+            for p in sorted(self.user_dir.glob("*.toml")):
+                origin = "user (overrides built-in)" if p.stem in found else "user"
+                found[p.stem] = (p, origin)
+        return found
+
+    def names(self) -> list[str]:
+        return list(self.files())
+
+    def get(self, name: str) -> Profile:
+        if name in self._cache:
+            return self._cache[name]
+        files = self.files()
+        if name not in files:
+            raise NotFound(f"unknown profile {name!r} (known: {', '.join(files)})")
+        path, origin = files[name]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"profile {path}: cannot be read: {exc}") from None
+        profile = parse_profile(path, text, origin=origin)
+        self._cache[name] = profile
+        return profile

@@ -1,0 +1,194 @@
+"""An incident's current state, derived from its log and nothing else.
+
+``IncidentState.apply`` folds one entry in, so a screen can keep the state current as entries
+arrive from the change feed, and ``project`` rebuilds it from scratch: the log stays the truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from warroom.core.clock import parse_time
+from warroom.core.model import Entry
+
+
+@dataclass
+class RoleHolder:
+    role: str
+    person: str
+    since: datetime
+    seq: int
+
+
+@dataclass
+class ActionItem:
+    """An action (logged during the incident) or a follow-up (work for afterwards)."""
+
+    seq: int
+    kind: str  # "action" or "followup"
+    text: str
+    owner: str
+    created: datetime
+    done: bool = False
+    done_at: datetime | None = None
+    done_by: str = ""
+    done_note: str = ""
+
+
+@dataclass
+class Change:
+    at: datetime
+    author: str
+    before: str | None
+    after: str
+    reason: str
+    seq: int
+
+
+@dataclass
+class IncidentState:
+    ref: str
+    profile: str = "default"
+    title: str = ""
+    description: str = ""
+    severity: str = ""
+    status: str = "investigating"
+    services: list[str] = field(default_factory=list)
+    security: bool = False
+    customer_impacting: bool = False
+    declared_at: datetime | None = None
+    declared_by: str = ""
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    roles: dict[str, RoleHolder] = field(default_factory=dict)
+    role_history: list[Change] = field(default_factory=list)
+    severity_history: list[Change] = field(default_factory=list)
+    status_history: list[Change] = field(default_factory=list)
+    actions: dict[int, ActionItem] = field(default_factory=dict)
+    amendments: dict[int, list[Entry]] = field(default_factory=dict)
+    latest_summary: Entry | None = None
+    latest_comms: Entry | None = None
+    last_seq: int = 0
+    entry_count: int = 0
+    last_entry_at: datetime | None = None
+
+    # ------------------------------------------------------------------ folding
+    def apply(self, entry: Entry) -> None:
+        if entry.seq <= self.last_seq:
+            return  # already folded in (the change feed may repeat itself)
+        self.last_seq = entry.seq
+        self.entry_count += 1
+        at = entry.occurred
+        self.last_entry_at = at
+        data = entry.data
+        handler = getattr(self, f"_on_{entry.kind}", None)
+        if handler is not None:
+            handler(entry, at, data)
+
+    def _on_declared(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.title = data.get("title", entry.text)
+        self.description = data.get("description", "")
+        self.profile = data.get("profile", self.profile)
+        self.severity = data.get("severity", "")
+        self.status = data.get("status", "investigating")
+        self.services = list(data.get("services", []))
+        self.security = bool(data.get("security", False))
+        self.customer_impacting = bool(data.get("customer_impacting", False))
+        self.declared_at = parse_time(data["declared_at"]) if data.get("declared_at") else at
+        self.declared_by = entry.author
+        self.severity_history.append(Change(at, entry.author, None, self.severity, "declared", entry.seq))
+        self.status_history.append(Change(at, entry.author, None, self.status, "declared", entry.seq))
+
+    def _on_role(self, entry: Entry, at: datetime, data: dict) -> None:
+        role, person = data["role"], data.get("person") or ""
+        before = self.roles.get(role)
+        if person:
+            self.roles[role] = RoleHolder(role, person, at, entry.seq)
+        else:
+            self.roles.pop(role, None)
+        self.role_history.append(Change(at, entry.author, before.person if before else None,
+                                        person, role, entry.seq))
+
+    def _on_severity(self, entry: Entry, at: datetime, data: dict) -> None:
+        before, self.severity = self.severity, data["to"]
+        self.severity_history.append(Change(at, entry.author, before, self.severity, entry.text, entry.seq))
+
+    def _on_status(self, entry: Entry, at: datetime, data: dict) -> None:
+        before, self.status = self.status, data["to"]
+        self.status_history.append(Change(at, entry.author, before, self.status, entry.text, entry.seq))
+        if self.status == "resolved":
+            self.resolved_at = at
+        elif self.status == "closed":
+            self.closed_at = at
+            self.resolved_at = self.resolved_at or at
+        else:
+            self.resolved_at = None
+            self.closed_at = None
+
+    def _on_services(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.services = list(data.get("services", []))
+
+    def _on_flags(self, entry: Entry, at: datetime, data: dict) -> None:
+        if "security" in data:
+            self.security = bool(data["security"])
+        if "customer_impacting" in data:
+            self.customer_impacting = bool(data["customer_impacting"])
+
+    def _on_action(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.actions[entry.seq] = ActionItem(entry.seq, "action", entry.text, data.get("owner", ""), at)
+
+    def _on_followup(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.actions[entry.seq] = ActionItem(entry.seq, "followup", entry.text, data.get("owner", ""), at)
+
+    def _on_done(self, entry: Entry, at: datetime, data: dict) -> None:
+        item = self.actions.get(int(data.get("target", entry.amends or 0)))
+        if item is not None:
+            item.done, item.done_at, item.done_by, item.done_note = True, at, entry.author, entry.text
+
+    def _on_amend(self, entry: Entry, at: datetime, data: dict) -> None:
+        if entry.amends is None:
+            return
+        self.amendments.setdefault(entry.amends, []).append(entry)
+        item = self.actions.get(entry.amends)
+        if item is not None:
+            item.text = entry.text
+            if data.get("owner"):
+                item.owner = data["owner"]
+        if self.latest_summary is not None and self.latest_summary.seq == entry.amends:
+            self.latest_summary = entry
+
+    def _on_summary(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.latest_summary = entry
+
+    def _on_comms(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.latest_comms = entry
+
+    # ------------------------------------------------------------------ reading
+    def holder(self, role: str) -> str | None:
+        held = self.roles.get(role)
+        return held.person if held else None
+
+    def current_text(self, entry: Entry) -> str:
+        """An entry's text as last corrected."""
+        fixes = self.amendments.get(entry.seq)
+        return fixes[-1].text if fixes else entry.text
+
+    def open_actions(self) -> list[ActionItem]:
+        return [a for a in self.actions.values() if not a.done]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("resolved", "closed")
+
+    def duration(self, now: datetime) -> timedelta:
+        end = self.resolved_at or now
+        return end - (self.declared_at or end)
+
+
+def project(ref: str, entries: Iterable[Entry]) -> IncidentState:
+    state = IncidentState(ref=ref)
+    for entry in entries:
+        state.apply(entry)
+    return state

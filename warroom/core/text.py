@@ -1,0 +1,74 @@
+"""What a person types is stored as plain text, stripped of anything a terminal would act on.
+
+C0 and C1 control characters (other than newline and tab), DEL, and Unicode bidi overrides and
+isolates never reach the database: an escape sequence pasted from a terminal, or a right-to-left
+override that makes a log line lie about its contents, is removed at the door.
+"""
+
+from __future__ import annotations
+
+import re
+
+from warroom.errors import ValidationError
+
+MAX_TEXT = 20_000
+"""Longest entry text, in characters. A pasted stack trace fits; a pasted log file does not."""
+
+MAX_LINE = 200
+"""Longest one-line field (a name, a title, a reference)."""
+
+_ESCAPE_SEQ = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]            # CSI ... final byte
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)? # OSC ... BEL or ST
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?      # DCS / SOS / PM / APC ... ST
+    | \x1b[@-Z\\-_]                      # other two-byte escapes
+    | \x9b[0-?]*[ -/]*[@-~]              # 8-bit CSI
+    | \x9d[^\x07\x9c]*(?:\x07|\x9c)?     # 8-bit OSC
+    """,
+    re.VERBOSE,
+)
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def sanitize(text: str) -> str:
+    """Drop terminal escape sequences whole, then every remaining control and bidi override.
+
+    Carriage returns become newlines (a Windows paste keeps its lines); tabs and newlines stay.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQ.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+def clean_text(text: str | None, *, what: str = "text", limit: int = MAX_TEXT) -> str:
+    """Sanitise entry text and refuse what cannot be an entry: empty, or over the limit."""
+    if text is None:
+        raise ValidationError(f"{what} is empty")
+    cleaned = sanitize(text).strip()
+    if not cleaned:
+        raise ValidationError(f"{what} is empty")
+    if len(cleaned) > limit:
+        raise ValidationError(
+            f"{what} is {len(cleaned):,} characters; the limit is {limit:,} "
+            "(attach long logs as a file and reference it)"
+        )
+    return cleaned
+
+
+def clean_line(text: str | None, *, what: str) -> str:
+    """A one-line field: sanitised, whitespace collapsed, not empty, at most MAX_LINE characters."""
+    cleaned = " ".join(sanitize(text or "").split())
+    if not cleaned:
+        raise ValidationError(f"{what} is empty")
+    if len(cleaned) > MAX_LINE:
+        raise ValidationError(f"{what} is longer than {MAX_LINE} characters")
+    return cleaned
+
+
+def one_line(text: str) -> str:
+    """Fold a multi-line text into one display line (newlines shown as ' ⏎ ')."""
+    return " ⏎ ".join(part for part in text.split("\n"))

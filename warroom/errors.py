@@ -1,0 +1,41 @@
+"""One exception family. The command line turns each into one line on stderr and an exit code."""
+
+
+class WarroomError(Exception):
+    """A problem a user can act on. ``str(err)`` is the one-line message."""
+
+    exit_code = 1
+
+
+class UsageError(WarroomError):
+    """The command was called wrongly (exit 2)."""
+
+    exit_code = 2
+
+
+class ValidationError(WarroomError):
+    """Input refused by the domain: unknown severity, empty text, and so on."""
+
+
+class NotFound(WarroomError):
+    """An unknown incident reference, entry number, profile or theme."""
+
+
+class ProfileError(WarroomError):
+    """A process profile file is invalid. The message names the file, the key and the problem."""
+
+
+class StoreError(WarroomError):
+    """The database cannot be used: corrupt, not a database, newer schema, read-only..."""
+
+
+class ReadOnlyStore(StoreError):
+    """The database (or its folder) cannot be written. The app can still show it."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock longer than the busy timeout. Retry with the same uid."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's page limit) is full. Retry with the same uid once room is made."""

@@ -1,0 +1,563 @@
+"""The store owns SQL: the append-only log, per-incident numbering, the hash chain.
+
+Nothing above this module builds a query. Every database failure leaves here as a
+:class:`~warroom.errors.StoreError` whose message names the database and the cause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
+
+from warroom.core.model import Entry, dumps_data
+from warroom.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
+from warroom.store import schema
+from warroom.store.schema import entries, incidents, meta_table
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+GENESIS = "0" * 64
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: int
+    ref: str
+    number: int
+    profile: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry before the store numbers, chains and records it."""
+
+    uid: str
+    kind: str
+    author: str
+    host: str
+    session: str
+    occurred_at: str
+    recorded_at: str
+    text: str
+    data: dict[str, Any]
+    amends: int | None = None
+
+
+def chain_hash(prev_hash: str, entry: Entry) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + entry.canonical()).hexdigest()
+
+
+def resolve_url(db: str | os.PathLike[str]) -> str:
+    """A SQLAlchemy URL as given, or a file path turned into a SQLite URL."""
+    value = os.fspath(db)
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+class Store:
+    """One database. Open with :meth:`open`; safe to share between threads."""
+
+    def __init__(self, engine: Engine, url: str, *, path: Path | None, readonly: bool) -> None:
+        self.engine, self.url, self.path, self.readonly = engine, url, path, readonly
+        self.dialect = engine.dialect.name
+        self.where = str(path) if path else make_url(url).render_as_string(hide_password=True)
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, db: str | os.PathLike[str], *, readonly: bool = False, create: bool = True) -> "Store":
+        url = resolve_url(db)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError(f"{db}: not a database URL or file path") from None
+        if parsed.get_backend_name() == "sqlite":
+            if not parsed.database or parsed.database == ":memory:":
+                raise StoreError(f"{db}: give a file path; an in-memory database would lose everything")
+            return cls._open_sqlite(Path(parsed.database), readonly=readonly, create=create)
+        return cls._open_server(url, readonly=readonly)
+
+    @classmethod
+    def _open_sqlite(cls, path: Path, *, readonly: bool, create: bool) -> "Store":
+        exists = path.exists()
+        if exists and not path.is_file():
+            raise StoreError(f"{path}: not a file")
+        if not exists:
+            if readonly or not create:
+                raise NotFound(f"{path}: no such database")
+            _create_private_file(path)
+        else:
+            _check_sqlite_header(path)
+            if not readonly and not _writable(path):
+                raise ReadOnlyStore(f"{path}: read-only ({_why_readonly(path)}); nothing was written")
+        version = _peek_sqlite_version(path)
+        if version is not None and version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{path}: schema version {version} is newer than this warroom supports "
+                f"({schema.SCHEMA_VERSION}); upgrade warroom to open it"
+            )
+        engine = _sqlite_engine(path, readonly=readonly)
+        store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
+        if not readonly:
+            store._guard(store._init_sqlite, version)
+            _tighten(path)
+        return store
+
+    @classmethod
+    def _open_server(cls, url: str, *, readonly: bool) -> "Store":
+        try:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+        except NoSuchModuleError:
+            raise StoreError(f"{url}: unsupported database (use SQLite or postgresql+psycopg://)") from None
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"{url}: {exc}") from None
+        store = cls(engine, url, path=None, readonly=readonly)
+        if engine.dialect.name != "postgresql":
+            raise StoreError(f"{store.where}: unsupported database {engine.dialect.name!r} "
+                             "(use SQLite or PostgreSQL)")
+        store._guard(store._init_server, readonly)
+        return store
+
+    def _init_sqlite(self, version: int | None) -> None:
+        raw = self.engine.raw_connection()  # journal mode changes outside any transaction
+        try:
+            mode = raw.driver_connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        finally:
+            raw.close()
+        if str(mode).lower() != "wal":
+            raise StoreError(f"{self.where}: cannot switch to WAL journaling ({mode})")
+        if version is None:
+            with self._write() as conn:
+                schema.metadata.create_all(conn)
+                for ddl in schema.SQLITE_TRIGGERS:
+                    conn.exec_driver_sql(ddl)
+                conn.execute(insert(meta_table).values(key="schema_version",
+                                                       value=str(schema.SCHEMA_VERSION)))
+
+    def _init_server(self, readonly: bool) -> None:
+        with self.engine.begin() as conn:
+            # One creator at a time; the others wait and then see the finished schema.
+            conn.execute(text("SELECT pg_advisory_xact_lock(724242)"))
+            exists = conn.execute(text("SELECT to_regclass('warroom_meta')")).scalar()
+            if exists:
+                version = conn.execute(select(meta_table.c.value)
+                                       .where(meta_table.c.key == "schema_version")).scalar()
+                if version is not None and int(version) > schema.SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.where}: schema version {version} is newer than this warroom "
+                        f"supports ({schema.SCHEMA_VERSION}); upgrade warroom to open it")
+                return
+            if readonly:
+                raise NotFound(f"{self.where}: no warroom schema in this database")
+            schema.metadata.create_all(conn)
+            for ddl in schema.POSTGRES_TRIGGERS:
+                conn.exec_driver_sql(ddl)
+            conn.execute(insert(meta_table).values(key="schema_version",
+                                                   value=str(schema.SCHEMA_VERSION)))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- plumbing
+    def _write(self) -> "_WriteTx":
+        if self.readonly:
+            raise ReadOnlyStore(f"{self.where}: opened read-only; nothing was written")
+        return _WriteTx(self.engine)
+
+    def _guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise self._translate(exc) from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{self.where}: {exc}") from None
+
+    def _translate(self, exc: BaseException) -> StoreError:
+        orig = getattr(exc, "orig", exc)
+        message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        low = message.lower()
+        if "locked" in low or "busy" in low:
+            return StoreBusy(f"{self.where}: database busy (another process holds the write lock)")
+        if "full" in low:
+            return StoreFull(f"{self.where}: database or disk is full; free some space and retry")
+        if "readonly" in low or "read-only" in low or "read only" in low:
+            return ReadOnlyStore(f"{self.where}: read-only ({message}); nothing was written")
+        if "malformed" in low or "not a database" in low or "corrupt" in low:
+            return StoreError(f"{self.where}: the database is corrupt ({message}); "
+                              "restore it from a backup (warroom backup) or an export")
+        if "append-only" in low or "never deleted" in low:
+            return StoreError(f"{self.where}: refused: {message}")
+        return StoreError(f"{self.where}: {message}")
+
+    # ----------------------------------------------------------------- incidents
+    def create_incident(self, profile: str, draft: Draft, *, prefix: str = "INC",
+                        ref: str | None = None) -> Entry:
+        """Allocate the next reference and write the incident's first entry, atomically."""
+        return self._guard(self._create_incident, profile, draft, prefix, ref)
+
+    def _create_incident(self, profile: str, draft: Draft, prefix: str, ref: str | None) -> Entry:
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
+            number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
+            ref = ref or f"{prefix}-{number}"
+            row = conn.execute(insert(incidents).values(
+                ref=ref, number=number, profile=profile, created_at=draft.recorded_at,
+            ).returning(incidents.c.id)).scalar_one()
+            return self._insert_entry(conn, row, ref, draft, seq=1, prev_hash=GENESIS)
+
+    def incident(self, ref: str) -> IncidentRow:
+        row = self._guard(self._incident_row, ref)
+        if row is None:
+            raise NotFound(f"no incident {ref!r} in {self.where} (see: warroom list --all)")
+        return row
+
+    def _incident_row(self, ref: str) -> IncidentRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(incidents).where(func.upper(incidents.c.ref) == ref.strip().upper())).first()
+        return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at) if row else None
+
+    def incidents(self) -> list[IncidentRow]:
+        def run() -> list[IncidentRow]:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(incidents).order_by(incidents.c.number)).all()
+            return [IncidentRow(r.id, r.ref, r.number, r.profile, r.created_at) for r in rows]
+        return self._guard(run)
+
+    # ----------------------------------------------------------------- entries
+    def append(self, ref: str, draft: Draft) -> Entry:
+        """Number, chain and durably commit one entry. Idempotent on ``draft.uid``: a retry
+        after a timeout returns the entry already written instead of writing it twice."""
+        incident = self.incident(ref)
+        return self._guard(self._append, incident, draft)
+
+    def _append(self, incident: IncidentRow, draft: Draft) -> Entry:
+        with self._write() as conn:
+            existing = conn.execute(select(entries).where(entries.c.uid == draft.uid)).first()
+            if existing is not None:
+                return _entry(incident.ref, existing)
+            if self.dialect == "postgresql":
+                # The row lock serialises writers per incident: numbers are unique and, because
+                # the lock is held until commit, they also commit in order (the change feed
+                # relies on that).
+                conn.execute(select(incidents.c.id).where(incidents.c.id == incident.id)
+                             .with_for_update())
+            last = conn.execute(
+                select(entries.c.seq, entries.c.hash)
+                .where(entries.c.incident_id == incident.id)
+                .order_by(entries.c.seq.desc()).limit(1)
+            ).first()
+            seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+            return self._insert_entry(conn, incident.id, incident.ref, draft, seq=seq, prev_hash=prev)
+
+    def _insert_entry(self, conn: Connection, incident_id: int, ref: str, draft: Draft, *,
+                      seq: int, prev_hash: str) -> Entry:
+        entry = Entry(
+            incident=ref, seq=seq, uid=draft.uid, kind=draft.kind, author=draft.author,
+            occurred_at=draft.occurred_at, recorded_at=draft.recorded_at, text=draft.text,
+            data=draft.data, amends=draft.amends, host=draft.host, session=draft.session,
+            prev_hash=prev_hash,
+        )
+        digest = chain_hash(prev_hash, entry)
+        new_id = conn.execute(insert(entries).values(
+            incident_id=incident_id, seq=seq, uid=entry.uid, kind=entry.kind, author=entry.author,
+            host=entry.host, session=entry.session, occurred_at=entry.occurred_at,
+            recorded_at=entry.recorded_at, text=entry.text, data=dumps_data(entry.data),
+            amends=entry.amends, prev_hash=prev_hash, hash=digest,
+        ).returning(entries.c.id)).scalar_one()
+        return _replace(entry, hash=digest, id=new_id)
+
+    def entries(self, ref: str, *, after: int = 0, kinds: Iterable[str] | None = None,
+                limit: int | None = None) -> list[Entry]:
+        """Entries of one incident with ``seq > after``, in sequence order."""
+        incident = self.incident(ref)
+
+        def run() -> list[Entry]:
+            query = (select(entries).where(entries.c.incident_id == incident.id,
+                                           entries.c.seq > after).order_by(entries.c.seq))
+            if kinds is not None:
+                query = query.where(entries.c.kind.in_(list(kinds)))
+            if limit is not None:
+                query = query.limit(limit)
+            with self.engine.connect() as conn:
+                return [_entry(incident.ref, row) for row in conn.execute(query)]
+        return self._guard(run)
+
+    def iter_entries(self, ref: str, *, batch: int = 5000) -> Iterator[Entry]:
+        """All entries of an incident in batches: big incidents without one giant list."""
+        after = 0
+        while True:
+            chunk = self.entries(ref, after=after, limit=batch)
+            yield from chunk
+            if len(chunk) < batch:
+                return
+            after = chunk[-1].seq
+
+    def entry(self, ref: str, seq: int) -> Entry:
+        found = self.entries(ref, after=seq - 1, limit=1)
+        if not found or found[0].seq != seq:
+            raise NotFound(f"{ref} has no entry #{seq}")
+        return found[0]
+
+    def last_seq(self, ref: str) -> int:
+        incident = self.incident(ref)
+
+        def run() -> int:
+            with self.engine.connect() as conn:
+                return conn.execute(select(func.max(entries.c.seq))
+                                    .where(entries.c.incident_id == incident.id)).scalar() or 0
+        return self._guard(run)
+
+    def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
+                        items: list[Entry]) -> IncidentRow:
+        """Write an exported incident back verbatim: same numbers, uids, times and hashes."""
+        return self._guard(self._import, ref, number, profile, created_at, items)
+
+    def _import(self, ref: str, number: int | None, profile: str, created_at: str,
+                items: list[Entry]) -> IncidentRow:
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
+            if conn.execute(select(incidents.c.id).where(incidents.c.ref == ref)).first():
+                raise StoreError(f"{self.where}: incident {ref} already exists; nothing was imported")
+            clash = conn.execute(select(entries.c.uid).where(
+                entries.c.uid.in_([e.uid for e in items]))).first()
+            if clash:
+                raise StoreError(f"{self.where}: entry {clash.uid} already exists in this "
+                                 "database; nothing was imported")
+            taken = conn.execute(select(incidents.c.id).where(incidents.c.number == number)).first()
+            if number is None or taken:
+                number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
+            new_id = conn.execute(insert(incidents).values(
+                ref=ref, number=number, profile=profile, created_at=created_at,
+            ).returning(incidents.c.id)).scalar_one()
+            rows = [dict(incident_id=new_id, seq=e.seq, uid=e.uid, kind=e.kind, author=e.author,
+                         host=e.host, session=e.session, occurred_at=e.occurred_at,
+                         recorded_at=e.recorded_at, text=e.text, data=dumps_data(e.data),
+                         amends=e.amends, prev_hash=e.prev_hash, hash=e.hash) for e in items]
+            for start in range(0, len(rows), 1000):
+                conn.execute(insert(entries), rows[start:start + 1000])
+            return IncidentRow(new_id, ref, number, profile, created_at)
+
+    # ----------------------------------------------------------------- integrity
+    def verify(self, ref: str) -> tuple[int, Entry | None, str]:
+        """Walk the hash chain. Returns (entries checked, first bad entry or None, why)."""
+        prev, count = GENESIS, 0
+        expected_seq = 1
+        for entry in self.iter_entries(ref):
+            if entry.seq != expected_seq:
+                return count, entry, f"entry #{expected_seq} is missing (found #{entry.seq} next)"
+            if entry.prev_hash != prev:
+                return count, entry, "its link to the previous entry does not match"
+            if chain_hash(prev, entry) != entry.hash:
+                return count, entry, "its contents do not match its hash (changed behind the app's back)"
+            prev, count, expected_seq = entry.hash, count + 1, expected_seq + 1
+        return count, None, prev
+
+    def high_water(self) -> int:
+        """Largest entry id in the database: a cheap 'did anything change?' for pollers."""
+        def run() -> int:
+            with self.engine.connect() as conn:
+                return conn.execute(select(func.max(entries.c.id))).scalar() or 0
+        return self._guard(run)
+
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy of a live SQLite database (the online backup API), mode 0600."""
+        if self.path is None:
+            raise StoreError(f"{self.where}: backup copies a SQLite file; for PostgreSQL use "
+                             "pg_dump or 'warroom export --format json' per incident")
+        dest = Path(dest)
+        if dest.exists():
+            raise StoreError(f"{dest}: already exists; choose another file (nothing was overwritten)")
+        tmp = dest.with_name(dest.name + ".partial")
+        try:
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            source = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True,
+                                     timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                target = sqlite3.connect(tmp)
+                try:
+                    source.backup(target)
+                    target.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    target.close()
+            finally:
+                source.close()
+            os.chmod(tmp, 0o600)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.link(tmp, dest)
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from None
+        except OSError as exc:
+            raise StoreError(f"{dest}: cannot write the backup ({exc.strerror})") from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return dest
+
+
+class _WriteTx:
+    """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (take the write lock up front, so the
+    busy timeout applies and two writers never read the same last number), plain BEGIN elsewhere."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> Connection:
+        self.conn = self.engine.connect()
+        if self.engine.dialect.name == "sqlite":
+            self.conn = self.conn.execution_options(warroom_begin="IMMEDIATE")
+        self.tx = self.conn.begin()
+        return self.conn
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        try:
+            if exc_type is None:
+                self.tx.commit()
+            else:
+                self.tx.rollback()
+        finally:
+            self.conn.close()
+
+
+def _sqlite_engine(path: Path, *, readonly: bool) -> Engine:
+    uri = f"file:{quote(str(path))}" + ("?mode=ro" if readonly else "")
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("warroom_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _entry(ref: str, row: Any) -> Entry:
+    return Entry(
+        incident=ref, seq=row.seq, uid=row.uid, kind=row.kind, author=row.author,
+        occurred_at=row.occurred_at, recorded_at=row.recorded_at, text=row.text,
+        data=json.loads(row.data) if row.data else {}, amends=row.amends, host=row.host,
+        session=row.session, prev_hash=row.prev_hash, hash=row.hash, id=row.id,
+    )
+
+
+def _replace(entry: Entry, **changes: Any) -> Entry:
+    return replace(entry, **changes)
+
+
+def _create_private_file(path: Path) -> None:
+    """Make the folder (0700) and an empty database file (0600) before SQLite touches them,
+    so that neither is ever world-readable, whatever the umask."""
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True, mode=0o700)
+            os.chmod(folder, 0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        where = folder if not folder.exists() or not os.access(folder, os.W_OK) else path
+        raise ReadOnlyStore(f"{where}: cannot create the database ({exc.strerror})") from None
+
+
+def _check_sqlite_header(path: Path) -> None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not head:
+        return  # an empty file is a new database
+    if not head.startswith(SQLITE_MAGIC):
+        raise StoreError(f"{path}: not a warroom database (not a SQLite file); "
+                         "check the --db path; the file was not changed")
+    if len(head) < 100:
+        raise StoreError(f"{path}: the database is corrupt (truncated header); "
+                         "restore it from a backup; the file was not changed")
+
+
+def _writable(path: Path) -> bool:
+    """Writable for real: owner write bit set (root ignores permissions, people do not)."""
+    folder = path.parent
+    try:
+        fmode, dmode = path.stat().st_mode, folder.stat().st_mode
+    except OSError:
+        return False
+    return (bool(fmode & stat.S_IWUSR) and bool(dmode & stat.S_IWUSR)
+            and os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+
+
+def _why_readonly(path: Path) -> str:
+    if not (path.stat().st_mode & stat.S_IWUSR) or not os.access(path, os.W_OK):
+        return "the file is not writable"
+    return f"its folder {path.parent} is not writable"
+
+
+def _peek_sqlite_version(path: Path) -> int | None:
+    """Read the schema version without writing a byte. None means a new, empty database."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot be opened ({exc})") from None
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return None
+        if "warroom_meta" not in tables:
+            raise StoreError(f"{path}: a SQLite database, but not a warroom one; "
+                             "check the --db path; the file was not changed")
+        row = conn.execute("SELECT value FROM warroom_meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            raise StoreError(f"{path}: warroom database without a schema version; it was not changed")
+        return int(row[0])
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the database is corrupt ({exc}); restore it from a backup; "
+                         "the file was not changed") from None
+    finally:
+        conn.close()
+
+
+def _tighten(path: Path) -> None:
+    """The database and its -wal/-shm are readable by their owner only."""
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
+                os.chmod(p, stat.S_IMODE(p.stat().st_mode) & 0o700)
+        except OSError:
+            pass
+
