@@ -16,7 +16,11 @@ from warroom.store.store import BUSY_TIMEOUT_MS, Store
 
 
 class ChangeFeed:
-    """New entries of one incident, in order, each delivered once."""
+    """New entries of one incident, in order, each delivered once.
+
+    A screen shows entries only as the feed delivers them, its own included (poll right after a
+    save): applying its own entry directly could put it before a lower-numbered entry another
+    process committed a moment earlier."""
 
     def __init__(self, store: Store, ref: str, after: int = 0) -> None:
         self.store, self.ref, self.last_seq = store, ref, after
@@ -45,11 +49,6 @@ class ChangeFeed:
             if fresh:
                 self.last_seq = fresh[-1].seq
             return fresh
-
-    def seen(self, seq: int) -> None:
-        """Entries this process wrote itself need not come back through the feed."""
-        with self._lock:
-            self.last_seq = max(self.last_seq, seq)
 
     def close(self) -> None:
         if self._probe is not None:
