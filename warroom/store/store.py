@@ -481,6 +481,11 @@ def _create_private_file(path: Path) -> None:
     """Make the folder (0700) and an empty database file (0600) before SQLite touches them,
     so that neither is ever world-readable, whatever the umask."""
     folder = path.parent
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not (ancestor.stat().st_mode & stat.S_IWUSR) or not os.access(ancestor, os.W_OK):
+        raise ReadOnlyStore(f"{ancestor}: read-only folder; cannot create the database {path}")
     try:
         if not folder.exists():
             folder.mkdir(parents=True, mode=0o700)
