@@ -222,7 +222,7 @@ def cmd_note(args: argparse.Namespace) -> int:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give the note text as an argument or on stdin")
         try:
-            text = sys.stdin.read()
+            text = sys.stdin.buffer.read().decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
     w = open_warroom(args)

@@ -1,7 +1,7 @@
 """What a person types is stored as plain text, stripped of anything a terminal would act on.
 
-C0 and C1 control characters (other than newline and tab), DEL, and Unicode bidi overrides and
-isolates never reach the database: an escape sequence pasted from a terminal, or a right-to-left
+C0 and C1 control characters (other than newline and tab), DEL, Unicode bidi overrides and
+isolates, and lone surrogates never reach the database: an escape sequence pasted from a terminal, or a right-to-left
 override that makes a log line lie about its contents, is removed at the door.
 """
 
@@ -30,7 +30,8 @@ _ESCAPE_SEQ = re.compile(
 )
 _CONTROLS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff]"  # lone surrogates (undecodable bytes smuggled in through argv)
 )
 
 

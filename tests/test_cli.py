@@ -1,0 +1,154 @@
+"""The command line as a script or a person uses it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "team.db")
+
+
+def one_line_error(result, code=1):
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_declare_prints_the_reference_alone(db):
+    result = run_cli("--db", db, "declare", "Checkout 503s", "--severity", "P2",
+                     "--profile", "modernisation-platform")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "INC-1\n"
+    result = run_cli("declare", "--db", db, "Second", "--service", "networking", "--lead", "ana",
+                     "--profile", "modernisation-platform", "--security")
+    assert result.stdout == "INC-2\n"
+    listed = json.loads(run_cli("list", "--json", "--db", db).stdout)
+    assert [(i["ref"], i["severity"]) for i in listed] == [("INC-2", "p3"), ("INC-1", "p2")]
+
+
+def test_db_and_as_before_or_after_the_command(db, monkeypatch):
+    assert run_cli("--db", db, "declare", "x").returncode == 0
+    assert run_cli("note", "--db", db, "--as", "zoe", "after").returncode == 0
+    assert run_cli("--db", db, "--as", "yan", "note", "before").returncode == 0
+    assert run_cli("note", "from env", env={"WARROOM_DB": db, "WARROOM_USER": "xi"}).returncode == 0
+    doc = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)
+    assert [(e["author"], e["text"]) for e in doc["entries"][1:]] == [
+        ("zoe", "after"), ("yan", "before"), ("xi", "from env")]
+
+
+def test_default_database_is_in_the_data_folder(tmp_path):
+    env = {"WARROOM_DATA_DIR": str(tmp_path / "xdg" / "warroom")}
+    assert run_cli("declare", "x", env=env).stdout == "INC-1\n"
+    assert (tmp_path / "xdg" / "warroom" / "warroom.db").is_file()
+
+
+def test_note_from_stdin_kind_and_backdating(db):
+    run_cli("--db", db, "declare", "x")
+    result = run_cli("--db", db, "note", "--kind", "result", input="line one\nline two\n")
+    assert result.stdout == "INC-1#2\n"
+    result = run_cli("--db", db, "note", "--at", "2026-11-22T09:00:00Z", "first alert")
+    assert result.returncode == 0
+    doc = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)
+    assert doc["entries"][1]["kind"] == "result"
+    assert doc["entries"][1]["text"] == "line one\nline two"
+    assert doc["entries"][2]["occurred_at"] == "2026-11-22T09:00:00.000000Z"
+
+
+@pytest.mark.parametrize("args,code,fragment", [
+    (["frobnicate"], 2, "invalid choice"),
+    (["declare"], 2, "required: title"),
+    (["list", "--bogus"], 2, "unrecognized arguments"),
+    (["export", "INC-1", "--format", "pdf"], 2, "invalid choice"),
+    (["note", "--incident", "INC-404", "hello"], 1, "no incident 'INC-404'"),
+    (["note", "--kind", "gossip", "hello"], 1, "unknown entry kind 'gossip'"),
+    (["note", "--kind", "action", "no owner"], 1, "needs an owner"),
+    (["note", "--at", "soon", "x"], 1, "not an ISO time"),
+    (["note", "   "], 1, "note text is empty"),
+    (["declare", "x", "--severity", "P7", "--profile", "modernisation-platform"], 1, "unknown severity 'P7'"),
+    (["declare", "x", "--service", "Mainframe"], 1, "unknown service 'Mainframe'"),
+    (["declare", "x", "--profile", "nope"], 1, "unknown profile 'nope'"),
+    (["declare", "   "], 1, "title is empty"),
+    (["export", "INC-404"], 1, "no incident 'INC-404'"),
+    (["verify", "INC-404"], 1, "no incident 'INC-404'"),
+    (["import", "/nonexistent/file.json"], 1, "cannot be read"),
+])
+def test_bad_input_one_line_and_nothing_lost(db, args, code, fragment):
+    run_cli("--db", db, "declare", "Existing")
+    run_cli("--db", db, "note", "kept")
+    before = run_cli("--db", db, "export", "INC-1", "--format", "json").stdout
+    line = one_line_error(run_cli("--db", db, *args), code)
+    assert fragment in line
+    assert run_cli("--db", db, "export", "INC-1", "--format", "json").stdout == before
+    assert json.loads(run_cli("--db", db, "list", "--all", "--json").stdout)[0]["ref"] == "INC-1"
+
+
+def test_no_open_incident(db):
+    line = one_line_error(run_cli("--db", db, "note", "hello"))
+    assert "no open incident" in line
+
+
+def test_huge_text_refused(db):
+    run_cli("--db", db, "declare", "x")
+    line = one_line_error(run_cli("--db", db, "note", input="y" * 100_000))
+    assert "100,000 characters; the limit is 20,000" in line
+
+
+def test_non_utf8_stdin(db, tmp_path):
+    import subprocess
+    import sys
+
+    run_cli("--db", db, "declare", "x")
+    result = subprocess.run([sys.executable, "-m", "warroom", "--db", db, "note"],
+                            input=b"\xff\xfe bad bytes", capture_output=True)
+    assert result.returncode == 1 and b"not UTF-8" in result.stderr
+
+
+def test_import_round_trip_and_bad_files(db, tmp_path):
+    run_cli("--db", db, "declare", "x", "--lead", "ann")
+    run_cli("--db", db, "note", "a | b `c` [bold]d")
+    out = tmp_path / "inc.json"
+    assert run_cli("--db", db, "export", "INC-1", "--format", "json", "-o", str(out)).returncode == 0
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    other = str(tmp_path / "other.db")
+    assert run_cli("--db", other, "import", str(out)).stdout == "INC-1\n"
+    assert run_cli("--db", other, "export", "INC-1", "--format", "json").stdout == out.read_text()
+    assert "already exists" in one_line_error(run_cli("--db", other, "import", str(out)))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert "not a warroom JSON export" in one_line_error(run_cli("--db", other, "import", str(bad)))
+    bad.write_text(json.dumps({"format": "something-else"}))
+    assert "not a warroom JSON export" in one_line_error(run_cli("--db", other, "import", str(bad)))
+
+
+def test_profiles_command_and_bad_user_profile(tmp_path):
+    config = tmp_path / "cfg"
+    (config / "profiles").mkdir(parents=True)
+    result = run_cli("profiles", env={"WARROOM_CONFIG_DIR": str(config)})
+    assert result.returncode == 0
+    for name in ("default", "modernisation-platform", "analytical-platform", "dxw", "govuk-paas"):
+        assert name in result.stdout
+    from warroom.core.profiles import BUILTIN_DIR
+
+    text = (BUILTIN_DIR / "default.toml").read_text().replace('name = "default"', 'name = "broken"')
+    (config / "profiles" / "broken.toml").write_text(text.replace('summary = "30m"', 'summary = "soon"'))
+    result = run_cli("profiles", env={"WARROOM_CONFIG_DIR": str(config)})
+    assert result.returncode == 1
+    assert "cadences.summary" in result.stdout and "broken.toml" in result.stdout
+    line = one_line_error(run_cli("--db", str(tmp_path / "w.db"), "declare", "x", "--profile", "broken",
+                                  env={"WARROOM_CONFIG_DIR": str(config)}))
+    assert "broken.toml" in line and "cadences.summary" in line and "'soon'" in line
+
+
+def test_version_and_help():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("warroom ")
+    result = run_cli("--help")
+    assert result.returncode == 0 and "declare" in result.stdout and "export" in result.stdout
