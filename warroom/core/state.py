@@ -70,6 +70,12 @@ class IncidentState:
     amendments: dict[int, list[Entry]] = field(default_factory=dict)
     latest_summary: Entry | None = None
     latest_comms: Entry | None = None
+    # What the timers (warroom.core.timers) restart from. A summary's amendment replaces
+    # ``latest_summary`` but is not a new summary, so the original's time is kept apart.
+    last_summary_at: datetime | None = None
+    last_summary_seq: int = 0
+    prompts: list[Entry] = field(default_factory=list)
+    escalations: list[Entry] = field(default_factory=list)
     last_seq: int = 0
     entry_count: int = 0
     last_entry_at: datetime | None = None
@@ -161,6 +167,13 @@ class IncidentState:
 
     def _on_summary(self, entry: Entry, at: datetime, data: dict) -> None:
         self.latest_summary = entry
+        self.last_summary_at, self.last_summary_seq = at, entry.seq
+
+    def _on_prompt(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.prompts.append(entry)
+
+    def _on_escalation(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.escalations.append(entry)
 
     def _on_comms(self, entry: Entry, at: datetime, data: dict) -> None:
         self.latest_comms = entry
