@@ -12,23 +12,29 @@ import os
 import sqlite3
 import stat
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import QueuePool
 
+from warroom.core.clock import format_time, parse_time
 from warroom.core.model import Entry, dumps_data
 from warroom.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
 from warroom.store import schema
-from warroom.store.schema import entries, incidents, meta_table
+from warroom.store.schema import entries, incidents, meta_table, presence
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 GENESIS = "0" * 64
+PRESENCE_STALE_AFTER = timedelta(seconds=30)
+PRESENCE_FORGET_AFTER = timedelta(hours=1)
 
 T = TypeVar("T")
 
@@ -40,6 +46,21 @@ class IncidentRow:
     number: int
     profile: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One open screen: who, on which machine, last heard from when (canonical UTC text)."""
+
+    session: str
+    incident: str
+    author: str
+    host: str
+    seen_at: str
+
+    @property
+    def seen(self) -> datetime:
+        return parse_time(self.seen_at)
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,7 @@ class Store:
         self.engine, self.url, self.path, self.readonly = engine, url, path, readonly
         self.dialect = engine.dialect.name
         self.where = str(path) if path else make_url(url).render_as_string(hide_password=True)
+        self._incidents: dict[str, IncidentRow] = {}
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -161,6 +183,8 @@ class Store:
                     raise StoreError(
                         f"{self.where}: schema version {version} is newer than this warroom "
                         f"supports ({schema.SCHEMA_VERSION}); upgrade warroom to open it")
+                if not readonly:
+                    _ensure_pg_triggers(conn)
                 return
             if readonly:
                 raise NotFound(f"{self.where}: no warroom schema in this database")
@@ -228,7 +252,15 @@ class Store:
             return self._insert_entry(conn, row, ref, draft, seq=1, prev_hash=GENESIS)
 
     def incident(self, ref: str) -> IncidentRow:
+        # Incident rows never change once written, so a found one is cached: the note hot path
+        # then costs no extra query.
+        key = ref.strip().upper()
+        cached = self._incidents.get(key)
+        if cached is not None:
+            return cached
         row = self._guard(self._incident_row, ref)
+        if row is not None:
+            self._incidents[key] = row
         if row is None:
             raise NotFound(f"no incident {ref!r} in {self.where} (see: warroom list --all)")
         return row
@@ -253,21 +285,26 @@ class Store:
         return self._guard(self._append, incident, draft)
 
     def _append(self, incident: IncidentRow, draft: Draft) -> Entry:
+        try:
+            return self._append_new(incident, draft)
+        except IntegrityError:
+            # The uid is unique: a retry of an entry that did commit (the first attempt timed out
+            # after COMMIT, say) lands here and gets the entry that is already there.
+            with self.engine.connect() as conn:
+                existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
+            if existing is None or existing.incident_id != incident.id:
+                raise
+            return _entry(incident.ref, existing)
+
+    def _append_new(self, incident: IncidentRow, draft: Draft) -> Entry:
         with self._write() as conn:
-            existing = conn.execute(select(entries).where(entries.c.uid == draft.uid)).first()
-            if existing is not None:
-                return _entry(incident.ref, existing)
             if self.dialect == "postgresql":
                 # The row lock serialises writers per incident: numbers are unique and, because
                 # the lock is held until commit, they also commit in order (the change feed
                 # relies on that).
                 conn.execute(select(incidents.c.id).where(incidents.c.id == incident.id)
                              .with_for_update())
-            last = conn.execute(
-                select(entries.c.seq, entries.c.hash)
-                .where(entries.c.incident_id == incident.id)
-                .order_by(entries.c.seq.desc()).limit(1)
-            ).first()
+            last = conn.execute(_LAST_OF_INCIDENT, {"iid": incident.id}).first()
             seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
             return self._insert_entry(conn, incident.id, incident.ref, draft, seq=seq, prev_hash=prev)
 
@@ -280,18 +317,22 @@ class Store:
             prev_hash=prev_hash,
         )
         digest = chain_hash(prev_hash, entry)
-        new_id = conn.execute(insert(entries).values(
+        new_id = conn.execute(_INSERT_ENTRY, dict(
             incident_id=incident_id, seq=seq, uid=entry.uid, kind=entry.kind, author=entry.author,
             host=entry.host, session=entry.session, occurred_at=entry.occurred_at,
             recorded_at=entry.recorded_at, text=entry.text, data=dumps_data(entry.data),
             amends=entry.amends, prev_hash=prev_hash, hash=digest,
-        ).returning(entries.c.id)).scalar_one()
+        )).scalar_one()
         return _replace(entry, hash=digest, id=new_id)
 
     def entries(self, ref: str, *, after: int = 0, kinds: Iterable[str] | None = None,
                 limit: int | None = None) -> list[Entry]:
         """Entries of one incident with ``seq > after``, in sequence order."""
-        incident = self.incident(ref)
+        return self.entries_of(self.incident(ref), after=after, kinds=kinds, limit=limit)
+
+    def entries_of(self, incident: IncidentRow, *, after: int = 0,
+                   kinds: Iterable[str] | None = None, limit: int | None = None) -> list[Entry]:
+        """As :meth:`entries`, for an incident already looked up: one query (the change feed's)."""
 
         def run() -> list[Entry]:
             query = (select(entries).where(entries.c.incident_id == incident.id,
@@ -360,6 +401,50 @@ class Store:
                 conn.execute(insert(entries), rows[start:start + 1000])
             return IncidentRow(new_id, ref, number, profile, created_at)
 
+    # ----------------------------------------------------------------- presence
+    def heartbeat(self, session: str, ref: str, author: str, host: str,
+                  at: datetime | str) -> None:
+        """Say that ``session`` has ``ref`` open now (insert or replace its one row). Call it
+        every ~10 s while a screen is open; rows older than an hour are swept as it goes."""
+        seen = _stamp(at)
+        forget = format_time(parse_time(seen) - PRESENCE_FORGET_AFTER)
+
+        def run() -> None:
+            upsert = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(presence)
+            stmt = upsert.values(session=session, incident_ref=ref, author=author, host=host,
+                                 seen_at=seen)
+            stmt = stmt.on_conflict_do_update(index_elements=[presence.c.session], set_={
+                "incident_ref": stmt.excluded.incident_ref, "author": stmt.excluded.author,
+                "host": stmt.excluded.host, "seen_at": stmt.excluded.seen_at})
+            with self._write() as conn:
+                conn.execute(stmt)
+                conn.execute(presence.delete().where(presence.c.seen_at < forget))
+        self._guard(run)
+
+    def present(self, ref: str, now: datetime | str,
+                stale_after: timedelta | float = PRESENCE_STALE_AFTER) -> list[Presence]:
+        """Who has ``ref`` open: sessions whose last heartbeat is within ``stale_after`` of
+        ``now``, by author then host. One person in two terminals is two rows."""
+        if not isinstance(stale_after, timedelta):
+            stale_after = timedelta(seconds=stale_after)
+        cutoff = format_time(parse_time(_stamp(now)) - stale_after)
+
+        def run() -> list[Presence]:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(presence).where(
+                    func.upper(presence.c.incident_ref) == ref.strip().upper(),
+                    presence.c.seen_at >= cutoff,
+                ).order_by(presence.c.author, presence.c.host, presence.c.session)).all()
+            return [Presence(r.session, r.incident_ref, r.author, r.host, r.seen_at) for r in rows]
+        return self._guard(run)
+
+    def leave(self, session: str) -> None:
+        """The session closed its screen: it is no longer present anywhere."""
+        def run() -> None:
+            with self._write() as conn:
+                conn.execute(presence.delete().where(presence.c.session == session))
+        self._guard(run)
+
     # ----------------------------------------------------------------- integrity
     def verify(self, ref: str) -> tuple[int, Entry | None, str]:
         """Walk the hash chain. Returns (entries checked, first bad entry or None, why)."""
@@ -419,6 +504,15 @@ class Store:
         return dest
 
 
+# The hot path's statements, built once (building a Core statement per note costs more than
+# executing it).
+_BY_UID = select(entries).where(entries.c.uid == bindparam("uid"))
+_LAST_OF_INCIDENT = (select(entries.c.seq, entries.c.hash)
+                     .where(entries.c.incident_id == bindparam("iid"))
+                     .order_by(entries.c.seq.desc()).limit(1))
+_INSERT_ENTRY = insert(entries).returning(entries.c.id)
+
+
 class _WriteTx:
     """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (take the write lock up front, so the
     busy timeout applies and two writers never read the same last number), plain BEGIN elsewhere."""
@@ -464,6 +558,26 @@ def _sqlite_engine(path: Path, *, readonly: bool) -> Engine:
     return engine
 
 
+def _ensure_pg_triggers(conn: Connection) -> None:
+    """A database made by an older warroom (or a copy restored without its triggers) gets the
+    missing ones. Best effort: a user without CREATE still works; the feed then polls."""
+    wanted = sum(len(names) for names in schema.POSTGRES_TRIGGER_NAMES.values())
+    found = conn.execute(text(
+        "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND "
+        "((tgrelid = 'entries'::regclass AND tgname = ANY(:e)) OR "
+        "(tgrelid = 'incidents'::regclass AND tgname = ANY(:i)))"),
+        {"e": list(schema.POSTGRES_TRIGGER_NAMES["entries"]),
+         "i": list(schema.POSTGRES_TRIGGER_NAMES["incidents"])}).scalar()
+    if found == wanted:
+        return
+    try:
+        with conn.begin_nested():
+            for ddl in schema.POSTGRES_TRIGGERS:
+                conn.exec_driver_sql(ddl)
+    except DBAPIError:
+        pass
+
+
 def _entry(ref: str, row: Any) -> Entry:
     return Entry(
         incident=ref, seq=row.seq, uid=row.uid, kind=row.kind, author=row.author,
@@ -471,6 +585,10 @@ def _entry(ref: str, row: Any) -> Entry:
         data=json.loads(row.data) if row.data else {}, amends=row.amends, host=row.host,
         session=row.session, prev_hash=row.prev_hash, hash=row.hash, id=row.id,
     )
+
+
+def _stamp(at: datetime | str) -> str:
+    return format_time(at if isinstance(at, datetime) else parse_time(at))
 
 
 def _replace(entry: Entry, **changes: Any) -> Entry:
