@@ -17,6 +17,9 @@ from sqlalchemy import (
 SCHEMA_VERSION = 1
 """Bump on every incompatible change; a database stamped newer than this is refused."""
 
+NOTIFY_CHANNEL = "warroom_entries"
+"""PostgreSQL: every insert into entries NOTIFYs this channel with the incident's reference."""
+
 metadata = MetaData()
 
 meta_table = Table(
@@ -85,17 +88,40 @@ POSTGRES_TRIGGERS = [
        BEGIN RAISE EXCEPTION 'entries are append-only: write an amendment instead'; END;
        $$ LANGUAGE plpgsql""",
     """DO $$ BEGIN
-         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_append_only') THEN
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_append_only'
+                        AND tgrelid = 'entries'::regclass) THEN
            CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries
              FOR EACH ROW EXECUTE FUNCTION warroom_append_only();
          END IF;
-         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_no_truncate') THEN
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_no_truncate'
+                        AND tgrelid = 'entries'::regclass) THEN
            CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries
              FOR EACH STATEMENT EXECUTE FUNCTION warroom_append_only();
          END IF;
-         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'incidents_no_delete') THEN
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'incidents_no_delete'
+                        AND tgrelid = 'incidents'::regclass) THEN
            CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
              FOR EACH ROW EXECUTE FUNCTION warroom_append_only();
          END IF;
        END $$""",
+    # The change feed: one NOTIFY per incident per inserting statement (an import of thousands
+    # of entries sends one), delivered at commit, whoever wrote the rows.
+    f"""CREATE OR REPLACE FUNCTION warroom_notify_entries() RETURNS trigger AS $$
+       BEGIN
+         PERFORM pg_notify('{NOTIFY_CHANNEL}', i.ref) FROM incidents i
+           WHERE i.id IN (SELECT DISTINCT incident_id FROM new_entries);
+         RETURN NULL;
+       END;
+       $$ LANGUAGE plpgsql""",
+    """DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_notify'
+                        AND tgrelid = 'entries'::regclass) THEN
+           CREATE TRIGGER entries_notify AFTER INSERT ON entries
+             REFERENCING NEW TABLE AS new_entries
+             FOR EACH STATEMENT EXECUTE FUNCTION warroom_notify_entries();
+         END IF;
+       END $$""",
 ]
+POSTGRES_TRIGGER_NAMES = {"entries": ("entries_append_only", "entries_no_truncate", "entries_notify"),
+                          "incidents": ("incidents_no_delete",)}
+"""What a complete PostgreSQL schema has; an older database missing one gets POSTGRES_TRIGGERS again."""
