@@ -1,0 +1,126 @@
+"""The app: wires the screens to one Warroom (the domain API) and owns the clock and themes."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from warroom.app.bindings import KEYMAP, display_key
+from warroom.app.screens.war_room import WarRoomScreen
+from warroom.app.themes import DEFAULT_THEME, ThemeError, ThemeSet, load_themes, save_theme, saved_theme
+from warroom.core.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from warroom.core.domain import Warroom
+
+
+class WarroomApp(App[None]):
+    CSS_PATH = ["app.tcss", "dialogs/dialogs.tcss"]
+    TITLE = "warroom"
+
+    def __init__(self, *, db: str, user: str | None = None, ref: str | None = None,
+                 theme: str | None = None, clock: Clock | None = None,
+                 themes: ThemeSet | None = None) -> None:
+        super().__init__()
+        self.db, self.user, self.start_ref = db, user, ref
+        self.clock: Clock = clock or SystemClock()
+        self.error: str | None = None
+        self.readonly = False
+        self.user_name = user or ""
+        self._warroom: Warroom | None = None
+        self._open_lock = threading.Lock()
+        self.theme_set = themes if themes is not None else load_themes()
+        for item in self.theme_set.themes.values():
+            self.register_theme(item)
+        wanted = theme or saved_theme() or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            if theme:
+                known = ", ".join(sorted(self.theme_set.themes))
+                raise ThemeError(f"unknown theme {theme!r} (choose from: {known}; or add "
+                                 f"NAME.toml to the config folder's themes/)")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        self._remember_theme = theme is not None
+
+    def on_mount(self) -> None:
+        self.push_screen(WarRoomScreen(self.start_ref))
+        for problem in self.theme_set.problems:
+            self.notify(problem, title="theme skipped", severity="warning", markup=False)
+        if self._remember_theme:
+            self._save_theme(self.theme)
+        self._remember_theme = True
+
+    def watch_theme(self, name: str) -> None:
+        if getattr(self, "_remember_theme", False):  # not while __init__ sets the first one
+            self._save_theme(name)
+
+    def _save_theme(self, name: str) -> None:
+        try:
+            save_theme(name)
+        except ThemeError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+
+    # ------------------------------------------------------------------ the domain
+    def open_warroom(self) -> Warroom:
+        """Open the store once (blocking: call from a worker). A read-only database opens in
+        the viewer mode instead of failing."""
+        with self._open_lock:
+            if self._warroom is None:
+                from warroom.core.domain import Warroom
+                from warroom.core.profiles import ProfileRegistry
+                from warroom.errors import ReadOnlyStore
+                from warroom.locations import user_profiles_dir
+                from warroom.store import Store
+
+                try:
+                    store = Store.open(self.db)
+                except ReadOnlyStore:
+                    store = Store.open(self.db, readonly=True)
+                    self.readonly = True
+                try:
+                    self._warroom = Warroom(store, ProfileRegistry(user_profiles_dir()),
+                                            clock=self.clock, user=self.user)
+                except BaseException:
+                    store.close()
+                    raise
+            return self._warroom
+
+    def close_store(self) -> None:
+        with self._open_lock:
+            if self._warroom is not None:
+                self._warroom.store.close()
+                self._warroom = None
+
+    def fail(self, message: str) -> None:
+        """Leave with a one-line error (the command line prints it on stderr, exit 1)."""
+        self.error = message
+        self.exit(return_code=1)
+
+    # ------------------------------------------------------------------ screens
+    def open_incident(self, ref: str) -> None:
+        self.switch_screen(WarRoomScreen(ref))
+
+    def declare(self, *, first: bool = False) -> None:
+        from warroom.app.screens.declare import DeclareScreen
+
+        if first:
+            self.switch_screen(DeclareScreen(first=True))
+        else:
+            self.push_screen(DeclareScreen(first=False))
+
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key of the key map is also a command (the same table the footer reads)."""
+        if isinstance(screen, WarRoomScreen):
+            for item in KEYMAP:
+                if item.action == "quit":
+                    continue
+                if screen.check_action(item.action.split("(")[0], ()) is not True:
+                    continue
+                yield SystemCommand(f"{item.description} ({display_key(item.key)})",
+                                    item.label.capitalize(), partial(screen.run_action, item.action))
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,65 @@
+"""The key map of SPEC.md as data. The footer, the help screen and the command palette all read
+this one table, so a key shown anywhere is a key that works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    key: str
+    action: str
+    label: str
+    """Short, for the footer."""
+    description: str
+    """A sentence, for the help screen and the command palette."""
+    short: str = ""
+    """Shorter still, for the footer of a narrow terminal."""
+    writes: bool = False
+    """Needs a writable database (hidden in the read-only viewer)."""
+    show: bool = True
+
+
+KEYMAP: tuple[KeyAction, ...] = (
+    KeyAction("n", "log('note')", "note", "Log a note (an event or discussion)", "note", writes=True),
+    KeyAction("d", "log('decision')", "decision", "Log a decision", "dec", writes=True),
+    KeyAction("a", "log('action')", "action", "Log an action (@owner in the text)", "act", writes=True),
+    KeyAction("r", "log('result')", "result", "Log a result of an action or investigation", "res",
+              writes=True),
+    KeyAction("c", "log('change')", "change", "Log a command run or a production change", "chg",
+              writes=True),
+    KeyAction("s", "summary", "summary", "Write the lead summary now", "sum", writes=True),
+    KeyAction("u", "status_update", "update", "Compose a status update", "upd", writes=True),
+    KeyAction("o", "handover", "role", "Assign or hand over a role", "role", writes=True),
+    KeyAction("v", "severity", "severity", "Change severity (asks for a reason)", "sev", writes=True),
+    KeyAction("t", "status", "status", "Change status (resolving walks the checklist)", "stat",
+              writes=True),
+    KeyAction("f", "followups", "follow-ups", "Follow-ups and actions: list, add, mark done", "fups"),
+    KeyAction("slash", "search", "search", "Search and filter the timeline", "find"),
+    KeyAction("i", "incidents", "incidents", "Switch incident, or declare a new one", "inc"),
+    KeyAction("e", "export", "export", "Export the Markdown incident report", "exp"),
+    KeyAction("z", "toggle_utc", "UTC", "Show times in UTC or local time", "utc", show=False),
+    KeyAction("question_mark", "help", "help", "Show the key map and what each pane means", "help"),
+    KeyAction("q", "quit", "quit", "Quit (every entry is already saved)", "quit"),
+)
+
+KEY_DISPLAY = {"slash": "/", "question_mark": "?", "ctrl+p": "^p"}
+
+
+def display_key(key: str) -> str:
+    return KEY_DISPLAY.get(key, key)
+
+
+def textual_bindings() -> list[Binding]:
+    return [Binding(k.key, k.action, k.label, show=k.show, key_display=display_key(k.key))
+            for k in KEYMAP]
+
+
+def find(action: str) -> KeyAction:
+    for item in KEYMAP:
+        if item.action == action:
+            return item
+    raise KeyError(action)

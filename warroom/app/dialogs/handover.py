@@ -1,0 +1,100 @@
+"""Assign or hand over a role. Warns, before saving, when the lead would also be the scribe (or
+any pair the profile says should be two people) and when a required role is vacant."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from warroom.app.dialogs.base import Dialog, Save
+from warroom.app.formatting import plain
+
+
+class HandoverDialog(Dialog):
+    TITLE = "Assign or hand over a role"
+    HINT = "↑↓ role · Tab to the name · Enter saves · Esc cancels"
+
+    def __init__(self, save: Save, state, profile, people: list[str]) -> None:
+        super().__init__(save)
+        self.state, self.profile, self.people = state, profile, people
+
+    def body(self) -> ComposeResult:
+        options = []
+        for role in self.profile.roles:
+            holder = self.state.holder(role.id)
+            who = (plain(holder), "bold") if holder else (
+                ("VACANT", "bold $text-error") if role.required else ("vacant", "$text-muted"))
+            options.append(Option(Content.assemble(f"{plain(role.name)}: ", who), id=role.id))
+        yield OptionList(*options, id="role-list")
+        yield Label(Content(""), id="role-duties", classes="dialog-text")
+        yield Input(id="role-person", placeholder="Who takes it (name)",
+                    suggester=SuggestFromList(self.people, case_sensitive=False))
+        yield Input(id="role-note", placeholder="Handover note (optional): what they need to know")
+        yield Label(Content(""), id="role-warnings")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        listing = self.query_one(OptionList)
+        vacant = [i for i, r in enumerate(self.profile.roles)
+                  if r.required and not self.state.holder(r.id)]
+        listing.highlighted = vacant[0] if vacant else 0
+        listing.focus()
+        self._update()
+
+    @property
+    def role(self):
+        listing = self.query_one(OptionList)
+        return None if listing.highlighted is None else self.profile.roles[listing.highlighted]
+
+    @on(OptionList.OptionHighlighted, "#role-list")
+    def _moved(self, event: OptionList.OptionHighlighted) -> None:
+        self._update()
+
+    @on(OptionList.OptionSelected, "#role-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#role-person").focus()
+
+    @on(Input.Changed, "#role-person")
+    def _typed(self, event: Input.Changed) -> None:
+        self._update()
+
+    def warnings(self) -> list[str]:
+        """What the profile's process warns about if this assignment is saved."""
+        role, person = self.role, self.query_one("#role-person", Input).value.strip()
+        if role is None:
+            return []
+        holders = {r: h.person for r, h in self.state.roles.items()}
+        if person:
+            holders[role.id] = person
+        out = []
+        for a, b in self.profile.same_person_warnings:
+            if holders.get(a) and holders.get(a) == holders.get(b) and role.id in (a, b):
+                out.append(f"{holders[a]} would be both {self.profile.role(a).name} and "
+                           f"{self.profile.role(b).name}")
+        for other in self.profile.roles:
+            if other.required and not holders.get(other.id):
+                out.append(f"{other.name} is vacant")
+        if person and self.people and person.lower() not in {p.lower() for p in self.people}:
+            out.append(f"{person} has not appeared in this incident before (check the spelling)")
+        return out
+
+    def _update(self) -> None:
+        role = self.role
+        duties = "; ".join(role.responsibilities) if role else ""
+        self.query_one("#role-duties", Label).update(Content.styled(plain(duties), "$text-muted"))
+        lines = [Content.styled(f"⚠ {plain(w)}", "$text-warning") for w in self.warnings()]
+        self.query_one("#role-warnings", Label).update(Content("\n").join(lines))
+
+    @on(Input.Submitted, "#role-person, #role-note")
+    async def _save(self, event: Input.Submitted) -> None:
+        role = self.role
+        person = self.query_one("#role-person", Input).value
+        note = self.query_one("#role-note", Input).value
+        if role is None:
+            self.show_error("choose a role")
+            return
+        await self.submit(lambda w, ref: w.assign_role(ref, role.id, person, note=note))

@@ -1,0 +1,48 @@
+"""The help screen: the key map (from the same table as the footer) and what each pane means."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from warroom.app.bindings import KEYMAP, display_key
+from warroom.app.dialogs.base import Dialog
+
+MORE_KEYS = (
+    ("ctrl+p", "Command palette: every action, and the theme"),
+    ("Tab", "In the entry line: cycle note → decision → action → result → change"),
+    ("Esc", "Close the entry line, the search bar or a dialog without saving"),
+    ("↑ ↓ PgUp PgDn Home End", "Scroll the timeline (it follows new entries at the bottom)"),
+)
+PANES = (
+    "Incident: reference, severity, status, services, elapsed time, OOH and security flags, "
+    "the latest lead summary.",
+    "Roles: who holds each role and for how long; VACANT required roles and warnings.",
+    "Timers: next summary, next status update, escalation, out-of-hours stop, role rotation; "
+    "overdue ones count up in red.",
+    "Timeline: every entry, newest at the bottom; ✎ marks an entry that was corrected later.",
+)
+
+
+class HelpDialog(Dialog):
+    TITLE = "Help"
+    HINT = "Esc, q or ? closes"
+    BINDINGS = [Binding("escape,q,question_mark", "cancel", "close")]
+
+    def body(self) -> ComposeResult:
+        lines = [Content.styled("Keys", "bold")]
+        for item in KEYMAP:
+            lines.append(Content.assemble((f"{display_key(item.key):>8}  ", "bold $accent"),
+                                          item.description))
+        for key, what in MORE_KEYS:
+            lines.append(Content.assemble((f"{key:>8}  ", "bold $accent"), what))
+        lines.append(Content(""))
+        lines.append(Content.styled("Panes", "bold"))
+        lines.extend(Content(p) for p in PANES)
+        lines.append(Content(""))
+        lines.append(Content.styled("Every entry is saved the moment Enter is pressed.", "italic"))
+        with VerticalScroll(classes="dialog-scroll"):
+            yield Static(Content("\n").join(lines), id="help-text")

@@ -1,0 +1,56 @@
+"""Change severity: the profile's scheme with descriptions, and a reason (required)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from warroom.app.dialogs.base import Dialog, Save
+from warroom.app.formatting import plain
+
+
+class SeverityDialog(Dialog):
+    TITLE = "Change severity"
+    HINT = "↑↓ choose · Tab to the reason · Enter saves · Esc cancels"
+
+    def __init__(self, save: Save, state, profile) -> None:
+        super().__init__(save)
+        self.state, self.profile = state, profile
+
+    def body(self) -> ComposeResult:
+        if self.profile.severity_note:
+            yield Label(Content.styled(plain(self.profile.severity_note), "italic"))
+        options = []
+        for sev in self.profile.severities:
+            mark = " (current)" if sev.id == self.state.severity else ""
+            prompt = Content.assemble((f" {sev.label} ", f"bold black on {sev.colour}"),
+                                      (mark, "bold"), " ", plain(sev.description))
+            options.append(Option(prompt, id=sev.id))
+        yield OptionList(*options, id="severity-list")
+        yield Input(id="severity-reason", placeholder="Reason for the change (required)")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        listing = self.query_one(OptionList)
+        ids = [s.id for s in self.profile.severities]
+        current = ids.index(self.state.severity) if self.state.severity in ids else 0
+        # Start one step more severe than now: escalating is the common move mid-incident.
+        listing.highlighted = max(current - 1, 0)
+        listing.focus()
+
+    @on(OptionList.OptionSelected, "#severity-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#severity-reason", Input).focus()
+
+    @on(Input.Submitted, "#severity-reason")
+    async def _save(self, event: Input.Submitted) -> None:
+        listing = self.query_one(OptionList)
+        if listing.highlighted is None:
+            self.show_error("choose a severity")
+            return
+        sev = listing.get_option_at_index(listing.highlighted).id
+        reason = event.value
+        await self.submit(lambda w, ref: w.change_severity(ref, sev, reason))

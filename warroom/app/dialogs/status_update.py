@@ -1,0 +1,97 @@
+"""Compose a status update: a template from the profile, the text, and when the next one is due
+(which restarts the update timer)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from textual import on
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from warroom.app.dialogs.base import Dialog, Save
+from warroom.app.formatting import plain
+from warroom.core.durations import format_duration, parse_duration
+
+
+def fill_template(text: str, services: list[str], next_update: datetime) -> str:
+    """Only the two documented placeholders are replaced: any other brace stays as written."""
+    named = ", ".join(services) if services else "our services"
+    return text.replace("{services}", named).replace("{next_update}", next_update.strftime("%H:%M %Z"))
+
+
+class StatusUpdateDialog(Dialog):
+    TITLE = "Status update"
+    HINT = "↑↓ template · Tab to the text · Enter saves · Esc cancels"
+
+    def __init__(self, save: Save, state, profile, now: datetime) -> None:
+        super().__init__(save)
+        self.state, self.profile, self.now = state, profile, now
+        self.interval = profile.status_update_interval(state.severity) or timedelta(hours=1)
+
+    def body(self) -> ComposeResult:
+        options = [Option(Content("Blank"), id="")]
+        for tpl in self.profile.templates:
+            mark = " ←" if tpl.status and tpl.status == self.state.status else ""
+            options.append(Option(Content.assemble(plain(tpl.name), (mark, "bold")), id=tpl.id))
+        yield OptionList(*options, id="template-list")
+        yield Input(id="update-text", placeholder="The update as people will read it")
+        with_next = format_duration(self.interval).replace(" ", "")
+        yield Label(Content("Next update in (e.g. 30m, 1h):"))
+        yield Input(with_next, id="update-next")
+        yield Input(id="update-audience", placeholder="Audience (optional): "
+                    + ", ".join(self.profile.audiences),
+                    suggester=SuggestFromList(list(self.profile.audiences), case_sensitive=False))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        listing = self.query_one(OptionList)
+        ids = [t.id for t in self.profile.templates]
+        matching = [i + 1 for i, t in enumerate(self.profile.templates) if t.status == self.state.status]
+        listing.highlighted = matching[0] if matching else (1 if ids else 0)
+        listing.focus()
+        self._fill()
+
+    @on(OptionList.OptionHighlighted, "#template-list")
+    def _moved(self, event: OptionList.OptionHighlighted) -> None:
+        self._fill()
+
+    @on(OptionList.OptionSelected, "#template-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#update-text").focus()
+
+    def _template_id(self) -> str | None:
+        listing = self.query_one(OptionList)
+        if listing.highlighted is None:
+            return None
+        return listing.get_option_at_index(listing.highlighted).id or None
+
+    def _fill(self) -> None:
+        tid = self._template_id()
+        text = ""
+        if tid:
+            tpl = self.profile.template(tid)
+            try:
+                nxt = self.now + parse_duration(self.query_one("#update-next", Input).value)
+            except ValueError:
+                nxt = self.now + self.interval
+            text = fill_template(tpl.text, self.state.services, nxt.astimezone(self.profile.zone))
+        field = self.query_one("#update-text", Input)
+        field.value = text
+        field.cursor_position = len(text)
+
+    @on(Input.Submitted, "#update-text, #update-next, #update-audience")
+    async def _save(self, event: Input.Submitted) -> None:
+        try:
+            nxt = parse_duration(self.query_one("#update-next", Input).value)
+        except ValueError as exc:
+            self.show_error(f"next update: {exc}")
+            return
+        text = self.query_one("#update-text", Input).value
+        audience = self.query_one("#update-audience", Input).value
+        tid = self._template_id()
+        await self.submit(lambda w, ref: w.post_update(ref, text, template=tid, audience=audience,
+                                                       next_update=nxt))

@@ -1,0 +1,153 @@
+"""Declare an incident: the profile's "is this an incident?" criteria and severity descriptions
+beside the form, so the person declaring reads them while choosing ("if torn, choose the higher")."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList, SelectionList
+from textual.widgets.option_list import Option
+
+from warroom.app.formatting import plain
+from warroom.errors import WarroomError
+
+
+class DeclareScreen(Screen[None]):
+    CSS_PATH = "declare.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel"),
+        Binding("ctrl+s", "declare", "declare"),
+    ]
+
+    def __init__(self, *, first: bool = False, profile: str = "default") -> None:
+        super().__init__()
+        self.first = first
+        self.profile_name = profile
+        self.busy = False
+
+    @property
+    def registry(self):
+        return self.app.open_warroom().profiles
+
+    @property
+    def profile(self):
+        return self.registry.get(self.profile_name)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="declare-form") as form:
+            form.border_title = "Declare an incident"
+            if self.first:
+                yield Label(Content.styled("No open incident in this database.", "italic"))
+            yield Label(Content(""), id="criteria")
+            yield Label(Content("Title"), classes="field-label")
+            yield Input(id="declare-title", placeholder="What is broken, as users see it")
+            yield Label(Content("Process profile"), classes="field-label")
+            yield OptionList(id="declare-profile")
+            yield Label(Content(""), id="severity-note", classes="field-label")
+            yield OptionList(id="declare-severity")
+            yield Label(Content("Impacted services (space ticks)"), classes="field-label")
+            yield SelectionList[str](id="declare-services")
+            yield Input(id="declare-description", placeholder="Description (optional)")
+            yield Input(self.app.user_name, id="declare-lead", placeholder="Incident lead (name)")
+            yield Checkbox(Content("Security incident"), id="declare-security")
+            yield Checkbox(Content("Customer-impacting"), id="declare-customers")
+            yield Label(Content(""), id="declare-error", classes="dialog-error")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#declare-error").display = False
+        profiles = self.query_one("#declare-profile", OptionList)
+        names = self.registry.names()
+        for name in names:
+            profiles.add_option(Option(Content(name), id=name))
+        if self.profile_name in names:
+            profiles.highlighted = names.index(self.profile_name)
+        self._show_profile()
+        self.query_one("#declare-title").focus()
+
+    @on(OptionList.OptionHighlighted, "#declare-profile")
+    def _profile_moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id != self.profile_name:
+            self.profile_name = event.option.id
+            self._show_profile()
+
+    def _show_profile(self) -> None:
+        try:
+            prof = self.profile
+        except WarroomError as exc:
+            self.show_error(str(exc))
+            return
+        lines = [Content.styled("Is this an incident?", "bold")]
+        lines += [Content(f"• {plain(c)}") for c in prof.incident_criteria]
+        if prof.security_note:
+            lines.append(Content.styled(plain(prof.security_note), "$text-warning"))
+        self.query_one("#criteria", Label).update(Content("\n").join(lines))
+        self.query_one("#severity-note", Label).update(Content.assemble(
+            ("Severity ", "bold"), (plain(prof.severity_note or "If torn between two, choose the higher."),
+                                    "italic")))
+        sevs = self.query_one("#declare-severity", OptionList)
+        sevs.clear_options()
+        for sev in prof.severities:
+            sevs.add_option(Option(Content.assemble((f" {sev.label} ", f"bold black on {sev.colour}"),
+                                                    " ", plain(sev.description)), id=sev.id))
+        ids = [s.id for s in prof.severities]
+        sevs.highlighted = ids.index(prof.default_severity) if prof.default_severity in ids else 0
+        services = self.query_one("#declare-services", SelectionList)
+        services.clear_options()
+        services.add_options([(Content(plain(s)), s, False) for s in prof.services])
+
+    def show_error(self, message: str) -> None:
+        label = self.query_one("#declare-error", Label)
+        label.update(Content(" ".join(message.split())))
+        label.display = bool(message)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_declare()
+
+    def action_declare(self) -> None:
+        if self.busy:
+            return
+        sevs = self.query_one("#declare-severity", OptionList)
+        severity = sevs.get_option_at_index(sevs.highlighted).id if sevs.highlighted is not None else None
+        self.busy = True
+        self._declare(
+            title=self.query_one("#declare-title", Input).value,
+            profile=self.profile_name, severity=severity,
+            services=list(self.query_one("#declare-services", SelectionList).selected),
+            description=self.query_one("#declare-description", Input).value,
+            lead=self.query_one("#declare-lead", Input).value.strip() or None,
+            security=self.query_one("#declare-security", Checkbox).value,
+            customer_impacting=self.query_one("#declare-customers", Checkbox).value,
+        )
+
+    @work(thread=True, exclusive=True, group="declare")
+    def _declare(self, **fields) -> None:
+        try:
+            first = self.app.open_warroom().declare(fields.pop("title"), **fields)
+        except WarroomError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._declared, first.incident)
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        self.show_error(message)
+
+    def _declared(self, ref: str) -> None:
+        if self.first:
+            self.app.open_incident(ref)
+        else:
+            self.app.pop_screen()
+            self.app.open_incident(ref)
+
+    def action_cancel(self) -> None:
+        if self.first:
+            self.app.exit()
+        else:
+            self.app.pop_screen()

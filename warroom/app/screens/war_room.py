@@ -1,0 +1,366 @@
+"""The war-room screen: incident summary, role board, live timeline and update timers, all at
+once, plus the hotkey entry line.
+
+The screen paints empty panes first and loads after (a worker opens the store and reads the
+incident through the change feed). Every entry shown, our own included, arrives through the
+feed: a save polls it at once, and a timer polls it every half second for other processes.
+All writes go through the domain API in thread workers, so the screen never freezes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Label
+from textual.worker import WorkerFailed
+
+from warroom.app.bindings import KEYMAP, textual_bindings
+from warroom.app.formatting import ENTRY_KINDS
+from warroom.app.messages import (EntriesArrived, EntryFailed, EntrySaved, EntrySubmitted,
+                                  FilterChanged, IncidentLoaded, LoadFailed)
+from warroom.app.widgets.entry_line import EntryLine
+from warroom.app.widgets.key_bar import KeyBar
+from warroom.app.widgets.role_board import RoleBoard
+from warroom.app.widgets.search_bar import SearchBar
+from warroom.app.widgets.summary import SummaryPane
+from warroom.app.widgets.timeline import Timeline
+from warroom.app.widgets.timers import TimersPane, countdowns
+from warroom.errors import WarroomError
+
+if TYPE_CHECKING:
+    from warroom.core.domain import Warroom
+    from warroom.core.profiles import Profile
+    from warroom.core.state import IncidentState
+    from warroom.store.feed import ChangeFeed
+
+Operation = Callable[["Warroom", str], Any]
+POLL_SECONDS = 0.5
+WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
+
+
+class WarRoomScreen(Screen[None]):
+    CSS_PATH = "war_room.tcss"
+    BINDINGS = textual_bindings()
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    def __init__(self, ref: str | None) -> None:
+        super().__init__()
+        self.ref = ref
+        self.state: IncidentState | None = None
+        self.profile: Profile | None = None
+        self.feed: ChangeFeed | None = None
+        self.readonly = False
+        self.utc = False
+        self.escalated = False
+        self._polling = False
+        self._closed = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield SummaryPane(id="summary")
+            yield RoleBoard(id="roles")
+            yield TimersPane(id="timers")
+        yield SearchBar(id="search")
+        yield Timeline(id="timeline")
+        yield EntryLine(id="entry-line")
+        yield Label(Content(""), id="status-line")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(SearchBar).display = False
+        self.query_one(EntryLine).display = False
+        self.query_one("#status-line").display = False
+        self.timeline.border_title = "Timeline"
+        self.timeline.focus()
+        self._load()
+
+    def on_unmount(self) -> None:
+        self._closed = True
+        if self.feed is not None:
+            self.feed.close()
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.query_one(Timeline)
+
+    @property
+    def entry_line(self) -> EntryLine:
+        return self.query_one(EntryLine)
+
+    def focus_main(self) -> None:
+        self.timeline.focus()
+
+    def now(self) -> datetime:
+        return self.app.clock.now()
+
+    # ------------------------------------------------------------------ loading
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        from warroom.core.state import IncidentState
+        from warroom.store.feed import ChangeFeed
+
+        try:
+            w = self.app.open_warroom()
+            ref = self.ref or w.most_recent_open()
+            if ref is None:
+                self.app.call_from_thread(self.app.declare, first=True)
+                return
+            ref = w.store.incident(ref).ref
+            feed = ChangeFeed(w.store, ref)
+            entries = feed.poll()
+            state = IncidentState(ref=ref)
+            for entry in entries:
+                state.apply(entry)
+            try:
+                profile = w.profile(state.profile)
+            except WarroomError as exc:
+                # A broken or missing profile must not hide the log: show it with the default.
+                self.app.call_from_thread(self.app.notify, f"{exc}; showing with the default profile",
+                                          severity="warning", markup=False)
+                profile = w.profile("default")
+        except WarroomError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.feed = feed
+        self.app.user_name = w.user
+        self.post_message(IncidentLoaded(ref, state, profile, entries, self.app.readonly))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.app.fail(message.message)
+
+    def on_incident_loaded(self, message: IncidentLoaded) -> None:
+        self.ref, self.state, self.profile = message.ref, message.state, message.profile
+        self.readonly = message.readonly
+        self.escalated = any(e.kind == "escalation" for e in message.entries)
+        labels = {s.id: s.label for s in self.profile.severities}
+        self.timeline.severity_label = lambda sev: labels.get(sev, str(sev).upper())
+        self.timeline.set_entries(message.entries)
+        self.app.sub_title = message.ref
+        if self.readonly:
+            self.show_status("read-only: this database cannot be written; viewing only", error=False)
+        self.refresh_panes()
+        self.refresh_bindings()
+        self.query_one(KeyBar).refresh()
+        self.set_interval(POLL_SECONDS, self._poll_tick)
+        self.set_interval(1, self._tick)
+
+    # ------------------------------------------------------------------ the feed
+    def _poll_tick(self) -> None:
+        if not self._polling and self.feed is not None:
+            self._polling = True
+            self._poll()
+
+    @work(thread=True, group="poll")
+    def _poll(self) -> None:
+        try:
+            self._pull()
+        except WarroomError as exc:
+            self.app.call_from_thread(self.show_status, str(exc))
+        finally:
+            self._polling = False
+
+    def _pull(self) -> None:
+        """Read the feed (in a worker) and apply what is new on the screen's thread."""
+        fresh = self.feed.poll() if self.feed is not None else []
+        if fresh and not self._closed:
+            self.app.call_from_thread(self._apply, fresh)
+
+    def _apply(self, entries: list) -> None:
+        if self.state is None:
+            return
+        for entry in entries:
+            self.state.apply(entry)
+            if entry.kind == "escalation":
+                self.escalated = True
+        self.timeline.add(entries)
+        self.refresh_panes()
+        self.post_message(EntriesArrived(entries))
+
+    def on_entries_arrived(self, message: EntriesArrived) -> None:
+        """Announced for dialogs that show live lists (follow-ups) and for tests."""
+        for screen in self.app.screen_stack:
+            refresh = getattr(screen, "entries_arrived", None)
+            if refresh is not None and screen is not self:
+                refresh(message.entries)
+
+    # ------------------------------------------------------------------ panes
+    def timer_items(self):
+        return countdowns(self.state, self.profile, self.now(), escalated=self.escalated)
+
+    def refresh_panes(self) -> None:
+        if self.state is None or self.profile is None:
+            return
+        from warroom.core.domain import role_warnings
+
+        now = self.now()
+        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
+                                         readonly=self.readonly)
+        self.query_one(RoleBoard).show(self.state, self.profile, now,
+                                       role_warnings(self.state, self.profile, now))
+        self.query_one(TimersPane).show(self.timer_items(), now)
+        self._title_timeline()
+
+    def _tick(self) -> None:
+        self.refresh_panes()
+
+    def _title_timeline(self) -> None:
+        tl = self.timeline
+        title = f"Timeline · {tl.entry_count} entries"
+        if tl.filtered:
+            title = f"Timeline · {tl.shown_count} of {tl.entry_count} shown (filtered)"
+        title += " · UTC" if self.utc else " · local time"
+        tl.border_title = title
+
+    def show_status(self, message: str, *, error: bool = True) -> None:
+        line = self.query_one("#status-line", Label)
+        line.update(Content(" ".join(message.split())))
+        line.set_class(error, "-error")
+        line.display = bool(message)
+
+    def clear_status(self) -> None:
+        if self.readonly:
+            self.show_status("read-only: this database cannot be written; viewing only", error=False)
+        else:
+            self.show_status("")
+
+    # ------------------------------------------------------------------ writing
+    def on_entry_submitted(self, message: EntrySubmitted) -> None:
+        self._save_entry(message.kind, message.text, message.uid)
+
+    @work(thread=True, group="write")
+    def _save_entry(self, kind: str, text: str, uid: str) -> None:
+        line = self.entry_line
+        try:
+            entry = self.app.open_warroom().log(self.ref, kind, text, uid=uid)
+        except WarroomError as exc:
+            self.app.call_from_thread(self._entry_failed, str(exc))
+            return
+        try:
+            self._pull()
+        except WarroomError as exc:
+            self.app.call_from_thread(self.show_status, str(exc))
+        self.app.call_from_thread(line.saved, EntrySaved(entry))
+        self.app.call_from_thread(self.clear_status)
+
+    def _entry_failed(self, message: str) -> None:
+        self.show_status(message)
+        self.entry_line.failed(EntryFailed(message))
+
+    async def perform(self, op: Operation) -> str | None:
+        """Run one domain call off the event loop, then pull the feed. Returns the error
+        message, or None when the entry is durable and shown."""
+        worker = self._perform(op)
+        try:
+            return await worker.wait()
+        except WorkerFailed as exc:  # a bug, not a user mistake: say so, keep running
+            return f"unexpected error: {exc.error}"
+
+    @work(thread=True, group="write")
+    def _perform(self, op: Operation) -> str | None:
+        try:
+            op(self.app.open_warroom(), self.ref)
+            self._pull()
+        except WarroomError as exc:
+            return str(exc)
+        return None
+
+    # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS:
+            if self.readonly:
+                return False
+            return True if self.state is not None else None
+        if action in {"followups", "export", "search", "toggle_utc"} and self.state is None:
+            return None
+        return True
+
+    def action_log(self, kind: str) -> None:
+        if kind in ENTRY_KINDS:
+            self.query_one(SearchBar).display = False
+            self.entry_line.open(kind)
+
+    def action_search(self) -> None:
+        self.entry_line.display = False
+        self.query_one(SearchBar).open()
+
+    def on_filter_changed(self, message: FilterChanged) -> None:
+        self.timeline.set_filter(message.kind, message.text)
+        self._title_timeline()
+
+    def action_toggle_utc(self) -> None:
+        self.utc = not self.utc
+        self.timeline.utc = self.utc
+        self.refresh_panes()
+
+    def action_help(self) -> None:
+        from warroom.app.dialogs.help import HelpDialog
+
+        self.app.push_screen(HelpDialog())
+
+    def action_summary(self) -> None:
+        from warroom.app.dialogs.summary_prompt import SummaryPrompt
+
+        late = None
+        for item in self.timer_items():
+            left = item.remaining(self.now())
+            if item.key == "summary" and left is not None and left < timedelta(0):
+                late = -left
+        self.app.push_screen(SummaryPrompt(self.perform, self.state, late_by=late, utc=self.utc))
+
+    def action_status_update(self) -> None:
+        from warroom.app.dialogs.status_update import StatusUpdateDialog
+
+        self.app.push_screen(StatusUpdateDialog(self.perform, self.state, self.profile, self.now()))
+
+    def action_handover(self) -> None:
+        from warroom.app.dialogs.handover import HandoverDialog
+
+        people = sorted({e for e in self._people()})
+        self.app.push_screen(HandoverDialog(self.perform, self.state, self.profile, people))
+
+    def _people(self) -> set[str]:
+        state = self.state
+        names = {h.person for h in state.roles.values()}
+        names.update(c.after for c in state.role_history if c.after)
+        names.update(a.owner for a in state.actions.values() if a.owner)
+        names.add(self.app.user_name)
+        names.discard("")
+        return names
+
+    def action_severity(self) -> None:
+        from warroom.app.dialogs.severity import SeverityDialog
+
+        self.app.push_screen(SeverityDialog(self.perform, self.state, self.profile))
+
+    def action_status(self) -> None:
+        from warroom.app.dialogs.status import StatusDialog
+
+        self.app.push_screen(StatusDialog(self.perform, self.state, self.profile))
+
+    def action_followups(self) -> None:
+        from warroom.app.dialogs.followups import FollowupsDialog
+
+        self.app.push_screen(FollowupsDialog(self.perform, self.state, readonly=self.readonly))
+
+    def action_incidents(self) -> None:
+        from warroom.app.dialogs.incidents import IncidentsDialog
+
+        def chosen(choice: str | None) -> None:
+            if choice == IncidentsDialog.DECLARE:
+                self.app.declare()
+            elif choice and choice != self.ref:
+                self.app.open_incident(choice)
+
+        self.app.push_screen(IncidentsDialog(self.ref, readonly=self.readonly), chosen)
+
+    def action_export(self) -> None:
+        from warroom.app.dialogs.export import ExportDialog
+
+        self.app.push_screen(ExportDialog(self.ref, self.state))

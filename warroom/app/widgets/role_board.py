@@ -1,0 +1,45 @@
+"""The role board: who holds each role of the profile and for how long, and what to worry about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.widgets import Static
+
+from warroom.app.formatting import elapsed, plain
+
+if TYPE_CHECKING:
+    from warroom.core.profiles import Profile
+    from warroom.core.state import IncidentState
+
+
+class RoleBoard(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Content("…"), id=id)
+        self.border_title = "Roles"
+        self.warnings: list[str] = []
+
+    def show(self, state: IncidentState, profile: Profile, now: datetime,
+             warnings: list[str]) -> None:
+        self.warnings = warnings
+        lines = []
+        narrow = self.content_size.width < 30
+        for role in profile.roles:
+            holder = state.roles.get(role.id)
+            name = plain(role.id if narrow else role.name)
+            if holder is None:
+                style = "bold reverse $text-error" if role.required else "$text-muted"
+                who = Content.styled("VACANT" if role.required else "—", style)
+                lines.append(Content.assemble((f"{name}: ", ""), who))
+            else:
+                lines.append(Content.assemble(
+                    (f"{name}: ", ""), (plain(holder.person), "bold"),
+                    (f" {elapsed(now - holder.since)}", "$text-muted")))
+        for warning in warnings:
+            if "vacant" in warning:
+                continue  # already shown in its row
+            lines.append(Content.assemble(("⚠ ", "$text-warning"), (plain(warning), "$text-warning")))
+        self.set_class(bool(warnings), "-warn")
+        self.update(Content("\n").join(lines))

@@ -1,0 +1,75 @@
+"""The incident summary pane: what is going on, at a glance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from warroom.app.formatting import clock_time, elapsed, plain
+
+if TYPE_CHECKING:
+    from warroom.core.profiles import Profile
+    from warroom.core.state import IncidentState
+
+
+def severity_badge(profile: Profile, severity: str) -> Content:
+    try:
+        sev = profile.severity(severity)
+    except Exception:  # an old incident may hold a severity its profile no longer lists
+        return Content.styled(f" {severity or '?'} ", "bold reverse")
+    return Content.styled(f" {sev.label} ", f"bold black on {sev.colour}")
+
+
+def out_of_hours(profile: Profile, now: datetime) -> bool:
+    ooh = profile.cadences.out_of_hours
+    return bool(ooh and ooh.contains(now.astimezone(profile.zone).time()))
+
+
+class SummaryPane(Vertical):
+    """The headline lines never wrap (they end in … instead); the latest summary fills the rest."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Incident"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Opening…"), id="summary-head")
+        yield Static(Content(""), id="summary-latest")
+
+    def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
+             readonly: bool = False) -> None:
+        status_style = "bold $text-success" if not state.is_open else "bold"
+        head = [
+            (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
+            (state.status, status_style),
+        ]
+        if state.security:
+            head += [" ", ("SECURITY", "bold reverse $text-error")]
+        if state.customer_impacting:
+            head += [" ", ("customers", "$text-warning")]
+        if out_of_hours(profile, now):
+            head += [" ", ("OOH", "bold $text-warning")]
+        if readonly:
+            head += [" ", ("read-only", "reverse")]
+        lines = [Content.assemble(*head), Content.styled(plain(state.title), "bold")]
+        services = ", ".join(plain(s) for s in state.services) or "none"
+        lines.append(Content.assemble(("Services ", "$text-muted"), plain(services)))
+        since = clock_time(state.declared_at, utc) if state.declared_at else "?"
+        span = elapsed(state.duration(now))
+        lines.append(Content.assemble(("Elapsed ", "$text-muted"), span,
+                                      (f" since {since}", "$text-muted")))
+        latest = state.latest_summary
+        if latest is not None:
+            summary = Content.assemble(
+                (f"Summary {clock_time(latest.occurred, utc)} {plain(latest.author)}: ", "$text-muted"),
+                plain(state.current_text(latest)))
+        else:
+            summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
+        self.border_title = f"Incident · {plain(profile.title)}"
+        self.query_one("#summary-head", Static).update(Content("\n").join(lines))
+        self.query_one("#summary-latest", Static).update(summary)
