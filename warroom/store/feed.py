@@ -201,6 +201,15 @@ class ChangeFeed:
                 params.setdefault(key, value)
             conn = psycopg.connect(*cargs, autocommit=True, **params)
             try:
+                trigger = conn.execute(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = 'entries_notify' "
+                    "AND tgrelid = to_regclass('entries')").fetchone()
+                if trigger is None:
+                    # An older schema its user may not change: nothing would ever be NOTIFYed.
+                    self._can_listen = False
+                    self.listen_error = "no entries_notify trigger in this database"
+                    conn.close()
+                    return
                 conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             except BaseException:
                 conn.close()
