@@ -1,0 +1,632 @@
+"""The incident's clocks, derived from the log and "now" and nothing else.
+
+The processes are full of clocks: a lead summary every 30 minutes, a status update at the
+interval the comms lead chose, escalate if not fixed within 30 minutes (at once for the worst
+severities), stop an out-of-hours incident after two hours, rotate people who have held a role
+for a couple of hours, hold the review within a week, fill the required roles. This module
+turns a :class:`~warroom.core.profiles.Profile`, an
+:class:`~warroom.core.state.IncidentState` and a time into :class:`Timer` values.
+
+Nothing here keeps state of its own, reads a clock or imports Textual or APScheduler: restart
+the app, project the log again and every timer is where it was. Snoozes and dismissals are
+``prompt`` entries in the log (``Warroom.record_prompt(ref, timer.id, ...)``), so they survive
+a restart and other terminals see them too.
+
+A :class:`Timer` carries every instant at which its state can change on its own (due,
+overdue, end of a snooze, lapse), so ``timer.at(later)`` re-evaluates it without the log and
+:func:`next_change` tells a scheduler when to wake up. Anything else that changes a timer is
+an entry, after which the caller computes the timers again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from warroom.core.clock import parse_time
+from warroom.core.model import Entry
+from warroom.core.profiles import OutOfHours, Profile
+from warroom.core.state import IncidentState
+
+UTC = timezone.utc
+DUE_GRACE = timedelta(minutes=1)
+"""How long a timer shows "due" before it counts up as "overdue"."""
+
+
+class TimerState(StrEnum):
+    UPCOMING = "upcoming"
+    DUE = "due"
+    OVERDUE = "overdue"
+    SNOOZED = "snoozed"
+    NOT_APPLICABLE = "not_applicable"
+
+
+# Timer kinds. The id of a fixed timer is its kind; role timers are "rotation_<role>" and
+# "vacant_<role>". The id is what ``record_prompt(ref, timer=...)`` stores.
+SUMMARY = "summary"
+STATUS_UPDATE = "status_update"
+ESCALATION = "escalation"
+OUT_OF_HOURS = "out_of_hours"
+ROTATION = "rotation"
+REVIEW = "review"
+VACANT = "vacant"
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One clock of the incident, evaluated at a moment.
+
+    ``state`` is the state at the ``now`` it was computed for; :meth:`state_at` and :meth:`at`
+    give it at any other moment, as long as no entry has changed the picture since.
+    """
+
+    id: str
+    kind: str
+    label: str
+    due_at: datetime | None
+    state: TimerState
+    detail: str = ""
+    snoozed_until: datetime | None = None
+    """The end of a snooze that applies to this cycle (kept after it ends: lateness counts from
+    ``due_at``, the prompt comes back at ``snoozed_until``)."""
+    started_at: datetime | None = None
+    """When the current cycle began (last summary, last update, declaration, hand-over...)."""
+    interval: timedelta | None = None
+    lapses_at: datetime | None = None
+    """When the timer stops applying on its own (out-of-hours stop once working hours begin)."""
+    lapse_note: str = ""
+    sticky: bool = False
+    """A condition rather than a deadline (a vacant role): it stays "due", never counts up."""
+    role: str = ""
+    person: str = ""
+    zone: str = "UTC"
+    """The profile's time zone: clock times in ``countdown`` are shown in it."""
+
+    # ------------------------------------------------------------------ evaluation
+    @property
+    def applicable(self) -> bool:
+        return self.state is not TimerState.NOT_APPLICABLE
+
+    @property
+    def alerting(self) -> bool:
+        """Due or overdue: the pane makes it stand out; the scheduler has said so."""
+        return self.state in (TimerState.DUE, TimerState.OVERDUE)
+
+    @property
+    def fires_at(self) -> datetime | None:
+        """When the prompt or notification for this cycle goes off (a snooze moves it later)."""
+        if self.due_at is None:
+            return None
+        at = self.due_at
+        if self.snoozed_until is not None and self.snoozed_until > at:
+            at = self.snoozed_until
+        if self.lapses_at is not None and self.lapses_at <= at:
+            return None
+        return at
+
+    def state_at(self, now: datetime) -> TimerState:
+        if self.due_at is None or (self.lapses_at is not None and now >= self.lapses_at):
+            return TimerState.NOT_APPLICABLE
+        if (self.snoozed_until is not None and now < self.snoozed_until
+                and self.snoozed_until > self.due_at):
+            return TimerState.SNOOZED
+        if now < self.due_at:
+            return TimerState.UPCOMING
+        if self.sticky or now < self.due_at + DUE_GRACE:
+            return TimerState.DUE
+        return TimerState.OVERDUE
+
+    def at(self, now: datetime) -> "Timer":
+        """This timer as it stands at ``now`` (no entry since it was computed)."""
+        state = self.state_at(now)
+        if state is self.state:
+            return self
+        if (state is TimerState.NOT_APPLICABLE and self.lapses_at is not None
+                and now >= self.lapses_at):
+            return replace(self, state=state, detail=self.lapse_note or self.detail)
+        return replace(self, state=state)
+
+    def changes(self) -> list[datetime]:
+        """Every instant at which this timer's state may change without a new entry."""
+        points = []
+        if self.due_at is not None:
+            points.append(self.due_at)
+            if not self.sticky:
+                points.append(self.due_at + DUE_GRACE)
+        if self.snoozed_until is not None:
+            points.append(self.snoozed_until)
+        if self.lapses_at is not None:
+            points.append(self.lapses_at)
+        return sorted(points)
+
+    def next_change(self, now: datetime) -> datetime | None:
+        current = self.state_at(now)
+        for point in self.changes():
+            if point > now and self.state_at(point) is not current:
+                return point
+        return None
+
+    def remaining(self, now: datetime) -> timedelta | None:
+        """Time left before it is due (negative once past); None when not applicable."""
+        return None if self.due_at is None else self.due_at - now
+
+    def overdue_by(self, now: datetime) -> timedelta:
+        """How late it is now against its due time (zero before then). A snooze is no excuse."""
+        return lateness(self, now)
+
+    # ------------------------------------------------------------------ display
+    def countdown(self, now: datetime, tz: str | ZoneInfo | None = None) -> str:
+        """Display text: ``in 12m 04s``, ``due now``, ``overdue 3m 10s``,
+        ``snoozed until 14:35``, ``vacant 5m 00s``, or ``—`` when not applicable."""
+        state = self.state_at(now)
+        if state is TimerState.NOT_APPLICABLE or self.due_at is None:
+            return "—"
+        if state is TimerState.SNOOZED:
+            zone = _zone(tz or self.zone)
+            assert self.snoozed_until is not None
+            return f"snoozed until {self.snoozed_until.astimezone(zone):%H:%M}"
+        if state is TimerState.UPCOMING:
+            return f"in {_clock_span(self.due_at - now, up=True)}"
+        if self.sticky and self.kind == VACANT:
+            return f"vacant {_clock_span(now - self.due_at)}"
+        if state is TimerState.DUE:
+            return "due now"
+        return f"overdue {_clock_span(now - self.due_at)}"
+
+
+# ---------------------------------------------------------------------- helpers
+def _zone(tz: str | ZoneInfo) -> ZoneInfo:
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+
+
+def _clock_span(delta: timedelta, *, up: bool = False) -> str:
+    """``45s``, ``12m 04s``, ``1h 05m``, ``6d 23h``. Counting down rounds up, so a timer never
+    reads ``in 0s`` before it is due."""
+    raw = max(delta.total_seconds(), 0.0)
+    total = math.ceil(raw) if up else math.floor(raw)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {seconds:02d}s"
+    return f"{seconds}s"
+
+
+def _hm(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%H:%M %Z")
+
+
+def _day(at: datetime, zone: ZoneInfo) -> str:
+    local = at.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b} {local:%H:%M %Z}"
+
+
+def _span(delta: timedelta) -> str:
+    """A cadence as a person writes it: ``30m``, ``1h``, ``1h 30m``, ``7d``."""
+    total = int(delta.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, total = divmod(total, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return " ".join(parts) or "0s"
+
+
+@dataclass(frozen=True)
+class _Prompts:
+    dismissed: Entry | None
+    snoozed: Entry | None
+    snoozed_until: datetime | None
+
+
+def _prompts(state: IncidentState, timer_id: str, after_seq: int) -> _Prompts:
+    """The dismissal and snooze that apply to a timer's cycle begun by entry ``after_seq``.
+
+    A later dismissal makes an earlier snooze moot; anything before the cycle began (an
+    earlier summary, the previous holder of a role) is history."""
+    dismissed = snoozed = None
+    until = None
+    for entry in state.prompts:
+        if entry.seq <= after_seq or entry.data.get("timer") != timer_id:
+            continue
+        outcome = entry.data.get("outcome")
+        if outcome == "dismissed":
+            dismissed, snoozed, until = entry, None, None
+        elif outcome == "snoozed" and entry.data.get("until"):
+            try:
+                until = parse_time(str(entry.data["until"]))
+            except ValueError:
+                continue
+            snoozed = entry
+    return _Prompts(dismissed, snoozed, until)
+
+
+def _why(entry: Entry) -> str:
+    reason = entry.data.get("reason") or ""
+    return f": {reason}" if reason else ""
+
+
+def _na(timer_id: str, kind: str, label: str, detail: str, zone: str, **kw) -> Timer:
+    return Timer(timer_id, kind, label, None, TimerState.NOT_APPLICABLE, detail, zone=zone, **kw)
+
+
+_SAME = timedelta(days=-1)  # sentinel: "again" defaults to the interval
+
+
+def _cycle(state: IncidentState, profile: Profile, now: datetime, *, timer_id: str, kind: str,
+           label: str, anchor_at: datetime, anchor_seq: int, interval: timedelta,
+           detail: str, again: timedelta | None = _SAME, **kw) -> Timer:
+    """A timer due ``interval`` after its anchor (the entry that began the cycle).
+
+    A dismissal restarts the cycle from the dismissal, due ``again`` later (the interval
+    unless told otherwise); with ``again=None`` a dismissal ends it. A snooze holds it until
+    the time it names."""
+    zone = profile.timezone
+    if again is _SAME:
+        again = interval
+    p = _prompts(state, timer_id, anchor_seq)
+    start, due = anchor_at, anchor_at + interval
+    if p.dismissed is not None:
+        when = f"dismissed at {_hm(p.dismissed.occurred, profile.zone)}{_why(p.dismissed)}"
+        if again is None:
+            return _na(timer_id, kind, label, when, zone, **kw)
+        start, interval = p.dismissed.occurred, again
+        due = start + interval
+        detail = f"{detail}; {when}"
+    until = p.snoozed_until if p.snoozed_until is not None and p.snoozed_until > due else None
+    if until is not None and p.snoozed is not None:
+        detail = f"{detail}; snoozed to {_hm(until, profile.zone)}{_why(p.snoozed)}"
+    timer = Timer(timer_id, kind, label, due, TimerState.UPCOMING, detail, snoozed_until=until,
+                  started_at=start, interval=interval, zone=zone, **kw)
+    return timer.at(now)
+
+
+# ---------------------------------------------------------------------- the timers
+def compute_timers(profile: Profile, state: IncidentState, now: datetime) -> list[Timer]:
+    """Every timer of the incident at ``now``, in a stable order for the timers pane:
+    summary, status update, escalation, out-of-hours stop, rotation (one per role holder),
+    review, then one per vacant required role. Fixed timers are always present, "not
+    applicable" with the reason in ``detail`` when they do not apply."""
+    now = now.astimezone(UTC)
+    timers = [
+        summary_timer(profile, state, now),
+        status_update_timer(profile, state, now),
+        escalation_timer(profile, state, now),
+        out_of_hours_timer(profile, state, now),
+        *rotation_timers(profile, state, now),
+        review_timer(profile, state, now),
+        *vacant_role_timers(profile, state, now),
+    ]
+    return timers
+
+
+def _closed_reason(state: IncidentState) -> str | None:
+    if state.declared_at is None:
+        return "no incident declared"
+    if not state.is_open:
+        return f"incident {state.status}"
+    return None
+
+
+def summary_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
+    label, zone = "Lead summary", profile.timezone
+    cadence = profile.cadences.summary
+    if cadence is None:
+        return _na(SUMMARY, SUMMARY, label, "no summary cadence in this process", zone)
+    if (why := _closed_reason(state)) is not None:
+        return _na(SUMMARY, SUMMARY, label, why, zone, interval=cadence)
+    if state.last_summary_at is not None:
+        anchor_at, anchor_seq = state.last_summary_at, state.last_summary_seq
+        detail = f"every {_span(cadence)}; last summary {_hm(anchor_at, profile.zone)}"
+    else:
+        assert state.declared_at is not None
+        anchor_at, anchor_seq = state.declared_at, 0
+        detail = f"every {_span(cadence)}; none yet"
+    return _cycle(state, profile, now, timer_id=SUMMARY, kind=SUMMARY, label=label,
+                  anchor_at=anchor_at, anchor_seq=anchor_seq, interval=cadence, detail=detail)
+
+
+def status_update_interval(profile: Profile, state: IncidentState) -> tuple[timedelta | None, str]:
+    """The interval to the next status update and where it comes from: the "time till next
+    update" chosen with the last update, else the profile's cadence at this severity."""
+    comms = state.latest_comms
+    if comms is not None and comms.data.get("next_update_s"):
+        seconds = int(comms.data["next_update_s"])
+        return timedelta(seconds=seconds), "chosen with the last update"
+    interval = profile.status_update_interval(state.severity)
+    sev = next((s for s in profile.severities if s.id == state.severity), None)
+    if sev is not None and sev.status_update is not None:
+        return interval, f"{sev.label}: {sev.update_note or 'every ' + _span(sev.status_update)}"
+    return interval, f"every {_span(interval)}" if interval else ""
+
+
+def status_update_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
+    label, zone = "Status update", profile.timezone
+    interval, source = status_update_interval(profile, state)
+    if interval is None:
+        return _na(STATUS_UPDATE, STATUS_UPDATE, label, "no status-update cadence in this process", zone)
+    if (why := _closed_reason(state)) is not None:
+        return _na(STATUS_UPDATE, STATUS_UPDATE, label, why, zone, interval=interval)
+    comms = state.latest_comms
+    if comms is not None:
+        anchor_at, anchor_seq = comms.occurred, comms.seq
+        detail = f"{source}; last update {_hm(anchor_at, profile.zone)}"
+    else:
+        assert state.declared_at is not None
+        anchor_at, anchor_seq = state.declared_at, 0
+        detail = f"{source}; none sent yet"
+    return _cycle(state, profile, now, timer_id=STATUS_UPDATE, kind=STATUS_UPDATE, label=label,
+                  anchor_at=anchor_at, anchor_seq=anchor_seq, interval=interval, detail=detail)
+
+
+def _immediate_since(profile: Profile, state: IncidentState) -> tuple[datetime, int] | None:
+    """When (and by which entry) the incident became, and has stayed, a severity that is
+    escalated at once; seq 0 when it was declared so."""
+    immediate = {s.id for s in profile.severities if s.escalate_immediately}
+    if state.severity not in immediate or state.declared_at is None:
+        return None
+    since: tuple[datetime, int] = (state.declared_at, 0)
+    for i in range(len(state.severity_history) - 1, -1, -1):
+        change = state.severity_history[i]
+        if change.after not in immediate:
+            break
+        since = (change.at, change.seq) if change.before is not None else (state.declared_at, 0)
+    return since
+
+
+def escalation_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
+    label, zone = "Escalation", profile.timezone
+    target = profile.escalation[0].name if profile.escalation else "second line"
+    after = profile.cadences.escalate_after
+    immediate = _immediate_since(profile, state)
+    if after is None and immediate is None:
+        if any(s.escalate_immediately for s in profile.severities):
+            return _na(ESCALATION, ESCALATION, label,
+                       f"no deadline at {_severity_label(profile, state.severity)}", zone)
+        return _na(ESCALATION, ESCALATION, label, "no escalation deadline in this process", zone)
+    if state.escalations:
+        first = state.escalations[0]
+        to = first.data.get("to") or target
+        return _na(ESCALATION, ESCALATION, label,
+                   f"escalated to {to} at {_hm(first.occurred, profile.zone)}", zone)
+    if (why := _closed_reason(state)) is not None:
+        return _na(ESCALATION, ESCALATION, label, why, zone)
+    assert state.declared_at is not None
+    if immediate is not None:
+        # Dismissed at once-severity ("not now"): asked again after the usual deadline.
+        at, seq = immediate
+        return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
+                      anchor_at=at, anchor_seq=seq, interval=timedelta(0), again=after,
+                      detail=f"{_severity_label(profile, state.severity)}: escalate to {target} at once")
+    assert after is not None
+    return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
+                  anchor_at=state.declared_at, anchor_seq=0, interval=after,
+                  detail=f"escalate to {target} if not fixed within {_span(after)}")
+
+
+def _severity_label(profile: Profile, severity: str) -> str:
+    for sev in profile.severities:
+        if sev.id == severity:
+            return sev.label
+    return severity or "this severity"
+
+
+def working_hours_resume(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant after ``at`` when the local wall clock reads the window's end
+    (working hours begin again). Computed on the local calendar, so DST days and windows
+    that cross midnight come out right."""
+    at = at.astimezone(UTC)
+    day: date = at.astimezone(zone).date()
+    for offset in range(0, 3):
+        candidate = datetime.combine(day + timedelta(days=offset), ooh.end, tzinfo=zone)
+        if candidate.astimezone(UTC) > at:
+            return candidate.astimezone(UTC)
+    raise AssertionError("unreachable: a window end recurs every day")  # pragma: no cover
+
+
+def declared_out_of_hours(profile: Profile, state: IncidentState) -> bool:
+    ooh = profile.cadences.out_of_hours
+    if ooh is None or state.declared_at is None:
+        return False
+    return ooh.contains(state.declared_at.astimezone(profile.zone).time())
+
+
+def out_of_hours_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
+    label, zone = "Out-of-hours stop", profile.timezone
+    ooh = profile.cadences.out_of_hours
+    if ooh is None or ooh.stop_after is None:
+        return _na(OUT_OF_HOURS, OUT_OF_HOURS, label, "no out-of-hours limit in this process", zone)
+    if (why := _closed_reason(state)) is not None:
+        return _na(OUT_OF_HOURS, OUT_OF_HOURS, label, why, zone, interval=ooh.stop_after)
+    assert state.declared_at is not None
+    window = f"{ooh.start:%H:%M}–{ooh.end:%H:%M}"
+    if not declared_out_of_hours(profile, state):
+        return _na(OUT_OF_HOURS, OUT_OF_HOURS, label,
+                   f"declared {_hm(state.declared_at, profile.zone)}, in working hours "
+                   f"(out of hours is {window})", zone, interval=ooh.stop_after)
+    resume = working_hours_resume(ooh, state.declared_at, profile.zone)
+    return _cycle(state, profile, now, timer_id=OUT_OF_HOURS, kind=OUT_OF_HOURS, label=label,
+                  anchor_at=state.declared_at, anchor_seq=0, interval=ooh.stop_after,
+                  detail=f"declared out of hours ({_hm(state.declared_at, profile.zone)}): after "
+                         f"{_span(ooh.stop_after)} stop unless close or it needs urgent resolution",
+                  lapses_at=resume,
+                  lapse_note=f"working hours since {_hm(resume, profile.zone)}")
+
+
+def rotation_timers(profile: Profile, state: IncidentState, now: datetime) -> list[Timer]:
+    zone, rotation = profile.timezone, profile.cadences.rotation
+    if rotation is None:
+        return [_na(ROTATION, ROTATION, "Role rotation", "no rotation interval in this process", zone)]
+    if (why := _closed_reason(state)) is not None:
+        return [_na(ROTATION, ROTATION, "Role rotation", why, zone, interval=rotation)]
+    order = {role.id: i for i, role in enumerate(profile.roles)}
+    holders = sorted(state.roles.values(), key=lambda h: (order.get(h.role, len(order)), h.role))
+    if not holders:
+        return [_na(ROTATION, ROTATION, "Role rotation", "nobody holds a role", zone, interval=rotation)]
+    timers = []
+    for holder in holders:
+        name = _role_name(profile, holder.role)
+        timers.append(_cycle(
+            state, profile, now, timer_id=f"{ROTATION}_{holder.role}", kind=ROTATION,
+            label=f"Rotate {name}", anchor_at=holder.since, anchor_seq=holder.seq,
+            interval=rotation,
+            detail=f"{holder.person} is {name} since {_hm(holder.since, profile.zone)}; "
+                   f"hand over after {_span(rotation)}",
+            role=holder.role, person=holder.person))
+    return timers
+
+
+def _role_name(profile: Profile, role_id: str) -> str:
+    for role in profile.roles:
+        if role.id == role_id:
+            return role.name
+    return role_id
+
+
+def review_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
+    label, zone = "Post-incident review", profile.timezone
+    within = profile.cadences.review_within
+    if within is None:
+        return _na(REVIEW, REVIEW, label, "no review window in this process", zone)
+    if state.declared_at is None:
+        return _na(REVIEW, REVIEW, label, "no incident declared", zone, interval=within)
+    if state.status == "closed":
+        return _na(REVIEW, REVIEW, label, "incident closed: post-incident work done", zone,
+                   interval=within)
+    if state.resolved_at is None:
+        return _na(REVIEW, REVIEW, label, f"within {_span(within)} of resolution", zone,
+                   interval=within)
+    resolved_seq = next((c.seq for c in reversed(state.status_history) if c.after == "resolved"), 0)
+    due = state.resolved_at + within
+    return _cycle(state, profile, now, timer_id=REVIEW, kind=REVIEW, label=label,
+                  anchor_at=state.resolved_at, anchor_seq=resolved_seq, interval=within,
+                  detail=f"hold the review by {_day(due, profile.zone)}", again=None)
+
+
+def vacant_role_timers(profile: Profile, state: IncidentState, now: datetime) -> list[Timer]:
+    """One timer per required role nobody holds: due at once, and as long as it stays vacant."""
+    if _closed_reason(state) is not None:
+        return []
+    assert state.declared_at is not None
+    timers = []
+    for role in profile.roles:
+        if not role.required or state.holder(role.id):
+            continue
+        since, seq = state.declared_at, 0
+        for change in reversed(state.role_history):
+            if change.reason == role.id:
+                since, seq = change.at, change.seq
+                break
+        timers.append(_cycle(
+            state, profile, now, timer_id=f"{VACANT}_{role.id}", kind=VACANT,
+            label=f"{role.name} vacant", anchor_at=since, anchor_seq=seq, interval=timedelta(0),
+            detail=f"{role.name} is a required role: assign someone", again=None,
+            sticky=True, role=role.id))
+    return timers
+
+
+# ---------------------------------------------------------------------- planning
+def next_change(timers: Iterable[Timer], now: datetime) -> datetime | None:
+    """The next instant, after ``now``, at which any timer's state changes by itself."""
+    points = [p for t in timers if (p := t.next_change(now)) is not None]
+    return min(points) if points else None
+
+
+def find(timers: Iterable[Timer], timer_id: str) -> Timer | None:
+    return next((t for t in timers if t.id == timer_id), None)
+
+
+def lateness(timer: Timer, now: datetime) -> timedelta:
+    """How late something done now is against the timer's due time (zero if on time).
+    Snoozing does not excuse lateness; a dismissal restarts the cycle, and so the count."""
+    if timer.due_at is None or now <= timer.due_at:
+        return timedelta(0)
+    return now - timer.due_at
+
+
+def summary_lateness(profile: Profile, state: IncidentState, now: datetime) -> timedelta:
+    """What to pass as ``write_summary(late_by=...)`` for a summary written at ``now``."""
+    return lateness(summary_timer(profile, state, now), now)
+
+
+def describe_lateness(late_by: timedelta | None) -> str:
+    """``on time``, ``45 s late``, ``12 min late``, ``1 h 05 min late``."""
+    if late_by is None or late_by.total_seconds() < 1:
+        return "on time"
+    total = int(late_by.total_seconds())
+    if total < 60:
+        return f"{total} s late"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes} min late"
+    return f"{minutes // 60} h {minutes % 60:02d} min late"
+
+
+# ---------------------------------------------------------------------- the summary draft
+_DRAFT_SECTIONS = (("decision", "Decisions"), ("action", "Actions"), ("result", "Results"),
+                   ("change", "Changes made"))
+
+
+def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
+                  profile: Profile | None = None, zone: str | ZoneInfo | None = None) -> str:
+    """A draft lead summary from what happened since the last summary: status and severity
+    moves, decisions, actions, results and changes made (as corrected), then every action
+    still open. The lead edits it; it is plain text, one ``- `` line per item. Times are shown
+    in ``zone``, else the profile's, else UTC."""
+    tz = _zone(zone or (profile.timezone if profile else "UTC"))
+    severity = _severity_label(profile, state.severity) if profile and state.severity else state.severity
+    since_seq = state.last_summary_seq
+    fresh = [e for e in entries if e.seq > since_seq]
+    lines = []
+    if state.last_summary_at is not None:
+        lines.append(f"Since the last summary ({state.last_summary_at.astimezone(tz):%H:%M %Z}):")
+    elif state.declared_at is not None:
+        lines.append(f"Since the incident was declared ({state.declared_at.astimezone(tz):%H:%M %Z}):")
+    lines.append(f"Status: {state.status}; severity: {severity or 'not set'}")
+    status_moves = [e for e in fresh if e.kind in ("status", "severity")]
+    for e in status_moves:
+        what = "status" if e.kind == "status" else "severity"
+        lines.append(f"- {what} {e.data.get('from', '?')} → {e.data.get('to', '?')} "
+                     f"({e.occurred.astimezone(tz):%H:%M}): {_one_line(state.current_text(e))}")
+    wrote_any = False
+    for kind, heading in _DRAFT_SECTIONS:
+        items = [e for e in fresh if e.kind == kind]
+        if not items:
+            continue
+        wrote_any = True
+        lines.append("")
+        lines.append(f"{heading}:")
+        for e in items:
+            text = _one_line(state.current_text(e))
+            done = ""
+            if kind == "action":
+                item = state.actions.get(e.seq)
+                done = " [done]" if item is not None and item.done else ""
+            lines.append(f"- {text}{done}")
+    if not wrote_any:
+        lines.append("")
+        lines.append("No decisions, actions, results or changes logged since then.")
+    open_actions = [a for a in state.open_actions() if a.kind == "action"]
+    lines.append("")
+    if open_actions:
+        lines.append("Open actions:")
+        for a in open_actions:
+            owner = f"@{a.owner}: " if a.owner and f"@{a.owner}" not in a.text else ""
+            lines.append(f"- #{a.seq} {owner}{_one_line(a.text)}")
+    else:
+        lines.append("Open actions: none")
+    lines.append("")
+    lines.append("Next steps:")
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
