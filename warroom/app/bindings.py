@@ -54,8 +54,10 @@ def display_key(key: str) -> str:
 
 
 def textual_bindings() -> list[Binding]:
-    return [Binding(k.key, k.action, k.label, show=k.show, key_display=display_key(k.key))
-            for k in KEYMAP]
+    """Priority bindings: they run as the key arrives, so a key typed right after a hotkey
+    lands where the hotkey put the focus. The screen refuses them while a text field has focus."""
+    return [Binding(k.key, k.action, k.label, show=k.show, key_display=display_key(k.key),
+                    priority=True) for k in KEYMAP]
 
 
 def find(action: str) -> KeyAction:

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label
+from textual.widgets import Input, Label
 from textual.worker import WorkerFailed
 
 from warroom.app.bindings import KEYMAP, textual_bindings
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 Operation = Callable[["Warroom", str], Any]
 POLL_SECONDS = 0.5
 WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
+HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
 class WarRoomScreen(Screen[None]):
@@ -272,7 +273,27 @@ class WarRoomScreen(Screen[None]):
         return None
 
     # ------------------------------------------------------------------ actions
+    def typing(self) -> bool:
+        """A text field has focus: the hotkeys are letters again."""
+        return isinstance(self.focused, Input)
+
+    def typing_hints(self) -> list[tuple[str, str]]:
+        """What the footer shows instead of the hotkeys while a text field has focus."""
+        if not self.typing():
+            return []
+        if self.entry_line.display and self.focused is self.entry_line.input:
+            return [("Enter", "save"), ("Esc", "cancel"), ("Tab", "kind"), ("@name", "owner (actions)")]
+        return [("Enter", "keep filter"), ("Esc", "clear"), ("Tab", "kind filter")]
+
+    def on_descendant_focus(self) -> None:
+        self.query_one(KeyBar).refresh()
+
+    def on_descendant_blur(self) -> None:
+        self.query_one(KeyBar).refresh()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in HOTKEY_ACTIONS and self.typing():
+            return False
         if action in WRITE_ACTIONS:
             if self.readonly:
                 return False
@@ -280,6 +301,9 @@ class WarRoomScreen(Screen[None]):
         if action in {"followups", "export", "search", "toggle_utc"} and self.state is None:
             return None
         return True
+
+    def action_quit(self) -> None:
+        self.app.exit()
 
     def action_log(self, kind: str) -> None:
         if kind in ENTRY_KINDS:

@@ -12,7 +12,6 @@ import uuid
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label
@@ -29,6 +28,9 @@ PLACEHOLDERS = {
 }
 
 
+ORDERED_KEYS = ("enter", "backspace", "escape", "tab", "shift+tab")
+
+
 class EntryInput(Input):
     """An Input that can hold keystrokes while the previous entry is being saved."""
 
@@ -41,12 +43,36 @@ class EntryInput(Input):
         if self.holding:
             if event.is_printable and event.character:
                 self.held.append(("text", event.character))
-            elif event.key in ("enter", "backspace", "escape", "tab"):
+            elif event.key in ORDERED_KEYS:
                 self.held.append(("key", event.key))
             event.stop()
             event.prevent_default()
             return
+        if event.key in ORDERED_KEYS:
+            # Handled here, in order with the typing: as bindings they would be dispatched
+            # after keys already queued behind them ("a⏎b" would save "ab").
+            event.stop()
+            event.prevent_default()
+            await self.run_ordered(event.key)
+            return
         await super()._on_key(event)
+
+    async def run_ordered(self, key: str) -> None:
+        line = self.parent
+        if key == "enter":
+            await self.action_submit()
+        elif key == "backspace":
+            self.action_delete_left()
+        elif key in ("tab", "shift+tab") and isinstance(line, EntryLine):
+            line.action_cycle_kind(-1 if key == "shift+tab" else 1)
+        elif key == "escape" and isinstance(line, EntryLine):
+            line.action_cancel()
+
+    async def action_submit(self) -> None:
+        # Hold from this very keystroke: keys already queued behind Enter belong to the next
+        # entry, not to this one (the Submitted message is handled after them).
+        self.holding = True
+        await super().action_submit()
 
     def _on_paste(self, event: events.Paste) -> None:
         # A multi-line paste keeps its lines visibly (⏎) instead of silently losing all but one.
@@ -66,12 +92,6 @@ class EntryInput(Input):
 
 
 class EntryLine(Horizontal):
-    BINDINGS = [
-        Binding("tab", "cycle_kind", "next kind", show=False),
-        Binding("shift+tab", "cycle_kind(-1)", "previous kind", show=False),
-        Binding("escape", "cancel", "cancel", show=False),
-    ]
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.kind = "note"
@@ -90,7 +110,8 @@ class EntryLine(Horizontal):
     def open(self, kind: str) -> None:
         self.display = True
         self.set_kind(kind)
-        self.input.focus()
+        # Focus now, not after the queued keys: what is typed right after the hotkey is text.
+        self.screen.set_focus(self.input)
 
     def set_kind(self, kind: str) -> None:
         self.kind = kind
@@ -118,7 +139,7 @@ class EntryLine(Horizontal):
         event.stop()
         if self.saving:
             return
-        text = self.input.value
+        text = event.value
         key = (self.kind, text)
         if key != self._draft_key or self._uid is None:
             # Same kind and text as a failed attempt: same uid, so a retry is never doubled.
@@ -148,12 +169,15 @@ class EntryLine(Horizontal):
                 entry_input.insert_text_at_cursor(value)
             elif value == "backspace":
                 entry_input.action_delete_left()
-            elif value == "tab":
-                self.action_cycle_kind()
-            elif value == "escape" and not keep_draft:
+            elif value in ("tab", "shift+tab"):
+                self.action_cycle_kind(-1 if value == "shift+tab" else 1)
+            elif keep_draft:
+                continue  # after a failed save, Enter and Esc typed meanwhile are dropped
+            elif value == "escape":
                 self.action_cancel()
                 return
-            elif value == "enter" and not keep_draft:
+            elif value == "enter":
+                entry_input.holding = True
                 self._submit(Input.Submitted(entry_input, entry_input.value))
                 entry_input.held = held[pos + 1:] + entry_input.held
                 return

@@ -35,6 +35,9 @@ class KeyBar(Widget):
 
     def render(self) -> Content:
         width = self.size.width
+        hints = getattr(self.screen, "typing_hints", None)
+        if hints is not None and (shown := hints()):
+            return Content("").join(self._pair(k, label) for k, label in shown)
         items = self.available()
         for variant in (self._full, self._short, self._grouped):
             line = Content("").join(variant(items))

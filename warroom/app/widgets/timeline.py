@@ -62,6 +62,7 @@ class Timeline(ScrollView, can_focus=True):
         self._search = ""
         self._amended: set[int] = set()
         self._loaded = False
+        self._follow = True
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._chops: LRUCache[tuple[int, int], list[str]] = LRUCache(1024)
         self.severity_label: Callable[[str], str] | None = None
@@ -81,7 +82,7 @@ class Timeline(ScrollView, can_focus=True):
         """Append entries (from the feed) and draw them; follow only if already at the bottom."""
         if not entries:
             return
-        following = self.scroll_y >= self.max_scroll_y
+        following = self._follow
         first = len(self._entries)
         if self._append(entries):
             self._strips.clear()
@@ -178,13 +179,17 @@ class Timeline(ScrollView, can_focus=True):
     def _resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self._total)
 
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        # Following the newest entries stops when the person scrolls up, resumes at the bottom.
+        self._follow = new >= self.max_scroll_y
+
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width and max(8, width - self._prefix_width(width)) != self._text_width:
-            following = self.scroll_y >= self.max_scroll_y
             self._reflow()
-            if following:
-                self.scroll_end(animate=False, immediate=True)
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True)
 
     def _restyle(self) -> None:
         self._strips.clear()
