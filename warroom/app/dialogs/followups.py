@@ -46,13 +46,13 @@ class FollowupsDialog(Dialog):
             return
         for item in items:
             box = ("[x] ", "$text-success") if item.done else ("[ ] ", "bold")
+            owner = f"@{plain(item.owner)} " if f"@{item.owner}" not in item.text else ""
             listing.add_option(Option(Content.assemble(
                 box, (f"#{item.seq} ", "$text-muted"), (item.kind, "$text-muted"), " ",
-                (f"@{plain(item.owner)} ", "bold"), plain(item.text),
+                (owner, "bold"), plain(item.text),
                 (f"  done by {plain(item.done_by)}" if item.done else "", "$text-muted")),
                 id=str(item.seq)))
-        if keep is not None:
-            listing.highlighted = min(keep, listing.option_count - 1)
+        listing.highlighted = min(keep or 0, listing.option_count - 1)
 
     @on(OptionList.OptionSelected, "#followup-list")
     async def _done(self, event: OptionList.OptionSelected) -> None:

@@ -12,6 +12,9 @@ from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
 
 
+TORN = "If you are torn between two severities, choose the higher one."
+
+
 class SeverityDialog(Dialog):
     TITLE = "Change severity"
     HINT = "↑↓ choose · Tab to the reason · Enter saves · Esc cancels"
@@ -21,8 +24,8 @@ class SeverityDialog(Dialog):
         self.state, self.profile = state, profile
 
     def body(self) -> ComposeResult:
-        if self.profile.severity_note:
-            yield Label(Content.styled(plain(self.profile.severity_note), "italic"))
+        note = self.profile.severity_note or TORN
+        yield Label(Content.styled(plain(note), "italic"))
         options = []
         for sev in self.profile.severities:
             mark = " (current)" if sev.id == self.state.severity else ""

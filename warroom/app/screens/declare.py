@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
 
+from warroom.app.dialogs.severity import TORN
 from warroom.app.formatting import plain
 from warroom.errors import WarroomError
 
@@ -87,7 +88,7 @@ class DeclareScreen(Screen[None]):
             lines.append(Content.styled(plain(prof.security_note), "$text-warning"))
         self.query_one("#criteria", Label).update(Content("\n").join(lines))
         self.query_one("#severity-note", Label).update(Content.assemble(
-            ("Severity ", "bold"), (plain(prof.severity_note or "If torn between two, choose the higher."),
+            ("Severity ", "bold"), (plain(prof.severity_note or TORN),
                                     "italic")))
         sevs = self.query_one("#declare-severity", OptionList)
         sevs.clear_options()

@@ -9,7 +9,7 @@ All writes go through the domain API in thread workers, so the screen never free
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
@@ -30,7 +30,7 @@ from warroom.app.widgets.role_board import RoleBoard
 from warroom.app.widgets.search_bar import SearchBar
 from warroom.app.widgets.summary import SummaryPane
 from warroom.app.widgets.timeline import Timeline
-from warroom.app.widgets.timers import TimersPane, countdowns
+from warroom.app.widgets.timers import TimersPane
 from warroom.errors import WarroomError
 
 if TYPE_CHECKING:
@@ -59,7 +59,6 @@ class WarRoomScreen(Screen[None]):
         self.feed: ChangeFeed | None = None
         self.readonly = False
         self.utc = False
-        self.escalated = False
         self._polling = False
         self._closed = False
 
@@ -139,7 +138,6 @@ class WarRoomScreen(Screen[None]):
     def on_incident_loaded(self, message: IncidentLoaded) -> None:
         self.ref, self.state, self.profile = message.ref, message.state, message.profile
         self.readonly = message.readonly
-        self.escalated = any(e.kind == "escalation" for e in message.entries)
         labels = {s.id: s.label for s in self.profile.severities}
         self.timeline.severity_label = lambda sev: labels.get(sev, str(sev).upper())
         self.timeline.set_entries(message.entries)
@@ -178,8 +176,6 @@ class WarRoomScreen(Screen[None]):
             return
         for entry in entries:
             self.state.apply(entry)
-            if entry.kind == "escalation":
-                self.escalated = True
         self.timeline.add(entries)
         self.refresh_panes()
         self.post_message(EntriesArrived(entries))
@@ -192,8 +188,10 @@ class WarRoomScreen(Screen[None]):
                 refresh(message.entries)
 
     # ------------------------------------------------------------------ panes
-    def timer_items(self):
-        return countdowns(self.state, self.profile, self.now(), escalated=self.escalated)
+    def timers(self):
+        from warroom.core.timers import compute_timers
+
+        return compute_timers(self.profile, self.state, self.now())
 
     def refresh_panes(self) -> None:
         if self.state is None or self.profile is None:
@@ -205,7 +203,8 @@ class WarRoomScreen(Screen[None]):
                                          readonly=self.readonly)
         self.query_one(RoleBoard).show(self.state, self.profile, now,
                                        role_warnings(self.state, self.profile, now))
-        self.query_one(TimersPane).show(self.timer_items(), now)
+        stopped = "" if self.state.is_open else f"incident {self.state.status}"
+        self.query_one(TimersPane).show(self.timers(), now, stopped=stopped)
         self._title_timeline()
 
     def _tick(self) -> None:
@@ -331,11 +330,9 @@ class WarRoomScreen(Screen[None]):
     def action_summary(self) -> None:
         from warroom.app.dialogs.summary_prompt import SummaryPrompt
 
-        late = None
-        for item in self.timer_items():
-            left = item.remaining(self.now())
-            if item.key == "summary" and left is not None and left < timedelta(0):
-                late = -left
+        from warroom.core.timers import summary_lateness
+
+        late = summary_lateness(self.profile, self.state, self.now()) or None
         self.app.push_screen(SummaryPrompt(self.perform, self.state, late_by=late, utc=self.utc))
 
     def action_status_update(self) -> None:

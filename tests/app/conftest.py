@@ -1,0 +1,110 @@
+"""App test fixtures: a sample incident at a fixed time, an app on a frozen clock, and helpers
+that wait on the app's own workers (never on sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from warroom.app.app import WarroomApp
+from warroom.core.clock import FrozenClock
+from warroom.core.domain import Warroom
+from warroom.core.profiles import ProfileRegistry
+from warroom.demo import load_sample
+from warroom.store import Store
+
+SAMPLE_START = datetime(2026, 11, 22, 13, 0, tzinfo=timezone.utc)
+NOW = "2026-11-22T14:10:00Z"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run ``async def`` tests in a fresh event loop (no async plugin needed)."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture
+def sample_db(tmp_path) -> tuple[Path, str]:
+    """A database holding the sample incident, declared at SAMPLE_START."""
+    path = tmp_path / "sample.db"
+    with Store.open(path) as store:
+        ref = load_sample(store, start=SAMPLE_START)
+    return path, ref
+
+
+@pytest.fixture
+def frozen() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def make_app(sample_db, frozen):
+    def make(ref: str | None = "default", *, db: Path | None = None, theme: str | None = None,
+             user: str = "tester") -> WarroomApp:
+        path, sample_ref = sample_db
+        return WarroomApp(db=str(db or path), user=user,
+                          ref=sample_ref if ref == "default" else ref, theme=theme, clock=frozen)
+    return make
+
+
+def writer(db: Path, user: str = "other", clock=None) -> Warroom:
+    """Another process's view of the same database (writes behind the app's back)."""
+    return Warroom(Store.open(db), ProfileRegistry(), clock=clock or FrozenClock(NOW), user=user,
+                   host="other-host", session="other")
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Let the app's workers finish and their messages land."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def ready(pilot) -> None:
+    """Wait until the war room has loaded its incident."""
+    for _ in range(50):
+        await settle(pilot, 1)
+        screen = pilot.app.screen
+        if getattr(screen, "state", None) is not None or pilot.app.error or not hasattr(screen, "state"):
+            break
+    await settle(pilot)
+    no_blink(pilot.app)
+
+
+def no_blink(app) -> None:
+    from textual.widgets import Input
+
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+
+
+async def poll_now(pilot) -> None:
+    """Run the change-feed poll now instead of waiting for its timer (the app's own hook)."""
+    await settle(pilot, 1)
+    pilot.app.screen._poll_tick()
+    await settle(pilot)
+
+
+async def press(pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+    no_blink(pilot.app)
+
+
+def rows(app) -> list[str]:
+    return app.screen.timeline.row_texts()
