@@ -320,7 +320,8 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    w = open_warroom(args)
+    # Read-only: a backup never writes to the database it copies (which may be read-only).
+    w = open_warroom(args, readonly=True)
     with w.store:
         if args.output:
             dest = Path(args.output)
@@ -335,12 +336,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    w = open_warroom(args)
+    # Read-only: checking for tampering must never write (it also runs on read-only copies).
+    w = open_warroom(args, readonly=True)
     with w.store:
         ref = w.store.incident(args.ref).ref
         count, bad, detail = w.store.verify(ref)
     if bad is not None:
-        raise WarroomError(f"{ref}: entry #{bad.seq} fails verification: {detail} "
-                           f"({count} entries before it are intact)")
+        raise WarroomError(f"{ref}: entry #{bad.seq} fails verification: {detail}; "
+                           f"the {count} entries before it are intact")
     print(f"{ref}: {count} entries intact; chain head {detail}")
     return 0

@@ -94,6 +94,12 @@ def resolve_url(db: str | os.PathLike[str]) -> str:
 class Store:
     """One database. Open with :meth:`open`; safe to share between threads."""
 
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    snapshot: Path | None = None
+    """A read-only viewer that could not read the file in place: the private copy it reads."""
+    viewing: str = ""
+    """A read-only viewer: how it reads the database, in words for the screen ('' if live)."""
+
     def __init__(self, engine: Engine, url: str, *, path: Path | None, readonly: bool) -> None:
         self.engine, self.url, self.path, self.readonly = engine, url, path, readonly
         self.dialect = engine.dialect.name
@@ -102,7 +108,11 @@ class Store:
 
     # ----------------------------------------------------------------- opening
     @classmethod
-    def open(cls, db: str | os.PathLike[str], *, readonly: bool = False, create: bool = True) -> "Store":
+    def open(cls, db: str | os.PathLike[str], *, readonly: bool = False, create: bool = True,
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Store":
+        """Open (or create) a database. ``readonly`` opens a viewer that never writes, also on
+        a read-only file or folder. ``busy_timeout_ms``: how long a write waits for another
+        process's write lock before :class:`StoreBusy` (SQLite)."""
         url = resolve_url(db)
         try:
             parsed = make_url(url)
@@ -111,11 +121,13 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
                 raise StoreError(f"{db}: give a file path; an in-memory database would lose everything")
-            return cls._open_sqlite(Path(parsed.database), readonly=readonly, create=create)
+            return cls._open_sqlite(Path(parsed.database), readonly=readonly, create=create,
+                                    busy_timeout_ms=busy_timeout_ms)
         return cls._open_server(url, readonly=readonly)
 
     @classmethod
-    def _open_sqlite(cls, path: Path, *, readonly: bool, create: bool) -> "Store":
+    def _open_sqlite(cls, path: Path, *, readonly: bool, create: bool,
+                     busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Store":
         exists = path.exists()
         if exists and not path.is_file():
             raise StoreError(f"{path}: not a file")
@@ -127,14 +139,24 @@ class Store:
             _check_sqlite_header(path)
             if not readonly and not _writable(path):
                 raise ReadOnlyStore(f"{path}: read-only ({_why_readonly(path)}); nothing was written")
-        version = _peek_sqlite_version(path)
-        if version is not None and version > schema.SCHEMA_VERSION:
-            raise StoreError(
-                f"{path}: schema version {version} is newer than this warroom supports "
-                f"({schema.SCHEMA_VERSION}); upgrade warroom to open it"
-            )
-        engine = _sqlite_engine(path, readonly=readonly)
+        uri, snapshot, how = (_viewer_uri(path, busy_timeout_ms) if readonly
+                              else (f"file:{quote(str(path))}", None, ""))
+        try:
+            version = _peek_sqlite_version(path, uri=uri if readonly else None,
+                                           timeout_ms=busy_timeout_ms)
+            if readonly and version is None:
+                raise NotFound(f"{path}: an empty database (nothing to show yet)")
+            if version is not None and version > schema.SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path}: schema version {version} is newer than this warroom supports "
+                    f"({schema.SCHEMA_VERSION}); upgrade warroom to open it"
+                )
+        except BaseException:
+            _remove_snapshot(snapshot)
+            raise
+        engine = _sqlite_engine(path, readonly=readonly, uri=uri, busy_timeout_ms=busy_timeout_ms)
         store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
+        store.busy_timeout_ms, store.snapshot, store.viewing = busy_timeout_ms, snapshot, how
         if not readonly:
             store._guard(store._init_sqlite, version)
             _tighten(path)
@@ -196,6 +218,7 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        _remove_snapshot(self.snapshot)
 
     def __enter__(self) -> "Store":
         return self
@@ -221,13 +244,20 @@ class Store:
         orig = getattr(exc, "orig", exc)
         message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
         low = message.lower()
-        if "locked" in low or "busy" in low:
-            return StoreBusy(f"{self.where}: database busy (another process holds the write lock)")
-        if "full" in low:
-            return StoreFull(f"{self.where}: database or disk is full; free some space and retry")
-        if "readonly" in low or "read-only" in low or "read only" in low:
+        code = _sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+                code is None and ("locked" in low or "busy" in low)):
+            held = (f" for more than {self.busy_timeout_ms / 1000:g} s"
+                    if self.dialect == "sqlite" else "")
+            return StoreBusy(f"{self.where}: database busy: another process held the write "
+                             f"lock{held}; nothing was saved; try again")
+        if code == sqlite3.SQLITE_FULL or (code is None and "full" in low) or "no space" in low:
+            return StoreFull(f"{self.where}: database or disk is full ({message}); nothing was "
+                             "saved; free some space and try again")
+        if code == sqlite3.SQLITE_READONLY or "readonly" in low or "read-only" in low or "read only" in low:
             return ReadOnlyStore(f"{self.where}: read-only ({message}); nothing was written")
-        if "malformed" in low or "not a database" in low or "corrupt" in low:
+        if (code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+                or "malformed" in low or "not a database" in low or "corrupt" in low):
             return StoreError(f"{self.where}: the database is corrupt ({message}); "
                               "restore it from a backup (warroom backup) or an export")
         if "append-only" in low or "never deleted" in low:
@@ -237,8 +267,23 @@ class Store:
     # ----------------------------------------------------------------- incidents
     def create_incident(self, profile: str, draft: Draft, *, prefix: str = "INC",
                         ref: str | None = None) -> Entry:
-        """Allocate the next reference and write the incident's first entry, atomically."""
-        return self._guard(self._create_incident, profile, draft, prefix, ref)
+        """Allocate the next reference and write the incident's first entry, atomically.
+        Idempotent on ``draft.uid`` like :meth:`append`: a retry returns the first entry of the
+        incident the first attempt created."""
+        return self._guard(self._create_incident_once, profile, draft, prefix, ref)
+
+    def _create_incident_once(self, profile: str, draft: Draft, prefix: str,
+                              ref: str | None) -> Entry:
+        try:
+            return self._create_incident(profile, draft, prefix, ref)
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
+                owner = existing and conn.execute(
+                    select(incidents.c.ref).where(incidents.c.id == existing.incident_id)).scalar()
+            if existing is None or existing.seq != 1 or existing.kind != draft.kind:
+                raise
+            return _entry(owner, existing)
 
     def _create_incident(self, profile: str, draft: Draft, prefix: str, ref: str | None) -> Entry:
         with self._write() as conn:
@@ -447,17 +492,33 @@ class Store:
 
     # ----------------------------------------------------------------- integrity
     def verify(self, ref: str) -> tuple[int, Entry | None, str]:
-        """Walk the hash chain. Returns (entries checked, first bad entry or None, why)."""
-        prev, count = GENESIS, 0
+        """Walk the hash chain. Returns (entries intact before the first bad one, first bad
+        entry or None, why it is bad -- or, when all is well, the chain's head).
+
+        Caught: an entry changed, deleted, duplicated, reordered or inserted in the middle.
+        Not caught by the chain alone: entries removed from, or forged onto, the end; compare
+        the head with one recorded earlier (a report's appendix, ``warroom verify`` output)."""
+        prev, before, count = GENESIS, GENESIS, 0
+        last: Entry | None = None
         expected_seq = 1
         for entry in self.iter_entries(ref):
+            if entry.seq < expected_seq:
+                return count, entry, (f"a second entry #{entry.seq} (added behind the app's "
+                                      "back)")
             if entry.seq != expected_seq:
-                return count, entry, f"entry #{expected_seq} is missing (found #{entry.seq} next)"
+                return count, entry, (f"entry #{expected_seq} before it is missing "
+                                      "(deleted behind the app's back)")
             if entry.prev_hash != prev:
-                return count, entry, "its link to the previous entry does not match"
+                if last is not None and entry.prev_hash == before:
+                    return count - 1, last, (f"it was inserted behind the app's back (entry "
+                                             f"#{entry.seq} links past it to #{last.seq - 1})")
+                return count, entry, ("its link to the previous entry does not match (an entry "
+                                      "was changed, reordered or replaced)")
             if chain_hash(prev, entry) != entry.hash:
-                return count, entry, "its contents do not match its hash (changed behind the app's back)"
-            prev, count, expected_seq = entry.hash, count + 1, expected_seq + 1
+                return count, entry, ("its contents do not match its hash (changed behind the "
+                                      "app's back)")
+            before, prev, last = prev, entry.hash, entry
+            count, expected_seq = count + 1, expected_seq + 1
         return count, None, prev
 
     def high_water(self) -> int:
@@ -475,32 +536,46 @@ class Store:
         dest = Path(dest)
         if dest.exists():
             raise StoreError(f"{dest}: already exists; choose another file (nothing was overwritten)")
-        tmp = dest.with_name(dest.name + ".partial")
+        import tempfile
+
+        tmp: Path | None = None
         try:
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            # A private temp name of our own next to the destination (never another backup's).
+            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
             os.close(fd)
-            source = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True,
-                                     timeout=BUSY_TIMEOUT_MS / 1000)
+            tmp = Path(name)
+            raw = self.engine.raw_connection()  # this store's view (live, immutable or snapshot)
             try:
                 target = sqlite3.connect(tmp)
                 try:
-                    source.backup(target)
-                    target.execute("PRAGMA journal_mode=DELETE")
+                    # One step: the whole copy is read in one read transaction, a consistent
+                    # snapshot however many writers are busy meanwhile.
+                    raw.driver_connection.backup(target, pages=-1)
+                    target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                    problems = [r[0] for r in target.execute("PRAGMA integrity_check(5)")]
                 finally:
                     target.close()
             finally:
-                source.close()
+                raw.close()
+            if problems != ["ok"]:
+                raise StoreError(f"{self.where}: the database is corrupt ({problems[0]}); no "
+                                 "backup was written; restore an earlier backup or an export")
             os.chmod(tmp, 0o600)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
-            os.link(tmp, dest)
-        except sqlite3.Error as exc:
+            os.link(tmp, dest)  # never replaces a file that appeared meanwhile
+            _fsync_folder(dest.parent)
+        except (DBAPIError, sqlite3.Error) as exc:
             raise self._translate(exc) from None
+        except FileExistsError:
+            raise StoreError(f"{dest}: already exists; choose another file (nothing was "
+                             "overwritten)") from None
         except OSError as exc:
             raise StoreError(f"{dest}: cannot write the backup ({exc.strerror})") from None
         finally:
-            if tmp.exists():
-                tmp.unlink()
+            if tmp is not None:
+                for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                    leftover.unlink(missing_ok=True)
         return dest
 
 
@@ -522,9 +597,13 @@ class _WriteTx:
 
     def __enter__(self) -> Connection:
         self.conn = self.engine.connect()
-        if self.engine.dialect.name == "sqlite":
-            self.conn = self.conn.execution_options(warroom_begin="IMMEDIATE")
-        self.tx = self.conn.begin()
+        try:
+            if self.engine.dialect.name == "sqlite":
+                self.conn = self.conn.execution_options(warroom_begin="IMMEDIATE")
+            self.tx = self.conn.begin()
+        except BaseException:
+            self.conn.close()  # BEGIN IMMEDIATE timed out (busy): give the connection back
+            raise
         return self.conn
 
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
@@ -537,13 +616,14 @@ class _WriteTx:
             self.conn.close()
 
 
-def _sqlite_engine(path: Path, *, readonly: bool) -> Engine:
-    uri = f"file:{quote(str(path))}" + ("?mode=ro" if readonly else "")
+def _sqlite_engine(path: Path, *, readonly: bool, uri: str | None = None,
+                   busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+    uri = uri or f"file:{quote(str(path))}" + ("?mode=ro" if readonly else "")
 
     def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000,
                                check_same_thread=False, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
         return conn
@@ -651,10 +731,72 @@ def _why_readonly(path: Path) -> str:
     return f"its folder {path.parent} is not writable"
 
 
-def _peek_sqlite_version(path: Path) -> int | None:
+def _viewer_uri(path: Path, busy_timeout_ms: int) -> tuple[str, Path | None, str]:
+    """How a read-only viewer reads ``path``: (URI, private snapshot folder or None, words).
+
+    A WAL database is read in place (``mode=ro``) when its -shm exists or can be created.
+    In a read-only folder without a -shm it cannot be, and no writer can use the database
+    either; then it is read as immutable, or, when its -wal still holds entries that were never
+    checkpointed (``immutable=1`` would silently leave those out), from a private copy of the
+    database and its -wal."""
+    live = f"file:{quote(str(path))}?mode=ro"
+    shm, wal = Path(f"{path}-shm"), Path(f"{path}-wal")
+    if shm.exists() or _writable_folder(path.parent):
+        try:
+            probe = sqlite3.connect(live, uri=True, timeout=busy_timeout_ms / 1000)
+            try:
+                probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                probe.close()
+            return live, None, ""
+        except sqlite3.Error as exc:
+            if _sqlite_code(exc) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+                return live, None, ""  # not a read-only problem: reported by the version peek
+    if wal.exists() and wal.stat().st_size > 0:
+        import shutil
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="warroom-view-"))
+        try:
+            for src in (path, wal):
+                dest = folder / src.name.replace(path.name, "view.db", 1)
+                shutil.copyfile(src, dest)
+                os.chmod(dest, 0o600)
+        except OSError as exc:
+            _remove_snapshot(folder)
+            raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
+        return (f"file:{quote(str(folder / 'view.db'))}?mode=ro", folder,
+                "read-only folder: showing a copy taken when it was opened")
+    return (f"file:{quote(str(path))}?immutable=1", None,
+            "read-only folder: nobody can write it, shown as it is")
+
+
+def _remove_snapshot(folder: Path | None) -> None:
+    if folder is not None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _writable_folder(folder: Path) -> bool:
+    try:
+        return bool(folder.stat().st_mode & stat.S_IWUSR) and os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _sqlite_code(exc: BaseException) -> int | None:
+    """The primary SQLite result code of an error (SQLITE_BUSY, SQLITE_FULL...), if known."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _peek_sqlite_version(path: Path, *, uri: str | None = None,
+                         timeout_ms: int = BUSY_TIMEOUT_MS) -> int | None:
     """Read the schema version without writing a byte. None means a new, empty database."""
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(uri or f"file:{quote(str(path))}?mode=ro", uri=True,
+                               timeout=timeout_ms / 1000)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot be opened ({exc})") from None
     try:
@@ -669,10 +811,29 @@ def _peek_sqlite_version(path: Path) -> int | None:
             raise StoreError(f"{path}: warroom database without a schema version; it was not changed")
         return int(row[0])
     except sqlite3.DatabaseError as exc:
+        code = _sqlite_code(exc)
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise StoreBusy(f"{path}: database busy ({exc}); try again") from None
+        if code is not None and code not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            raise StoreError(f"{path}: cannot be read ({exc}); the file was not changed") from None
         raise StoreError(f"{path}: the database is corrupt ({exc}); restore it from a backup; "
                          "the file was not changed") from None
     finally:
         conn.close()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a new name in ``folder`` durable (best effort: not every system can)."""
+    try:
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _tighten(path: Path) -> None:
