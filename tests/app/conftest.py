@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,12 +39,21 @@ def _utc(monkeypatch):
     time.tzset()
 
 
-@pytest.fixture
-def sample_db(tmp_path) -> tuple[Path, str]:
-    """A database holding the sample incident, declared at SAMPLE_START."""
-    path = tmp_path / "sample.db"
+@pytest.fixture(scope="session")
+def _sample_template(tmp_path_factory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
     with Store.open(path) as store:
         ref = load_sample(store, start=SAMPLE_START)
+    return path, ref
+
+
+@pytest.fixture
+def sample_db(tmp_path, _sample_template) -> tuple[Path, str]:
+    """A database holding the sample incident, declared at SAMPLE_START (a private copy)."""
+    template, ref = _sample_template
+    path = tmp_path / "sample.db"
+    shutil.copyfile(template, path)
+    path.chmod(0o600)
     return path, ref
 
 
@@ -98,6 +108,14 @@ async def poll_now(pilot) -> None:
     await settle(pilot, 1)
     pilot.app.screen._poll_tick()
     await settle(pilot)
+
+
+async def paste(pilot, text: str) -> None:
+    """Text into the focused field as one paste (what a fast typist or a paste does)."""
+    from textual import events
+
+    pilot.app.focused.post_message(events.Paste(text))
+    await settle(pilot, 1)
 
 
 async def press(pilot, *keys: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, SelectionList
 
-from tests.app.conftest import press, ready, rows, settle
+from tests.app.conftest import paste, press, ready, rows, settle
 from warroom.app.bindings import KEYMAP
 from warroom.app.dialogs.export import ExportDialog
 from warroom.app.dialogs.followups import FollowupsDialog
@@ -20,7 +20,7 @@ from warroom.app.screens.war_room import WarRoomScreen
 
 
 async def type_text(pilot, text: str) -> None:
-    await pilot.press(*[c if c != " " else "space" for c in text])
+    await paste(pilot, text)
 
 
 async def test_opens_most_recent_incident_and_shows_four_panes(make_app):
@@ -374,8 +374,7 @@ async def test_letters_are_text_while_typing(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        await pilot.press("n")
-        await type_text(pilot, "queues ?")
+        await pilot.press("n", *"queues", "space", "question_mark")
         await press(pilot, "enter")
         assert rows(app)[-1] == "queues ?"
         assert isinstance(app.screen, WarRoomScreen)

@@ -54,8 +54,7 @@ class EntryInput(Input):
             event.stop()
             event.prevent_default()
             await self.run_ordered(event.key)
-            return
-        await super()._on_key(event)
+        # Anything else falls through to Input._on_key (Textual calls each class's handler).
 
     async def run_ordered(self, key: str) -> None:
         line = self.parent
@@ -76,6 +75,7 @@ class EntryInput(Input):
 
     def _on_paste(self, event: events.Paste) -> None:
         # A multi-line paste keeps its lines visibly (⏎) instead of silently losing all but one.
+        event.prevent_default()  # Input._on_paste would insert it again (first line only)
         text = " ⏎ ".join(line for line in event.text.splitlines() if line.strip()) if event.text else ""
         if self.holding:
             if text:
