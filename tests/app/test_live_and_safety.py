@@ -52,7 +52,7 @@ async def test_hostile_notes_already_in_the_database_show_literally(sample_db, m
         assert "\x1b" not in screen_text
         assert "[bold]ma" in screen_text  # hostile author names too (cut to the column)
         # Clicking where the "link" is does nothing: the app is still running.
-        await pilot.click(WarRoomScreen, offset=(40, 30))
+        await pilot.click(offset=(40, 30))
         await settle(pilot)
         assert app.is_running
 
