@@ -336,8 +336,8 @@ def test_idle_listening_feed_does_not_query(pg_url):
     try:
         feed.poll()
         calls = []
-        real = store.entries_of
-        store.entries_of = lambda *a, **k: calls.append(1) or real(*a, **k)
+        real = feed._read
+        feed._read = lambda: calls.append(1) or real()
         for _ in range(20):
             assert feed.poll() == []
         assert calls == []

@@ -146,11 +146,24 @@ def test_feed_delivers_own_entries_in_order_each_once(two):
         for i in range(5):
             (lead if i % 2 else scribe).note(ref, f"n{i}")
             seen += [e.seq for e in feed.poll()]  # poll right after a save, as the screen does
-        seen += [e.seq for e in feed.poll()]
+        while feed.last_seq < 6:
+            seen += [e.seq for e in feed.wait(WITHIN)]
         assert seen == [1, 2, 3, 4, 5, 6]
-        assert feed.last_seq == 6
+        assert feed.poll() == []
     finally:
         feed.close()
+
+
+def test_a_poll_right_after_a_save_shows_the_save(two):
+    """The screen polls right after Enter: its own entry must be there, not a tick later
+    (on PostgreSQL the NOTIFY can trail the commit by a moment)."""
+    lead, _ = two
+    ref = lead.declare("x").incident
+    with ChangeFeed(lead.store, ref) as feed:
+        feed.poll()
+        for i in range(20):
+            saved = lead.note(ref, f"n{i}")
+            assert [e.seq for e in feed.poll()] == [saved.seq]
 
 
 def test_feed_starts_after_the_given_seq_and_knows_the_canonical_ref(two):
@@ -281,6 +294,24 @@ def test_sqlite_feed_works_on_a_readonly_store(tmp_path):
         assert took < WITHIN
     ro.close()
     w.store.close()
+
+
+def test_a_view_of_a_file_nobody_can_write_is_read_once(tmp_path):
+    folder = tmp_path / "ro"
+    w = Warroom(Store.open(folder / "team.db"), user="lead")
+    ref = w.declare("x").incident
+    w.note(ref, "last words")
+    w.store.close()
+    folder.chmod(0o555)
+    try:
+        viewer = Store.open(folder / "team.db", readonly=True)
+        with ChangeFeed(viewer, ref) as feed:
+            assert feed.mode == "static"
+            assert [e.seq for e in feed.poll()] == [1, 2]
+            assert feed.poll() == [] and feed.wait(0.1) == []
+        viewer.close()
+    finally:
+        folder.chmod(0o755)
 
 
 # ---------------------------------------------------------------- presence

@@ -37,8 +37,8 @@ from typing import Any
 from urllib.parse import quote
 
 from warroom.core.model import Entry
-from warroom.store.schema import NOTIFY_CHANNEL
-from warroom.store.store import BUSY_TIMEOUT_MS, Store
+from warroom.store.schema import NOTIFY_CHANNEL, entries
+from warroom.store.store import Store, _entry
 
 DEFAULT_INTERVAL = 0.25
 """How often an open screen should poll, in seconds (and wait()'s step when it cannot LISTEN)."""
@@ -46,6 +46,9 @@ RECHECK_AFTER = 5.0
 """LISTEN mode: read anyway after this many seconds without a notification (a safety net)."""
 RETRY_AFTER = 5.0
 """Poll mode on PostgreSQL: try to LISTEN again after this many seconds."""
+
+_SELECT_NEW = ("SELECT " + ", ".join(f'"{c.name}"' for c in entries.c) +
+               " FROM entries WHERE incident_id = %s AND seq > %s ORDER BY seq")
 
 
 class ChangeFeed:
@@ -73,12 +76,18 @@ class ChangeFeed:
         self._listener: Any = None           # a psycopg.Connection in autocommit, LISTENing
         self._can_listen = listen and store.dialect == "postgresql"
         self._dirty = True                   # read at the first poll, whatever the probe says
+        self._hit = False                    # a NOTIFY for us arrived during a query
+        self._writes = store.writes          # our own saves, as of the last read
+        # A read-only viewer of a file in a read-only folder: nobody can write it; read once.
+        self._static = bool(getattr(store, "viewing", ""))
         self._last_read = 0.0
         self._next_retry = 0.0
-        if store.path is not None:
+        if self._static:
+            pass
+        elif store.path is not None:
             try:
                 self._probe = sqlite3.connect(f"file:{quote(str(store.path))}?mode=ro", uri=True,
-                                              timeout=BUSY_TIMEOUT_MS / 1000,
+                                              timeout=store.busy_timeout_ms / 1000,
                                               check_same_thread=False, isolation_level=None)
             except sqlite3.Error as exc:
                 raise store._translate(exc) from None
@@ -88,7 +97,10 @@ class ChangeFeed:
     # ------------------------------------------------------------------ public
     @property
     def mode(self) -> str:
-        """``"probe"`` (SQLite), ``"listen"`` (PostgreSQL NOTIFY) or ``"poll"`` (fallback)."""
+        """``"probe"`` (SQLite), ``"listen"`` (PostgreSQL NOTIFY), ``"poll"`` (fallback), or
+        ``"static"`` (a read-only view of a file nobody can write)."""
+        if self._static:
+            return "static"
         if self._probe is not None:
             return "probe"
         return "listen" if self._listener is not None else "poll"
@@ -100,10 +112,13 @@ class ChangeFeed:
         with self._lock:
             if self._closed:
                 return []
+            if self._static:
+                return self._read() if self._dirty else []
             if self._probe is not None:
                 return self._poll_sqlite()
             if self._listener is not None:
-                if self._notified() or self._dirty or \
+                own = self.store.writes != self._writes  # we just saved: read, do not wait
+                if self._notified() or own or self._dirty or \
                         time.monotonic() - self._last_read >= RECHECK_AFTER:
                     return self._read()
                 return []
@@ -147,12 +162,31 @@ class ChangeFeed:
     # ------------------------------------------------------------------ internals
     def _read(self) -> list[Entry]:
         self._dirty = True  # stays set if the read fails: the next poll reads again
-        fresh = self.store.entries_of(self._row, after=self.last_seq)
+        self._writes = self.store.writes
+        fresh = self._read_listening() if self._listener is not None else \
+            self.store.entries_of(self._row, after=self.last_seq)
         if fresh:
             self.last_seq = fresh[-1].seq
         self._dirty = False
         self._last_read = time.monotonic()
         return fresh
+
+    def _read_listening(self) -> list[Entry]:
+        """Read on the LISTEN connection itself: autocommit, so one round trip (a pooled
+        connection costs four: ping, BEGIN, SELECT, ROLLBACK), which is what a team on a
+        distant server feels. A notification that arrives meanwhile is kept by _on_notify."""
+        import psycopg
+
+        try:
+            rows = self._listener.execute(_SELECT_NEW, (self._row.id, self.last_seq)).fetchall()
+        except psycopg.Error as exc:
+            self._lost_listener(exc)
+            return self.store.entries_of(self._row, after=self.last_seq)
+        return [_entry(self.ref, row) for row in rows]
+
+    def _on_notify(self, note: Any) -> None:
+        if note.payload == self.ref:
+            self._hit = True
 
     def _poll_sqlite(self) -> list[Entry]:
         assert self._probe is not None
@@ -180,7 +214,7 @@ class ChangeFeed:
         if pgconn.status != psycopg.pq.ConnStatus.OK:
             self._lost_listener(None)
             return True
-        hit = False
+        hit, self._hit = self._hit, False
         while (note := pgconn.notifies()) is not None:
             if note.extra.decode("utf-8", "replace") == self.ref:
                 hit = True
@@ -190,6 +224,7 @@ class ChangeFeed:
         """Open the dedicated LISTEN connection (psycopg, autocommit); on failure poll instead."""
         try:
             import psycopg
+            from psycopg.rows import namedtuple_row
 
             url = self.store.engine.url
             cargs, params = self.store.engine.dialect.create_connect_args(url)
@@ -199,7 +234,7 @@ class ChangeFeed:
             for key, value in (("keepalives", 1), ("keepalives_idle", 30),
                                ("keepalives_interval", 10), ("keepalives_count", 3)):
                 params.setdefault(key, value)
-            conn = psycopg.connect(*cargs, autocommit=True, **params)
+            conn = psycopg.connect(*cargs, autocommit=True, row_factory=namedtuple_row, **params)
             try:
                 trigger = conn.execute(
                     "SELECT 1 FROM pg_trigger WHERE tgname = 'entries_notify' "
@@ -210,6 +245,7 @@ class ChangeFeed:
                     self.listen_error = "no entries_notify trigger in this database"
                     conn.close()
                     return
+                conn.add_notify_handler(self._on_notify)
                 conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             except BaseException:
                 conn.close()

@@ -99,6 +99,9 @@ class Store:
     """A read-only viewer that could not read the file in place: the private copy it reads."""
     viewing: str = ""
     """A read-only viewer: how it reads the database, in words for the screen ('' if live)."""
+    writes: int = 0
+    """Entries this Store has committed: a change feed on it reads at once after its own saves
+    (a NOTIFY from the server may arrive a moment after the commit returns)."""
 
     def __init__(self, engine: Engine, url: str, *, path: Path | None, readonly: bool) -> None:
         self.engine, self.url, self.path, self.readonly = engine, url, path, readonly
@@ -270,7 +273,9 @@ class Store:
         """Allocate the next reference and write the incident's first entry, atomically.
         Idempotent on ``draft.uid`` like :meth:`append`: a retry returns the first entry of the
         incident the first attempt created."""
-        return self._guard(self._create_incident_once, profile, draft, prefix, ref)
+        entry = self._guard(self._create_incident_once, profile, draft, prefix, ref)
+        self.writes += 1
+        return entry
 
     def _create_incident_once(self, profile: str, draft: Draft, prefix: str,
                               ref: str | None) -> Entry:
@@ -327,7 +332,9 @@ class Store:
         """Number, chain and durably commit one entry. Idempotent on ``draft.uid``: a retry
         after a timeout returns the entry already written instead of writing it twice."""
         incident = self.incident(ref)
-        return self._guard(self._append, incident, draft)
+        entry = self._guard(self._append, incident, draft)
+        self.writes += 1
+        return entry
 
     def _append(self, incident: IncidentRow, draft: Draft) -> Entry:
         try:

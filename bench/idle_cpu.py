@@ -1,0 +1,147 @@
+"""CPU an idle open feed spends polling: an open app with nobody typing.
+
+    python bench/idle_cpu.py [--seconds 20] [--interval S] [--pg URL | --no-pg]
+
+An asyncio loop calls ChangeFeed.poll() every ``--interval`` seconds (default: the app's poll
+interval) on an incident nobody writes to, for ``--seconds``; CPU time (user + system, from
+resource.getrusage) divided by wall time is the share of one core. The floor, measured in the
+same run, is the same asyncio loop sleeping at the same interval without polling. Also shown:
+a background thread blocked in ChangeFeed.wait() (the other way to drive the feed).
+Target: under 1% of a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from warroom.core.domain import Warroom  # noqa: E402
+from warroom.store import Store  # noqa: E402
+from warroom.store.feed import DEFAULT_INTERVAL, ChangeFeed  # noqa: E402
+
+
+def app_interval() -> float:
+    try:
+        from warroom.app.screens.war_room import POLL_SECONDS
+        return float(POLL_SECONDS)
+    except Exception:
+        return DEFAULT_INTERVAL
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(seconds: float, interval: float, tick: Callable[[], object] | None) -> float:
+    """Share of one core (0..1) spent by an asyncio loop ticking every ``interval``."""
+    async def loop() -> float:
+        start_cpu, start = cpu(), time.monotonic()
+        while time.monotonic() - start < seconds:
+            await asyncio.sleep(interval)
+            if tick is not None:
+                tick()
+        return (cpu() - start_cpu) / (time.monotonic() - start)
+    return asyncio.run(loop())
+
+
+def measure_waiter(seconds: float, feed: ChangeFeed) -> float:
+    """Share of one core spent by a thread looping on feed.wait(), the main thread asleep."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            feed.wait(1.0)
+
+    start_cpu, start = cpu(), time.monotonic()
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(seconds)
+    stop.set()
+    thread.join()
+    return (cpu() - start_cpu) / (time.monotonic() - start)
+
+
+def open_feed(db: str) -> tuple[Store, ChangeFeed]:
+    w = Warroom(Store.open(db), user="bench", host="bench", session="bench")
+    ref = w.declare("Idle incident").incident
+    for i in range(200):
+        w.note(ref, f"history {i}")
+    w.store.close()
+    store = Store.open(db)
+    feed = ChangeFeed(store, ref)
+    assert len(feed.poll()) == 201
+    return store, feed
+
+
+def report(label: str, figure: float, floor: float) -> None:
+    ratio = figure / floor if floor > 0 else float("nan")
+    verdict = "ok" if figure < 0.01 else "OVER the 1% target"
+    print(f"  {label:<40} {figure * 100:7.3f}% of a core   floor {floor * 100:7.3f}%   "
+          f"ratio {ratio:6.2f}x   feed's own {max(figure - floor, 0) * 100:6.3f}%   {verdict}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--interval", type=float, default=None,
+                        help="poll interval in seconds (default: the app's)")
+    parser.add_argument("--pg", default=os.environ.get("WARROOM_TEST_PG_URL"))
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    interval = args.interval if args.interval is not None else app_interval()
+    print(f"idle CPU, {args.seconds:g} s per measurement, polling every {interval * 1000:.0f} ms "
+          f"(floor: a bare asyncio loop sleeping at the same interval)\n")
+
+    floor = measure(args.seconds, interval, None)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store, feed = open_feed(str(Path(tmp) / "idle.db"))
+        results.append(("SQLite: poll() (data_version probe)",
+                        measure(args.seconds, interval, feed.poll)))
+        results.append(("SQLite: thread in wait()", measure_waiter(args.seconds, feed)))
+        feed.close()
+        store.close()
+
+    admin = schema = None
+    if args.pg and not args.no_pg:
+        from sqlalchemy import create_engine, text
+
+        schema = f"wr_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in args.pg else "?"
+        try:
+            store, feed = open_feed(f"{args.pg}{sep}options=-csearch_path%3D{schema}")
+            assert feed.mode == "listen", feed.listen_error
+            results.append(("PostgreSQL: poll() (LISTEN)", measure(args.seconds, interval, feed.poll)))
+            results.append(("PostgreSQL: thread in wait() (LISTEN)", measure_waiter(args.seconds, feed)))
+            feed.close()
+            store.close()
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    floor_again = measure(args.seconds, interval, None)
+    floor = min(floor, floor_again)
+    for label, figure in results:
+        report(label, figure, floor)
+    if schema is None:
+        print("  PostgreSQL: skipped (give --pg URL or set WARROOM_TEST_PG_URL)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
