@@ -19,6 +19,18 @@ REPO = Path(__file__).resolve().parent.parent
 FROZEN_AT = "2026-11-22T14:00:00Z"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (long fault-injection loops) run only with WARROOM_RUN_SLOW=1,
+    which .ci/run sets; otherwise they are skipped and say how to run them."""
+    if os.environ.get("WARROOM_RUN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow fault-injection loop: set WARROOM_RUN_SLOW=1 to run it "
+                                   "(.ci/run does)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     """No test reads or writes the real user's data or config folders."""
