@@ -288,3 +288,123 @@ def test_declare_retry_with_the_same_uid_creates_one_incident(wr):
     again = wr.declare("Checkout 503s", uid="declare-1")
     assert (again.incident, again.seq, again.uid) == (first.incident, 1, "declare-1")
     assert [row.ref for row in wr.store.incidents()] == [first.incident]
+
+
+# ====================================================================== 3. disk full
+def _cap_pages(store: Store) -> dict:
+    """Apply ``PRAGMA max_page_count`` to every connection the store opens from now on (the
+    pool is emptied so none escapes); set ``cap["pages"] = None`` and call again to lift it."""
+    cap: dict = {"pages": None}
+
+    @event.listens_for(store.engine, "connect")
+    def _limit(dbapi_conn, _record):
+        if cap["pages"]:
+            dbapi_conn.execute(f"PRAGMA max_page_count={cap['pages']}")
+
+    store.engine.dispose()
+    return cap
+
+
+def test_disk_full_says_so_keeps_everything_and_saves_the_retry_once(wr):
+    ref = wr.declare("Disk full").incident
+    for i in range(20):
+        wr.note(ref, f"earlier note {i}")
+    before = [(e.seq, e.hash) for e in wr.entries(ref)]
+    cap = _cap_pages(wr.store)
+    with wr.store.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    cap["pages"] = pages + 1  # just above the current size
+    wr.store.engine.dispose()
+    big = "a long paste from the logs " * 700  # ~19,000 characters: several pages
+    for attempt in range(3):  # the app keeps the draft and retries: each time the same answer
+        with pytest.raises(StoreFull) as info:
+            wr.note(ref, big, uid="full-1")
+        message = str(info.value)
+        assert "\n" not in message and str(wr.store.path) in message
+        assert "full" in message and "free some space" in message, message
+    assert [(e.seq, e.hash) for e in wr.entries(ref)] == before
+    assert integrity(wr.store.path) == "ok"
+    assert wr.store.verify(ref)[1] is None
+    # Small entries may still fit in the free space of existing pages; the big one never did.
+    cap["pages"] = None  # room is made
+    wr.store.engine.dispose()
+    saved = wr.note(ref, big, uid="full-1")
+    again = wr.note(ref, big, uid="full-1")
+    assert saved.seq == again.seq == len(before) + 1
+    assert [e.uid for e in wr.entries(ref)].count("full-1") == 1
+    assert integrity(wr.store.path) == "ok" and wr.store.verify(ref)[1] is None
+    assert wr.store.engine.pool.checkedout() == 0
+
+
+MOUNT_SCRIPT = textwrap.dedent("""
+    set -e
+    mount -t tmpfs -o size=1m tmpfs "$1"
+    exec "$2" -c "$3" "$1"
+""")
+
+ENOSPC_WRITER = textwrap.dedent("""
+    import os, subprocess, sys
+    from warroom.core.domain import Warroom
+    from warroom.errors import StoreFull
+    from warroom.store import Store
+    folder = sys.argv[1]
+    db = os.path.join(folder, "w.db")
+    store = Store.open(db)
+    w = Warroom(store, user="scribe")
+    ref = w.declare("Disk full for real").incident
+    # Ballast, so that room can be made afterwards; then fill the disk with notes.
+    with open(os.path.join(folder, "ballast"), "wb") as fh:
+        fh.write(b"x" * 256 * 1024)
+    acked = []
+    failure = None
+    for i in range(10000):
+        try:
+            acked.append(w.note(ref, f"note {i} " + "y" * 900, uid=f"n{i}").seq)
+        except StoreFull as exc:
+            failure = str(exc)
+            break
+    assert failure, "the disk never filled"
+    # The command line says so in one line too.
+    cli = subprocess.run([sys.executable, "-m", "warroom", "--db", db, "note", "--incident",
+                          ref, "z" * 5000], capture_output=True, text=True)
+    os.remove(os.path.join(folder, "ballast"))  # room is made
+    retried = w.note(ref, f"note {i} " + "y" * 900, uid=f"n{i}")
+    again = w.note(ref, f"note {i} " + "y" * 900, uid=f"n{i}")
+    rows = [(e.seq, e.uid) for e in store.entries(ref)]
+    count, bad, _ = store.verify(ref)
+    store.close()
+    import json, sqlite3
+    check = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0]
+    print(json.dumps({"failure": failure, "acked": acked, "retried": [retried.seq, again.seq],
+                      "rows": rows, "verify": [count, bad is None], "integrity": check,
+                      "cli": [cli.returncode, cli.stderr]}))
+""")
+
+
+def test_real_enospc_on_a_tiny_filesystem(tmp_path):
+    """The same with a real full disk: a 1 MiB tmpfs in a private mount namespace (needs
+    root and unshare; skipped elsewhere). The -wal cannot grow: StoreFull, nothing lost."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("a real full disk needs root and unshare(1) for a private tmpfs")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs {tmp_path}"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount a private tmpfs here: {probe.stderr.strip()}")
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    result = subprocess.run(["unshare", "-m", "sh", "-c", MOUNT_SCRIPT, "sh", str(mnt),
+                             sys.executable, ENOSPC_WRITER], capture_output=True, text=True,
+                            cwd=REPO, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "database or disk is full" in out["failure"] and "\n" not in out["failure"]
+    code, err = out["cli"]
+    assert code == 1 and one_line(err).startswith("warroom: ") and "full" in err, err
+    acked, rows = out["acked"], out["rows"]
+    assert len(acked) > 10
+    seqs = [seq for seq, _ in rows]
+    assert seqs == list(range(1, len(rows) + 1))
+    assert set(acked) <= set(seqs)
+    assert out["retried"][0] == out["retried"][1] == len(acked) + 2  # declared + acked + retry
+    assert len(rows) == len(acked) + 2
+    assert out["verify"] == [len(rows), True] and out["integrity"] == "ok"

@@ -255,7 +255,8 @@ class Store:
             return StoreBusy(f"{self.where}: database busy: another process held the write "
                              f"lock{held}; nothing was saved; try again")
         if code == sqlite3.SQLITE_FULL or (code is None and "full" in low) or "no space" in low:
-            return StoreFull(f"{self.where}: database or disk is full ({message}); nothing was "
+            said = "" if low == "database or disk is full" else f" ({message})"
+            return StoreFull(f"{self.where}: database or disk is full{said}; nothing was "
                              "saved; free some space and try again")
         if code == sqlite3.SQLITE_READONLY or "readonly" in low or "read-only" in low or "read only" in low:
             return ReadOnlyStore(f"{self.where}: read-only ({message}); nothing was written")
