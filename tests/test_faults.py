@@ -408,3 +408,187 @@ def test_real_enospc_on_a_tiny_filesystem(tmp_path):
     assert out["retried"][0] == out["retried"][1] == len(acked) + 2  # declared + acked + retry
     assert len(rows) == len(acked) + 2
     assert out["verify"] == [len(rows), True] and out["integrity"] == "ok"
+
+
+# ====================================================================== 4. read-only
+_DROP = "-dac_override,-dac_read_search,-fowner"
+
+
+def as_plain_user(argv: list[str]) -> list[str]:
+    """Run ``argv`` the way a person's process runs: root ignores permission bits, so as root
+    the command runs without the capabilities that let it (setpriv); otherwise as is."""
+    if os.geteuid() != 0:
+        return argv
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        pytest.skip("running as root without setpriv(1): cannot honour permission bits")
+    cmd = [setpriv, f"--bounding-set={_DROP}", f"--inh-caps={_DROP}", "--", *argv]
+    probe = subprocess.run(cmd[:-len(argv)] + ["true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot drop root's capabilities here: {probe.stderr.strip()}")
+    return cmd
+
+
+def snapshot_folder(folder: Path) -> dict[str, str]:
+    return {p.name: digest(p) for p in sorted(folder.iterdir())}
+
+
+def lock_down(folder: Path, *, folder_too: bool = True) -> None:
+    for p in folder.iterdir():
+        os.chmod(p, 0o400)
+    if folder_too:
+        os.chmod(folder, 0o500)
+
+
+def unlock(folder: Path) -> None:
+    os.chmod(folder, 0o700)
+    for p in folder.iterdir():
+        os.chmod(p, 0o600)
+
+
+VIEWER = textwrap.dedent("""
+    import json, os, sys
+    from warroom.core.domain import Warroom
+    from warroom.errors import ReadOnlyStore
+    from warroom.store import Store
+    store = Store.open(sys.argv[1], readonly=True)
+    ref = store.incidents()[0].ref
+    entries = store.entries(ref)
+    count, bad, head = store.verify(ref)
+    try:
+        Warroom(store, user="viewer").note(ref, "must not be written")
+        refused = None
+    except ReadOnlyStore as exc:
+        refused = str(exc)
+    snap = store.snapshot
+    store.close()
+    print(json.dumps({"texts": [e.text for e in entries], "seqs": [e.seq for e in entries],
+                      "verify": [count, bad is None], "viewing": store.viewing,
+                      "refused": refused, "snapshot_left": bool(snap and os.path.exists(snap))}))
+""")
+
+
+@pytest.fixture
+def wal_copies(tmp_path):
+    """A live database whose -wal holds entries never checkpointed, copied (while its writer
+    is still open) as a backup tool that copies folders would: with and without the -shm; and
+    the same database after a clean close (everything checkpointed, no -wal)."""
+    live = tmp_path / "live" / "w.db"
+    with Store.open(live) as store:  # yesterday's entries: checkpointed into the file
+        w = Warroom(store, user="scribe")
+        ref = w.declare("Read-only viewing").incident
+        for i in range(5):
+            w.note(ref, f"yesterday {i}")
+    store = Store.open(live)  # today's: only in the -wal while the writer is open
+    w = Warroom(store, user="scribe")
+    for i in range(30):
+        w.note(ref, f"note {i}")
+    expected = [e.text for e in w.entries(ref)]
+    assert Path(f"{live}-wal").stat().st_size > 0
+    copies = {}
+    for name, suffixes in (("db+wal+shm", ("", "-wal", "-shm")), ("db+wal", ("", "-wal")),
+                           ("ro-file", ("", "-wal", "-shm"))):
+        folder = tmp_path / name
+        folder.mkdir()
+        for suffix in suffixes:
+            shutil.copyfile(f"{live}{suffix}", folder / f"w.db{suffix}")
+        copies[name] = folder / "w.db"
+    store.close()  # checkpoints; the -wal goes
+    (tmp_path / "db-only").mkdir()
+    shutil.copyfile(live, tmp_path / "db-only" / "w.db")
+    copies["db-only"] = tmp_path / "db-only" / "w.db"
+    # The trap: reading the copy as immutable (as a naive read-only fallback would) ignores the
+    # -wal and silently shows fewer entries.
+    naive = sqlite3.connect(f"file:{copies['db+wal']}?immutable=1", uri=True)
+    shown = naive.execute("SELECT count(*) FROM entries").fetchone()[0]
+    naive.close()
+    assert shown == 6 < len(expected)
+    yield copies, expected
+    for path in copies.values():
+        unlock(path.parent)
+
+
+@pytest.mark.parametrize("variant", ["db+wal+shm", "db+wal", "db-only", "ro-file"])
+def test_viewer_shows_every_entry_of_a_read_only_wal_database(wal_copies, variant):
+    copies, expected = wal_copies
+    db = copies[variant]
+    lock_down(db.parent, folder_too=variant != "ro-file")
+    before = snapshot_folder(db.parent)
+    result = subprocess.run(as_plain_user([sys.executable, "-c", VIEWER, str(db)]),
+                            capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["texts"] == expected, variant
+    assert out["seqs"] == list(range(1, len(expected) + 1))
+    assert out["verify"] == [len(expected), True]
+    assert out["refused"] and "read-only" in out["refused"] and str(db) in out["refused"]
+    assert not out["snapshot_left"]
+    assert out["viewing"].startswith("read-only")  # the screen can say it is not live
+    # Not a byte changed, and no -shm or -wal left behind (a read-only one would later stop
+    # the owner's own writer once the file is writable again).
+    assert snapshot_folder(db.parent) == before
+
+
+CLI_BATCH = textwrap.dedent("""
+    import contextlib, io, json, sys
+    from warroom.cli import main
+    db, export = sys.argv[1], sys.argv[2]
+    commands = {
+        "note": ["note", "--incident", "INC-1", "should not be saved"],
+        "declare": ["declare", "should not exist"],
+        "import": ["import", export],
+        "list": ["list", "--all"],
+        "export": ["export", "INC-1"],
+        "verify": ["verify", "INC-1"],
+        "backup": ["backup", "-o", sys.argv[3]],
+    }
+    results = {}
+    for name, args in commands.items():
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(["--db", db, *args])
+            except BaseException as exc:  # a traceback would be a bug: report it
+                code, err = -1, io.StringIO(f"{type(exc).__name__}: {exc}")
+        results[name] = [code, out.getvalue(), err.getvalue()]
+    print(json.dumps(results))
+""")
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_cli_on_a_read_only_database_writes_nothing(tmp_path, what):
+    folder = tmp_path / "ro"
+    db = folder / "w.db"
+    with Store.open(db) as s:
+        w = Warroom(s, user="a")
+        ref = w.declare("x").incident
+        w.note(ref, "kept")
+        export = tmp_path / "inc.json"
+        other = w.export_json(ref)
+    other["incident"]["ref"] = "INC-77"
+    export.write_text(json.dumps(other))
+    (tmp_path / "out").mkdir()
+    lock_down(folder, folder_too=what == "folder")
+    before = snapshot_folder(folder)
+    try:
+        result = subprocess.run(as_plain_user([sys.executable, "-c", CLI_BATCH, str(db),
+                                               str(export), str(tmp_path / "out" / "b.db")]),
+                                capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert result.returncode == 0, result.stderr
+        after = snapshot_folder(folder)
+    finally:
+        unlock(folder)
+    assert after == before  # not a byte, not a new file
+    results = json.loads(result.stdout)
+    for name in ("note", "declare", "import", "list", "export"):
+        code, out, err = results[name]
+        assert code == 1, (name, results[name])
+        line = one_line(err)
+        assert line.startswith(f"warroom: {db}: read-only") and "nothing was written" in line, line
+    # Verifying and backing up only read: they work on a read-only database.
+    code, out, err = results["verify"]
+    assert code == 0 and out.startswith("INC-1: 2 entries intact"), results["verify"]
+    code, out, err = results["backup"]
+    assert code == 0 and out.strip() == str(tmp_path / "out" / "b.db"), results["backup"]
+    with Store.open(tmp_path / "out" / "b.db", readonly=True) as s:
+        assert [e.text for e in s.entries("INC-1")] == ["x", "kept"]

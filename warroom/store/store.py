@@ -742,14 +742,15 @@ def _why_readonly(path: Path) -> str:
 def _viewer_uri(path: Path, busy_timeout_ms: int) -> tuple[str, Path | None, str]:
     """How a read-only viewer reads ``path``: (URI, private snapshot folder or None, words).
 
-    A WAL database is read in place (``mode=ro``) when its -shm exists or can be created.
-    In a read-only folder without a -shm it cannot be, and no writer can use the database
-    either; then it is read as immutable, or, when its -wal still holds entries that were never
-    checkpointed (``immutable=1`` would silently leave those out), from a private copy of the
-    database and its -wal."""
+    A database someone can write is read in place (``mode=ro``), sharing its -shm with the
+    writers so that new entries show up. A read-only file, or a read-only folder where no -shm
+    can be made, has no writer: it is read as it is (``immutable=1``, creating no file next to
+    it), or, when its -wal still holds entries that were never checkpointed (``immutable=1``
+    would silently leave those out), from a private copy of the database and its -wal."""
     live = f"file:{quote(str(path))}?mode=ro"
     shm, wal = Path(f"{path}-shm"), Path(f"{path}-wal")
-    if shm.exists() or _writable_folder(path.parent):
+    file_writable = bool(path.stat().st_mode & stat.S_IWUSR) and os.access(path, os.W_OK)
+    if file_writable and (shm.exists() or _writable_folder(path.parent)):
         try:
             probe = sqlite3.connect(live, uri=True, timeout=busy_timeout_ms / 1000)
             try:
@@ -774,9 +775,9 @@ def _viewer_uri(path: Path, busy_timeout_ms: int) -> tuple[str, Path | None, str
             _remove_snapshot(folder)
             raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
         return (f"file:{quote(str(folder / 'view.db'))}?mode=ro", folder,
-                "read-only folder: showing a copy taken when it was opened")
+                "read-only: showing a copy taken when it was opened")
     return (f"file:{quote(str(path))}?immutable=1", None,
-            "read-only folder: nobody can write it, shown as it is")
+            "read-only: nobody can write it; shown as it is")
 
 
 def _remove_snapshot(folder: Path | None) -> None:
