@@ -566,7 +566,8 @@ class Store:
             finally:
                 raw.close()
             if problems != ["ok"]:
-                raise StoreError(f"{self.where}: the database is corrupt ({problems[0]}); no "
+                first = " ".join(problems[0].replace("*** in database main ***", "").split())
+                raise StoreError(f"{self.where}: the database is corrupt ({first[:120]}); no "
                                  "backup was written; restore an earlier backup or an export")
             os.chmod(tmp, 0o600)
             with open(tmp, "rb") as fh:
