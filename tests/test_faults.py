@@ -706,3 +706,106 @@ def test_a_garbage_leaf_page_is_found_by_whatever_reads_everything(tmp_path, ful
     out, err = capsys.readouterr()
     assert code == 1 and "corrupt" in one_line(err), (out, err)
     assert digest(db) == before
+
+
+# ====================================================================== 7. tamper evidence
+@pytest.fixture
+def tampered(wr):
+    """INC-1 with ten entries, and a connection that can change it behind the app's back
+    (the append-only triggers dropped, as anyone with the file can)."""
+    ref = wr.declare("Tamper evidence").incident
+    for i in range(2, 11):
+        wr.note(ref, f"note {i}")
+    count, bad, head = wr.store.verify(ref)
+    assert (count, bad) == (10, None)
+    conn = sqlite3.connect(wr.store.path, isolation_level=None)
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute("DROP TRIGGER entries_no_delete")
+    yield wr, ref, conn, head
+    conn.close()
+
+
+def _forge(conn, wr, ref: str, seq: int, prev_hash: str, text: str) -> None:
+    """Insert a well-formed entry with a correct hash for its content and link: a forger who
+    knows the algorithm."""
+    from warroom.core.model import Entry
+    from warroom.store.store import chain_hash
+
+    entry = Entry(incident=ref, seq=seq, uid=f"forged-{seq}", kind="note", author="alice",
+                  occurred_at="2026-11-22T14:00:00Z", recorded_at="2026-11-22T14:00:00Z",
+                  text=text, host="test-host", session="s1", prev_hash=prev_hash)
+    conn.execute(
+        "INSERT INTO entries (incident_id, seq, uid, kind, author, host, session, occurred_at,"
+        " recorded_at, text, data, amends, prev_hash, hash) VALUES "
+        "(1, ?, ?, 'note', 'alice', 'test-host', 's1', ?, ?, ?, '{}', NULL, ?, ?)",
+        (seq, entry.uid, entry.occurred_at, entry.recorded_at, text, prev_hash,
+         chain_hash(prev_hash, entry)))
+
+
+def _hash_of(conn, seq: int) -> str:
+    return conn.execute("SELECT hash FROM entries WHERE seq = ?", (seq,)).fetchone()[0]
+
+
+def _verify_cli(db: Path, ref: str, capsys) -> tuple[int, str, str]:
+    code = cli_main(["--db", str(db), "verify", ref])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _changes(kind: str, conn, wr, ref: str) -> None:
+    if kind == "deleted":
+        conn.execute("DELETE FROM entries WHERE seq = 5")
+    elif kind == "deleted-first":
+        conn.execute("DELETE FROM entries WHERE seq = 1")
+    elif kind == "changed-text":
+        conn.execute("UPDATE entries SET text = 'we never said that' WHERE seq = 5")
+    elif kind == "changed-prev-hash":
+        conn.execute("UPDATE entries SET prev_hash = ? WHERE seq = 5", (_hash_of(conn, 2),))
+    elif kind == "reordered":  # entries #5 and #6 swap places
+        conn.execute("UPDATE entries SET seq = -5 WHERE seq = 5")
+        conn.execute("UPDATE entries SET seq = 5 WHERE seq = 6")
+        conn.execute("UPDATE entries SET seq = 6 WHERE seq = -5")
+    elif kind == "inserted":  # a forged #5, correctly linked and hashed; the rest renumbered
+        conn.execute("UPDATE entries SET seq = seq + 1000 WHERE seq >= 5")
+        conn.execute("UPDATE entries SET seq = seq - 999 WHERE seq >= 1005")
+        _forge(conn, wr, ref, 5, _hash_of(conn, 4), "the fix was approved by the CAB")
+    else:
+        raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind, seq, intact, why", [
+    ("deleted", 6, 4, "entry #5 before it is missing (deleted behind the app's back)"),
+    ("deleted-first", 2, 0, "entry #1 before it is missing"),
+    ("changed-text", 5, 4, "its contents do not match its hash"),
+    ("changed-prev-hash", 5, 4, "its link to the previous entry does not match"),
+    ("reordered", 5, 4, "its link to the previous entry does not match"),
+    ("inserted", 5, 4, "it was inserted behind the app's back (entry #6 links past it to #4)"),
+])
+def test_verify_reports_the_first_tampered_entry(tampered, capsys, kind, seq, intact, why):
+    wr, ref, conn, _ = tampered
+    _changes(kind, conn, wr, ref)
+    wr.store._incidents.clear()
+    count, bad, detail = wr.store.verify(ref)
+    assert bad is not None and (bad.seq, count) == (seq, intact), (kind, bad, count, detail)
+    assert why in detail
+    code, out, err = _verify_cli(wr.store.path, ref, capsys)
+    assert code == 1 and out == ""
+    line = one_line(err)
+    assert line.startswith(f"warroom: {ref}: entry #{seq} fails verification: ") and why in line
+    assert line.endswith(f"the {intact} entries before it are intact")
+
+
+@pytest.mark.parametrize("kind", ["tail-deleted", "tail-forged"])
+def test_changes_at_the_end_move_the_chain_head(tampered, capsys, kind):
+    """The chain alone cannot see the last entry removed, or a correctly forged one added at
+    the end: the head moves, which is what the report's appendix and `warroom verify` record
+    for comparison."""
+    wr, ref, conn, head = tampered
+    code, out, _ = _verify_cli(wr.store.path, ref, capsys)
+    assert code == 0 and out.strip() == f"{ref}: 10 entries intact; chain head {head}"
+    if kind == "tail-deleted":
+        conn.execute("DELETE FROM entries WHERE seq = 10")
+    else:
+        _forge(conn, wr, ref, 11, head, "forged at the end")
+    code, out, _ = _verify_cli(wr.store.path, ref, capsys)
+    assert code == 0 and head not in out
