@@ -1,0 +1,556 @@
+"""The Markdown incident report: goldens of the sample, hostile text, the public version, export.
+
+Golden files live in tests/goldens/. When the sample incident or the report changes on purpose,
+regenerate them and read the diff:
+
+    WARROOM_UPDATE_GOLDENS=1 pytest tests/test_report.py -k golden
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import stat
+import string
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from tests.conftest import run_cli
+from warroom.core import domain
+from warroom.core.clock import FrozenClock
+from warroom.core.domain import Warroom
+from warroom.core.model import Entry
+from warroom.core.profiles import ProfileRegistry
+from warroom.core.report import BUILTIN_TEMPLATES, load_template, md, render_report, template_names
+from warroom.core.text import clean_line, clean_text
+from warroom.demo import load_sample
+from warroom.errors import NotFound, ValidationError, WarroomError
+from warroom.store import Store
+from warroom.store.store import GENESIS, chain_hash
+
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+UPDATE = os.environ.get("WARROOM_UPDATE_GOLDENS") == "1"
+SAMPLE_START = datetime(2026, 11, 22, 14, 0, tzinfo=timezone.utc)
+GOLDEN_TZ = "Europe/London"
+PARSERS = {
+    "commonmark+table": MarkdownIt("commonmark").enable("table"),
+    "gfm-like": MarkdownIt("gfm-like"),  # tables, strikethrough, linkify: closest to GitHub
+}
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+# --------------------------------------------------------------------------- reading Markdown
+
+def inline_text(token) -> str:
+    """The text a reader sees in an inline token, allowing only what the report itself writes:
+    text, code spans (GitHub shortcuts), <br> line breaks and a bold "Corrected"."""
+    out = []
+    children = token.children or []
+    i = 0
+    while i < len(children):
+        child = children[i]
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "html_inline" and child.content == "<br>":
+            out.append("\n")
+        elif (child.type == "strong_open" and i + 2 < len(children)
+              and children[i + 1].content == "Corrected" and children[i + 2].type == "strong_close"):
+            out.append("Corrected")
+            i += 2
+        else:
+            raise AssertionError(f"markup from text: {child.type} {child.content!r} in {token.content!r}")
+        i += 1
+    return "".join(out)
+
+
+def parse(report: str, parser: str = "commonmark+table") -> dict:
+    """Headings, and the blocks under each second-level heading: tables as rows of cell
+    texts, paragraphs and list items as texts. Every inline token is checked."""
+    tokens = PARSERS[parser].parse(report)
+    doc = {"headings": [], "sections": {}}
+    section = None
+    row: list[str] | None = None
+    table: list[list[str]] | None = None
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            text = inline_text(tokens[i + 1])
+            doc["headings"].append((tok.tag, text))
+            section = doc["sections"].setdefault(text, {"tables": [], "paragraphs": []})
+        elif tok.type == "table_open":
+            table = []
+        elif tok.type == "table_close":
+            section["tables"].append(table)
+            table = None
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "tr_close":
+            table.append(row)
+            row = None
+        elif tok.type == "inline":
+            text = inline_text(tok)
+            if row is not None:
+                row.append(text)
+            elif tokens[i - 1].type == "paragraph_open" and section is not None:
+                section["paragraphs"].append(text)
+        elif tok.type in ("html_block", "code_block", "fence", "hr", "blockquote_open"):
+            raise AssertionError(f"{tok.type} in the report: {tok.content!r}")
+    return doc
+
+
+def check_report(report: str, template: str, public: bool, ref: str, title: str | None) -> dict:
+    """What every report must satisfy; returns the commonmark parse for further checks.
+    ``title=None``: the title may have been scrubbed (a public report of a title with names in
+    it); only its place and the reference in front are checked."""
+    assert CONTROL.search(report) is None
+    expected = [("h2", h) for h in load_template(template).headings(public)]
+    docs = {}
+    for parser in PARSERS:
+        doc = parse(report, parser)
+        (level, first), rest = doc["headings"][0], doc["headings"][1:]
+        assert level == "h1" and (first == f"{ref}: {title}" if title is not None
+                                  else first.startswith(f"{ref}: ")), (parser, first)
+        assert rest == expected, parser
+        for name, section in doc["sections"].items():
+            for table in section["tables"]:
+                assert len({len(r) for r in table}) == 1, (parser, name, table)
+        docs[parser] = doc
+    # Both parsers read the same texts: linkify (gfm-like) found nothing to turn into a link.
+    assert docs["gfm-like"] == docs["commonmark+table"]
+    return docs["commonmark+table"]
+
+
+def table(doc: dict, heading: str, index: int = 0) -> list[dict[str, str]]:
+    rows = doc["sections"][heading]["tables"][index]
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+# --------------------------------------------------------------------------- the sample
+
+@pytest.fixture
+def sample(store, monkeypatch):
+    """The sample incident at a fixed time with fixed uids, so hashes (and goldens) are stable."""
+    counter = itertools.count(1)
+    monkeypatch.setattr(domain, "new_uid", lambda: f"uid-{next(counter):05d}")
+    ref = load_sample(store, start=SAMPLE_START, profiles=ProfileRegistry())
+    return Warroom(store, ProfileRegistry(), clock=FrozenClock(SAMPLE_START + timedelta(hours=2)),
+                   user="exporter", host="test-host", session="s1"), ref
+
+
+@pytest.mark.parametrize("template", sorted(BUILTIN_TEMPLATES))
+@pytest.mark.parametrize("public", [False, True], ids=["full", "public"])
+def test_golden_report_of_the_sample(sample, template, public):
+    w, ref = sample
+    report = render_report(w, ref, public=public, template=template, tz=GOLDEN_TZ)
+    golden = GOLDENS / f"{template}-{'public' if public else 'full'}.md"
+    if UPDATE:
+        GOLDENS.mkdir(exist_ok=True)
+        golden.write_text(report, encoding="utf-8", newline="\n")
+    assert golden.exists(), f"{golden} missing: run with WARROOM_UPDATE_GOLDENS=1"
+    assert report == golden.read_text(encoding="utf-8"), (
+        f"{golden.name} differs; if the change is intended, regenerate with "
+        "WARROOM_UPDATE_GOLDENS=1 and review the diff")
+    check_report(report, template, public, ref, w.state(ref).title)
+
+
+def test_sample_report_content(sample):
+    w, ref = sample
+    state = w.state(ref)
+    doc = check_report(render_report(w, ref, tz=GOLDEN_TZ), "govuk", False, ref, state.title)
+    details = {r["Field"]: r["Value"] for r in table(doc, "Incident details")}
+    assert details["Reference"] == ref
+    assert details["Severity"].splitlines()[0] == w.incident_profile(ref).severity(state.severity).label
+    assert len(details["Severity"].splitlines()) == len(state.severity_history) + 1
+    assert details["Status"].startswith(state.status)
+    for role in w.incident_profile(ref).roles:
+        assert role.name in details
+    entries = w.entries(ref)
+    timeline = table(doc, "Timeline")
+    assert [int(r["#"]) for r in timeline] == [e.seq for e in sorted(
+        (e for e in entries if e.kind != "amend"), key=lambda e: (e.occurred_at, e.seq))]
+    assert "Local (Europe/London)" in timeline[0]
+    rows = {r["#"]: r for r in timeline}
+    for entry in entries:
+        if entry.kind in ("note", "result", "decision", "change", "summary"):
+            assert rows[str(entry.seq)]["Entry"].split("\nCorrected")[0] == entry.text
+    # Corrections sit with the entry they correct, and are in the appendix as entries too.
+    for target, fixes in state.amendments.items():
+        row = next(r for r in timeline if r["#"] == str(target))
+        assert all(f"(#{fix.seq}): {fix.text}" in row["Entry"] for fix in fixes)
+    appendix = table(doc, "Appendix: full log")
+    assert [int(r["#"]) for r in appendix] == [e.seq for e in entries]
+    assert entries[-1].hash in doc["sections"]["Appendix: full log"]["paragraphs"][-1]
+    comms = table(doc, "Communications sent")
+    assert [r["Update"] for r in comms] == [e.text for e in entries if e.kind == "comms"]
+    assert comms[0]["Cadence"].startswith("first update")
+    assert all(r["Cadence"].startswith(("on time", "late by")) for r in comms[1:])
+
+
+def test_public_sample_has_no_names(sample):
+    w, ref = sample
+    entries = w.entries(ref)
+    names = {e.author for e in entries} | {str(e.data[k]) for e in entries
+                                           for k in ("person", "previous", "owner") if e.data.get(k)}
+    for template in BUILTIN_TEMPLATES:
+        report = render_report(w, ref, public=True, template=template, tz=GOLDEN_TZ)
+        for name in names:
+            assert not re.search(rf"(?i)(?<!\w){re.escape(md(name))}(?!\w)", report), (template, name)
+        assert "@" not in report
+        doc = check_report(report, template, True, ref, w.state(ref).title)
+        updates = table(doc, "Communications sent")
+        assert len(updates) == sum(e.kind == "comms" for e in entries)
+        assert list(updates[0]) == ["Sent (UTC)", "Update"]
+
+
+def test_same_log_gives_the_same_bytes(sample, tmp_path):
+    w, ref = sample
+    first = render_report(w, ref, tz=GOLDEN_TZ)
+    assert render_report(w, ref, tz=GOLDEN_TZ) == first
+    # Moved to another database through a JSON export: the same log, the same report.
+    other = Store.open(tmp_path / "other.db")
+    try:
+        moved = Warroom(other, ProfileRegistry(), user="someone-else", host="elsewhere")
+        assert moved.import_json(json.loads(json.dumps(w.export_json(ref)))) == ref
+        assert render_report(moved, ref, tz=GOLDEN_TZ) == first
+    finally:
+        other.close()
+
+
+def test_local_time_column_only_when_the_zone_is_not_utc(sample, monkeypatch):
+    w, ref = sample
+    doc = parse(render_report(w, ref, tz="America/New_York"))
+    first = table(doc, "Timeline")[0]
+    assert first["Time (UTC)"] == "2026-11-22 14:00:00"
+    assert first["Local (America/New_York)"] == "2026-11-22 09:00:00 EST"
+    for tz in ("UTC", timezone.utc, "Etc/UTC"):
+        assert list(table(parse(render_report(w, ref, tz=tz)), "Timeline")[0]) == [
+            "Time (UTC)", "#", "Kind", "Author", "Entry"]
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # the default is the system's zone
+    assert table(parse(render_report(w, ref)), "Timeline")[0]["Local (Asia/Kolkata)"] == \
+        "2026-11-22 19:30:00 IST"
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        render_report(w, ref, tz="Mars/Olympus_Mons")
+
+
+# --------------------------------------------------------------------------- hostile text
+
+SNIPPETS = [
+    "# ", "## heading", "| a | b |", "|---|---|", "<script>alert(1)</script>", "<br>", "</td>",
+    "<!-- c -->", "<img src=x onerror=alert(1)>", "&amp;", "&#35;", "&lt;", "&copy", "[x](http://e.com)",
+    "![i](http://e.com/i.png)", "<http://e.com>", "https://e.com/a_b_", "www.example.com",
+    "e.com", "a@b.co", "```", "~~~", "    code", "`x`", "``", "**b**", "__u__", "*", "_", "~~s~~",
+    "\\", "\\|", "\\\\", "@alice", "@org/team", "x@y", "#12", "owner/repo#3", "GH-4", ":fire:",
+    ":+1:", "1. ", "1) ", "- ", "+ ", "* ", "> ", "---", "===", "[^1]", "$x$", "$$", "{.c}",
+    "[ ] ", "[!NOTE]", "\n", "\n\n", "\n    ", "\t", "  ", "é", "—", "\u2028", "😀", "\x1b[31m",
+    "\x07", "\r\n", "\u202e", "'quoted'", '"double"', "--", "...", "(c)", "->", "<-", "=>",
+]
+hostile = st.lists(
+    st.one_of(st.sampled_from(SNIPPETS),
+              st.text(alphabet=string.punctuation + "ab1 \n\t", max_size=10)),
+    min_size=1, max_size=10).map("".join)
+
+
+def _stored(text: str) -> bool:
+    try:
+        clean_text(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _line_ok(text: str) -> bool:
+    try:
+        clean_line(text, what="title")
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(notes=st.lists(hostile.filter(_stored), min_size=1, max_size=4),
+       title=hostile.filter(_line_ok), summary=hostile.filter(_stored),
+       update=hostile.filter(_stored), owner=hostile.filter(_line_ok))
+def test_hostile_text_stays_text(wr, notes, title, summary, update, owner):
+    ref = wr.declare(title, lead="alice").incident
+    logged = [wr.note(ref, text) for text in notes]
+    decision = wr.log(ref, "decision", notes[0])
+    wr.write_summary(ref, summary)
+    wr.post_update(ref, update)
+    wr.log(ref, "action", notes[-1], owner=owner)
+    wr.add_followup(ref, summary, owner=owner)
+    state = wr.state(ref)
+    for template in BUILTIN_TEMPLATES:
+        doc = check_report(render_report(wr, ref, template=template, tz="UTC"), template, False,
+                           ref, state.title)
+        timeline = {r["#"]: r["Entry"] for r in table(doc, "Timeline")}
+        appendix = {r["#"]: r["Text"] for r in table(doc, load_template(template).sections[-1].heading)}
+        for entry in logged + [decision]:
+            assert timeline[str(entry.seq)] == entry.text
+            assert appendix[str(entry.seq)] == entry.text
+        assert doc["sections"]["Summary"]["paragraphs"][-1] == state.latest_summary.text
+        updates = table(doc, "Communications sent")
+        assert [u["Update"] for u in updates] == [state.latest_comms.text]
+        followups = table(doc, "Follow-up actions" if template == "govuk" else "Action items")
+        assert {f["Owner"] for f in followups} == {clean_line(owner, what="owner").lstrip("@")}
+        public = render_report(wr, ref, public=True, template=template, tz="UTC")
+        check_report(public, template, True, ref, None)
+
+
+def test_what_github_would_link_is_kept_in_code_spans():
+    assert md("ping @alice about #12, owner/repo#3 and GH-4 :fire:") == (
+        "ping `@alice` about `#12`, owner/repo`#3` and `GH-4` `:fire:`")
+    assert md("mail bob@example.com at 14:05:07") == "mail bob\\@example\\.com at 14\\:05\\:07"
+    assert md(":fire:@alice") == "`:fire:@alice`"  # adjacent spans merge: `` would not close
+    assert md("`@alice`") == "\\``@alice`\\`"
+    assert md("a\x1b[31mred\x1b[0m\u202e") == "ared"
+
+
+# --------------------------------------------------------------------------- public version
+
+def test_public_report_redacts_secrets_and_names(wr):
+    ref = wr.declare("Login failures", lead="alice", services=["Authentication"]).incident
+    wr.assign_role(ref, "scribe", "bob.smith")
+    wr.note(ref, "scratchpad: bob.smith thinks it is the cache")
+    wr.write_summary(ref, "alice rolled back; Bob.Smith checked with @carol and dave@example.com. "
+                          "Leaked password=hunter2 and AKIAIOSFODNN7EXAMPLE; see "
+                          "https://admin:pw@auth.example.com")
+    wr.post_update(ref, "We are investigating. Contact support@example.com. Token: ghp_"
+                        + "x" * 36)
+    report = render_report(wr, ref, public=True, tz="UTC")
+    doc = check_report(report, "govuk", True, ref, "Login failures")
+    assert "scratchpad" not in report
+    summary = doc["sections"]["Summary"]["paragraphs"][-1]
+    assert summary == ("[name] rolled back; [name] checked with [name] and [email]. Leaked "
+                       "password=[redacted: secret] and [redacted: AWS access key]; see "
+                       "https://admin:[redacted: password]@auth.example.com")
+    assert table(doc, "Communications sent")[0]["Update"] == (
+        "We are investigating. Contact [email]. Token: [redacted: secret]")
+    for name in ("alice", "bob", "carol", "dave", "tester"):
+        assert name not in report.lower()
+    # The full report is the internal record: names stay.
+    full = table(parse(render_report(wr, ref, tz="UTC")), "Timeline")
+    assert "scratchpad: bob.smith thinks it is the cache" in [r["Entry"] for r in full]
+
+
+def test_public_report_of_a_security_incident_is_refused_unless_forced(wr):
+    ref = wr.declare("Credential stuffing", security=True).incident
+    before = len(wr.entries(ref))
+    with pytest.raises(WarroomError, match="security incident") as refused:
+        render_report(wr, ref, public=True)
+    assert "\n" not in str(refused.value)
+    assert len(wr.entries(ref)) == before
+    assert render_report(wr, ref)  # the internal report is fine
+    report = render_report(wr, ref, public=True, force=True)
+    forced = wr.entries(ref)[-1]
+    assert forced.kind == "system" and forced.author == "alice"
+    assert forced.data["event"] == "public_report_forced"
+    assert "override" in forced.text
+    assert "Credential stuffing" in report
+
+
+# --------------------------------------------------------------------------- sections
+
+def test_cadence_on_time_late_and_missed(wr, clock):
+    ref = wr.declare("Slow checkout", severity="sev2").incident
+    clock.advance(timedelta(minutes=5))
+    wr.post_update(ref, "first", next_update=timedelta(minutes=10))
+    clock.advance(timedelta(minutes=15))
+    wr.post_update(ref, "second")  # 5 minutes late against the 10 it promised
+    clock.advance(timedelta(minutes=30))
+    wr.post_update(ref, "third")  # no promise: the profile's hourly cadence applies
+    clock.advance(timedelta(minutes=90))
+    wr.change_status(ref, "resolved", "fixed")
+    doc = parse(render_report(wr, ref, tz="UTC"))
+    cadence = [r["Cadence"] for r in table(doc, "Communications sent")]
+    assert cadence == ["first update, 5m 00s after declaration",
+                       "late by 5m 00s (due by 2026-11-22 14:15:00)",
+                       "on time (due by 2026-11-22 15:20:00)"]
+    assert doc["sections"]["Communications sent"]["paragraphs"][-1] == (
+        "No update was sent between the one due by 2026-11-22 15:50:00 UTC and the resolution "
+        "at 2026-11-22 16:20:00 UTC.")
+
+
+def test_post_incident_review_due_date_runbook_and_checklist(wr, clock):
+    ref = wr.declare("Disk full", severity="sev3").incident
+    wr.log(ref, "change", "rm -rf /var/log/old/*  # freed 40G")
+    clock.advance(timedelta(hours=1))
+    wr.change_status(ref, "resolved", "Disk cleaned", checklist={"Users are no longer facing issues": True})
+    doc = parse(render_report(wr, ref, tz="UTC"))
+    post = doc["sections"]["Post-incident"]["paragraphs"]
+    assert post[0] == "Review meeting due by Sunday 2026-11-29 (7d after resolution, per Default incident process)."
+    assert "rm -rf /var/log/old/*  # freed 40G" in post
+    assert post[-3:] == ["[ ] Schedule a blameless review meeting", "[ ] Draft the incident report",
+                         "[ ] Publish a runbook for this failure"]
+    resolution = doc["sections"]["Resolution"]["paragraphs"]
+    assert resolution[0] == "Resolved 2026-11-22 15:00:00 UTC by alice: Disk cleaned"
+    assert "[x] Users are no longer facing issues" in resolution
+    details = {r["Field"]: r["Value"] for r in table(doc, "Incident details")}
+    assert details["Duration"] == "1h 00m"
+    assert details["Resolved"] == "2026-11-22 15:00:00 UTC"
+
+
+def test_labelled_entries_fill_the_sre_sections(wr, clock):
+    ref = wr.declare("Queue backlog").incident
+    wr.note(ref, "Trigger: the 02:00 batch doubled its batch size")
+    root = wr.note(ref, "Root cause: consumer concurrency capped at 1")
+    wr.amend(ref, root.seq, "Root cause: consumer concurrency capped at 1 by a config default")
+    wr.note(ref, "Went well: alerting fired in 2 minutes")
+    wr.note(ref, "nothing labelled here")
+    doc = parse(render_report(wr, ref, template="sre", tz="UTC"))
+    section = lambda h: doc["sections"][h]["paragraphs"]  # noqa: E731
+    assert section("Trigger") == ["2026-11-22 14:00:00 UTC by alice: the 02:00 batch doubled its batch size"]
+    assert section("Root causes") == ["2026-11-22 14:00:00 UTC by alice: consumer concurrency "
+                                      "capped at 1 by a config default"]
+    assert section("Lessons learned") == ["Went well, 2026-11-22 14:00:00 UTC by alice: alerting "
+                                          "fired in 2 minutes"]
+    assert section("Detection")[1].startswith("First event logged")
+
+
+def test_a_log_with_control_characters_in_every_field_is_safe_to_cat(store, profiles):
+    """Entries that did not come through the domain (an old import, a hand-edited database)."""
+    bad = "\x1b]0;pwned\x07\x1b[2Jx\x00y\x9b31m\u202eevil\r"
+    items, prev = [], GENESIS
+    for seq, (kind, data) in enumerate([
+            ("declared", {"title": bad, "profile": "default", "severity": bad, "services": [bad]}),
+            ("role", {"role": bad, "person": bad}), ("comms", {"audience": bad, "next_update_s": 60}),
+            ("action", {"owner": bad}), ("ticket", {"party": bad, "reference": bad}),
+            ("note", {})], start=1):
+        e = Entry(incident="INC-9", seq=seq, uid=f"u{seq}", kind=kind, author=bad,
+                  occurred_at=f"2026-11-22T14:0{seq}:00.000000Z",
+                  recorded_at=f"2026-11-22T14:0{seq}:00.000000Z", text=bad, data=data, prev_hash=prev)
+        e = Entry(**{**e.__dict__, "hash": chain_hash(prev, e)})
+        items.append(e)
+        prev = e.hash
+    store.import_incident("INC-9", 9, "no-such-profile", items[0].recorded_at, items)
+    w = Warroom(store, profiles, user="alice")
+    for template in BUILTIN_TEMPLATES:
+        for public in (False, True):
+            report = render_report(w, "INC-9", template=template, public=public, tz="Europe/Paris")
+            assert CONTROL.search(report) is None
+            assert "\x1b" not in report and "\r" not in report
+            parse(report)
+
+
+# --------------------------------------------------------------------------- templates
+
+def write_template(name: str, text: str) -> Path:
+    folder = Path(os.environ["WARROOM_CONFIG_DIR"]) / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_user_template_orders_and_names_the_sections(wr):
+    write_template("review", '''
+title = "Blameless review"
+[[sections]]
+section = "summary"
+heading = "What happened (#1 <b>|</b>)"
+note = "Written by the incident lead | *not* markup."
+[[sections]]
+section = "followups"
+heading = "What we will change"
+''')
+    ref = wr.declare("Outage").incident
+    wr.write_summary(ref, "All good now")
+    report = render_report(wr, ref, template="review", tz="UTC")
+    doc = check_report(report, "review", False, ref, "Outage")
+    assert [h for _, h in doc["headings"]][1:] == ["What happened (#1 <b>|</b>)", "What we will change"]
+    assert doc["sections"]["What happened (#1 <b>|</b>)"]["paragraphs"][0] == \
+        "Written by the incident lead | *not* markup."
+    assert template_names() == ["govuk", "sre", "review"]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("sections = 3", "sections: must be a non-empty array"),
+    ("[[sections]]\nsection = 'summary'\nheading = 'S'\ncolour = 'red'", "sections[0].colour: unknown key"),
+    ("[[sections]]\nsection = 'exec(1)'\nheading = 'S'", "sections[0].section: 'exec(1)' is not a section"),
+    ("[[sections]]\nsection = 'summary'", "sections[0].heading: is required"),
+    ("[[sections]]\nsection = 'summary'\nheading = '   '", "sections[0].heading: is empty"),
+    ("include = 'x'\n[[sections]]\nsection = 'summary'\nheading = 'S'", "include: unknown key"),
+    ("[[sections]\n", "not valid TOML"),
+])
+def test_a_bad_user_template_names_the_key_and_the_problem(wr, text, problem):
+    path = write_template("broken", text)
+    ref = wr.declare("x").incident
+    with pytest.raises(ValidationError) as err:
+        render_report(wr, ref, template="broken")
+    assert str(path) in str(err.value) and problem in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["nope", "../../etc/passwd", "GOVUK/..", ""])
+def test_unknown_template_is_one_line_not_found(wr, name):
+    ref = wr.declare("x").incident
+    if name == "":
+        assert render_report(wr, ref, template=name)  # empty means the default
+        return
+    with pytest.raises(NotFound, match="unknown report template") as err:
+        render_report(wr, ref, template=name)
+    assert "\n" not in str(err.value) and "govuk, sre" in str(err.value)
+
+
+# --------------------------------------------------------------------------- command line
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "team.db")
+
+
+def test_export_writes_atomically_with_mode_0600(db, tmp_path):
+    assert run_cli("--db", db, "declare", "Checkout 503s", "--lead", "ana").returncode == 0
+    assert run_cli("--db", db, "note", "--incident", "INC-1", "| not | a | table |").returncode == 0
+    out = tmp_path / "reports" / "INC-1.md"
+    out.parent.mkdir()
+    out.write_text("old report", encoding="utf-8")
+    os.chmod(out, 0o644)
+    result = run_cli("--db", db, "export", "INC-1", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert [p.name for p in out.parent.iterdir()] == ["INC-1.md"]  # no temp file left behind
+    stdout = run_cli("--db", db, "export", "INC-1").stdout
+    assert out.read_text(encoding="utf-8") == stdout
+    assert "\\| not \\| a \\| table \\|" in stdout
+    sre = run_cli("--db", db, "export", "INC-1", "--template", "sre").stdout
+    assert "## Root causes" in sre
+
+
+def test_export_to_a_missing_folder_is_a_one_line_error(db, tmp_path):
+    run_cli("--db", db, "declare", "x")
+    result = run_cli("--db", db, "export", "INC-1", "-o", str(tmp_path / "no" / "such" / "r.md"))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_export_public_of_a_security_incident(db, tmp_path):
+    run_cli("--db", db, "declare", "Leaked key", "--security", "--lead", "ana")
+    out = tmp_path / "public.md"
+    refused = run_cli("--db", db, "export", "INC-1", "--public", "-o", str(out))
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "security incident" in lines[0] and "--force" in lines[0]
+    assert not out.exists()
+    forced = run_cli("--db", db, "--as", "comms-lead", "export", "INC-1", "--public", "--force",
+                     "-o", str(out))
+    assert forced.returncode == 0, forced.stderr
+    assert out.read_text(encoding="utf-8").startswith("# INC\\-1: Leaked key\n")
+    log = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)["entries"]
+    assert log[-1]["kind"] == "system" and log[-1]["author"] == "comms-lead"
+    assert log[-1]["data"]["event"] == "public_report_forced"
+    assert not re.search(r"\bana\b", out.read_text(encoding="utf-8"))
+
+
+def test_export_unknown_template_exit_1_one_line(db):
+    run_cli("--db", db, "declare", "x")
+    result = run_cli("--db", db, "export", "INC-1", "--template", "fancy")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "warroom: unknown report template 'fancy' (choose from: govuk, sre)"]
