@@ -101,6 +101,8 @@ def no_blink(app) -> None:
 
     for field in app.screen.query(Input):
         field.cursor_blink = False
+        field._cursor_visible = True  # a fixed cursor: the blink phase is not part of a picture
+        field.refresh()
 
 
 async def poll_now(pilot) -> None:

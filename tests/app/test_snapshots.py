@@ -4,7 +4,6 @@ each theme. Update with: pytest tests/app/test_snapshots.py --snapshot-update"""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
 
 from tests.app.conftest import no_blink, paste, press, ready
 
@@ -20,9 +19,7 @@ def before(*keys: str, text: str | None = None):
             await paste(pilot, text)
         await ready(pilot)
         no_blink(pilot.app)
-        # Hide the cursor of a focused field: its blink phase is not part of the picture.
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
+        await pilot.pause()
     return run_before
 
 

@@ -12,14 +12,23 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class IncidentLoaded(Message):
-    """The loader read an incident: its state and every entry so far (through the feed)."""
+class TailLoaded(Message):
+    """The newest entries of an incident (through the feed), shown before the rest is read."""
 
     ref: str
-    state: Any  # IncidentState
     profile: Any  # Profile
     entries: "list[Entry]"
+    texts: list[str]
     readonly: bool
+
+
+@dataclass
+class IncidentLoaded(Message):
+    """The rest of the incident: the older entries and the state derived from all of them."""
+
+    state: Any  # IncidentState
+    older: "list[Entry]"
+    texts: list[str]
 
 
 @dataclass

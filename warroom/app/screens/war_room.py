@@ -23,13 +23,13 @@ from textual.worker import WorkerFailed
 from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS
 from warroom.app.messages import (EntriesArrived, EntryFailed, EntrySaved, EntrySubmitted,
-                                  FilterChanged, IncidentLoaded, LoadFailed)
+                                  FilterChanged, IncidentLoaded, LoadFailed, TailLoaded)
 from warroom.app.widgets.entry_line import EntryLine
 from warroom.app.widgets.key_bar import KeyBar
 from warroom.app.widgets.role_board import RoleBoard
 from warroom.app.widgets.search_bar import SearchBar
 from warroom.app.widgets.summary import SummaryPane
-from warroom.app.widgets.timeline import Timeline
+from warroom.app.widgets.timeline import Timeline, display_texts
 from warroom.app.widgets.timers import TimersPane
 from warroom.errors import WarroomError
 
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 Operation = Callable[["Warroom", str], Any]
 POLL_SECONDS = 0.5
+TAIL = 1000
+"""Entries shown before the rest of a big incident is read (many screens' worth)."""
+READ_ONLY = "read-only: this database cannot be written; viewing only"
 WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
@@ -61,6 +64,7 @@ class WarRoomScreen(Screen[None]):
         self.utc = False
         self._polling = False
         self._closed = False
+        self._early: list = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -103,6 +107,8 @@ class WarRoomScreen(Screen[None]):
     # ------------------------------------------------------------------ loading
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
+        """Newest entries first (a usable timeline at once, even at 50,000 entries), then the
+        older ones and the state derived from the whole log."""
         from warroom.core.state import IncidentState
         from warroom.store.feed import ChangeFeed
 
@@ -112,43 +118,66 @@ class WarRoomScreen(Screen[None]):
             if ref is None:
                 self.app.call_from_thread(self.app.declare, first=True)
                 return
-            ref = w.store.incident(ref).ref
-            feed = ChangeFeed(w.store, ref)
-            entries = feed.poll()
+            row = w.store.incident(ref)
+            ref = row.ref
+            profile = self._profile(w, row.profile)
+            label = _severity_labeller(profile)
+            boundary = max(w.store.last_seq(ref) - TAIL, 0)
+            feed = ChangeFeed(w.store, ref, after=boundary)
+            tail = feed.poll()
+            self.feed = feed
+            self.app.user_name = w.user
+            self.post_message(TailLoaded(ref, profile, tail, display_texts(tail, label),
+                                         self.app.readonly))
+            older = w.store.entries(ref, limit=boundary) if boundary else []
             state = IncidentState(ref=ref)
-            for entry in entries:
+            for entry in older:
                 state.apply(entry)
-            try:
-                profile = w.profile(state.profile)
-            except WarroomError as exc:
-                # A broken or missing profile must not hide the log: show it with the default.
-                self.app.call_from_thread(self.app.notify, f"{exc}; showing with the default profile",
-                                          severity="warning", markup=False)
-                profile = w.profile("default")
+            for entry in tail:
+                state.apply(entry)
+            if state.profile != profile.name:
+                profile = self._profile(w, state.profile)
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
-        self.feed = feed
-        self.app.user_name = w.user
-        self.post_message(IncidentLoaded(ref, state, profile, entries, self.app.readonly))
+        self.post_message(IncidentLoaded(state, older, display_texts(older, label)))
+
+    def _profile(self, w: Warroom, name: str) -> Profile:
+        try:
+            return w.profile(name)
+        except WarroomError as exc:
+            # A broken or missing profile must not hide the log: show it with the default.
+            self.app.call_from_thread(self.app.notify, f"{exc}; showing with the default profile",
+                                      severity="warning", markup=False)
+            return w.profile("default")
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.app.fail(message.message)
 
-    def on_incident_loaded(self, message: IncidentLoaded) -> None:
-        self.ref, self.state, self.profile = message.ref, message.state, message.profile
-        self.readonly = message.readonly
-        labels = {s.id: s.label for s in self.profile.severities}
-        self.timeline.severity_label = lambda sev: labels.get(sev, str(sev).upper())
-        self.timeline.set_entries(message.entries)
+    def on_tail_loaded(self, message: TailLoaded) -> None:
+        self.ref, self.profile, self.readonly = message.ref, message.profile, message.readonly
+        self.timeline.severity_label = _severity_labeller(self.profile)
+        self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
         if self.readonly:
-            self.show_status("read-only: this database cannot be written; viewing only", error=False)
+            self.show_status(READ_ONLY, error=False)
+        self.query_one(SummaryPane).loading(message.ref, self.readonly)
+        self._title_timeline()
+        self.refresh_bindings()
+        self.query_one(KeyBar).refresh()
+
+    def on_incident_loaded(self, message: IncidentLoaded) -> None:
+        self.state = message.state
+        self.timeline.prepend(message.older, message.texts)
+        early, self._early = self._early, []
+        if early:  # saved or polled while the older entries were being read
+            self._apply(early)
         self.refresh_panes()
         self.refresh_bindings()
         self.query_one(KeyBar).refresh()
         self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(1, self._tick)
+        self._poll_tick()
 
     # ------------------------------------------------------------------ the feed
     def _poll_tick(self) -> None:
@@ -172,7 +201,8 @@ class WarRoomScreen(Screen[None]):
             self.app.call_from_thread(self._apply, fresh)
 
     def _apply(self, entries: list) -> None:
-        if self.state is None:
+        if self.state is None:  # still reading the older entries: hold these until then
+            self._early.extend(entries)
             return
         for entry in entries:
             self.state.apply(entry)
@@ -226,7 +256,7 @@ class WarRoomScreen(Screen[None]):
 
     def clear_status(self) -> None:
         if self.readonly:
-            self.show_status("read-only: this database cannot be written; viewing only", error=False)
+            self.show_status(READ_ONLY, error=False)
         else:
             self.show_status("")
 
@@ -296,6 +326,8 @@ class WarRoomScreen(Screen[None]):
         if action in WRITE_ACTIONS:
             if self.readonly:
                 return False
+            if action == "log":  # the scribe can log as soon as the newest entries show
+                return True if self.feed is not None else None
             return True if self.state is not None else None
         if action in {"followups", "export", "search", "toggle_utc"} and self.state is None:
             return None
@@ -385,3 +417,8 @@ class WarRoomScreen(Screen[None]):
         from warroom.app.dialogs.export import ExportDialog
 
         self.app.push_screen(ExportDialog(self.ref, self.state))
+
+
+def _severity_labeller(profile: Profile) -> Callable[[str], str]:
+    labels = {s.id: s.label for s in profile.severities}
+    return lambda sev: labels.get(sev, str(sev).upper())

@@ -41,6 +41,11 @@ class SummaryPane(Vertical):
         yield Static(Content("Opening…"), id="summary-head")
         yield Static(Content(""), id="summary-latest")
 
+    def loading(self, ref: str, readonly: bool) -> None:
+        head = Content.assemble((ref, "bold"), " ", ("read-only", "reverse") if readonly else "")
+        self.query_one("#summary-head", Static).update(
+            Content("\n").join([head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
+
     def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
              readonly: bool = False) -> None:
         status_style = "bold $text-success" if not state.is_open else "bold"

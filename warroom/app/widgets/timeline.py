@@ -71,12 +71,28 @@ class Timeline(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
 
-    def set_entries(self, entries: list[Entry]) -> None:
+    def set_entries(self, entries: list[Entry], texts: list[str] | None = None) -> None:
         self._entries, self._texts, self._amended = [], [], set()
         self._loaded = True
-        self._append(entries)
+        self._append(entries, texts)
         self._reflow()
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def prepend(self, entries: list[Entry], texts: list[str] | None = None) -> None:
+        """Older entries, read after the newest were shown; the view stays where it was."""
+        if not entries:
+            return
+        newer_entries, newer_texts = self._entries, self._texts
+        self._entries, self._texts = [], []
+        self._append(entries, texts)
+        self._entries += newer_entries
+        self._texts += newer_texts
+        from_bottom = self.max_scroll_y - self.scroll_y
+        self._reflow()
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=max(self.max_scroll_y - from_bottom, 0), animate=False, immediate=True)
 
     def add(self, entries: list[Entry]) -> None:
         """Append entries (from the feed) and draw them; follow only if already at the bottom."""
@@ -114,18 +130,23 @@ class Timeline(ScrollView, can_focus=True):
     def filtered(self) -> bool:
         return bool(self._kind or self._search)
 
+    @property
+    def last_text(self) -> str:
+        """The newest entry's text column ("" when empty)."""
+        return self._texts[-1] if self._texts else ""
+
     def row_texts(self) -> list[str]:
         """Every shown row's plain text (for tests and the bench; renders nothing)."""
         return [self._texts[idx] for idx in self._shown]
 
     # ------------------------------------------------------------------ internals
-    def _append(self, entries: list[Entry]) -> bool:
-        """Returns True when an earlier, already drawn entry got a correction."""
+    def _append(self, entries: list[Entry], texts: list[str] | None = None) -> bool:
+        """Returns True when an earlier, already drawn entry got a correction. ``texts``: the
+        display texts, when a worker already computed them (see :func:`display_texts`)."""
         amended = False
-        label = self.severity_label
+        self._entries.extend(entries)
+        self._texts.extend(texts if texts is not None else display_texts(entries, self.severity_label))
         for entry in entries:
-            self._entries.append(entry)
-            self._texts.append(entry_text(entry, label))
             if entry.kind == "amend" and entry.amends is not None:
                 self._amended.add(entry.amends)
                 amended = True
@@ -249,6 +270,11 @@ class Timeline(ScrollView, can_focus=True):
             ]
         segments.append(Segment(chunk, text_style))
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def display_texts(entries: list[Entry], severity_label: Callable[[str], str] | None = None) -> list[str]:
+    """The text column of each entry (pure: a loading worker computes it off the event loop)."""
+    return [entry_text(entry, severity_label) for entry in entries]
 
 
 _WORDS = re.compile(r"\S+\s*|\s+")
