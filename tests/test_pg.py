@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -98,6 +99,41 @@ def test_an_unreachable_server_is_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("warroom: ")
     assert "Traceback" not in done.stderr
+
+
+def test_the_privileges_the_readme_lists_are_enough(pg_url):
+    """A team's everyday database user: no CREATE, only the grants the README names."""
+    Store.open(pg_url).close()
+    schema = _sql(pg_url, "SELECT current_schema()")[0][0]
+    role = f"wr_user_{uuid.uuid4().hex[:8]}"
+    grants = [
+        f'CREATE ROLE {role} LOGIN',
+        f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',
+        f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role}',
+        f'GRANT SELECT, INSERT ON "{schema}".entries TO {role}',
+        f'GRANT SELECT, INSERT, UPDATE ON "{schema}".incidents TO {role}',
+        f'GRANT SELECT ON "{schema}".warroom_meta TO {role}',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{schema}".presence TO {role}',
+    ]
+    for statement in grants:
+        _sql(pg_url, statement)
+    user_url = pg_url.replace("://postgres@", f"://{role}@", 1)
+    assert user_url != pg_url, "the test server URL must name the postgres user"
+    try:
+        w = Warroom(Store.open(user_url), user="scribe")
+        ref = w.declare("x").incident
+        w.note(ref, "everyday work")
+        with ChangeFeed(w.store, ref) as feed:
+            assert feed.mode == "listen"
+            assert [e.seq for e in feed.poll()] == [1, 2]
+        w.store.heartbeat("s", ref, "scribe", "h", "2026-11-22T14:00:00Z")
+        assert [p.author for p in w.store.present(ref, "2026-11-22T14:00:01Z")] == ["scribe"]
+        w.store.leave("s")
+        assert w.store.verify(ref)[1] is None
+        w.store.close()
+    finally:
+        _sql(pg_url, f"DROP OWNED BY {role}")
+        _sql(pg_url, f"DROP ROLE {role}")
 
 
 # ---------------------------------------------------------------- concurrent writers
