@@ -65,10 +65,11 @@ def frozen() -> FrozenClock:
 @pytest.fixture
 def make_app(sample_db, frozen):
     def make(ref: str | None = "default", *, db: Path | None = None, theme: str | None = None,
-             user: str = "tester") -> WarroomApp:
+             user: str = "tester", clock=None, prompts: bool = False) -> WarroomApp:
         path, sample_ref = sample_db
         return WarroomApp(db=str(db or path), user=user,
-                          ref=sample_ref if ref == "default" else ref, theme=theme, clock=frozen)
+                          ref=sample_ref if ref == "default" else ref, theme=theme,
+                          clock=clock or frozen, prompts=prompts)
     return make
 
 

@@ -109,12 +109,20 @@ async def test_summary_dialog_saves_and_cancels(make_app):
         assert isinstance(app.screen, SummaryPrompt)
         await press(pilot, "escape")
         assert isinstance(app.screen, WarRoomScreen)
-        await press(pilot, "s", "enter")
+        await press(pilot, "s")
+        area = app.screen.query_one("#summary-text")
+        assert area.text.startswith("\n\nSince the last summary")  # room for the lead, then the draft
+        area.text = ""
+        await press(pilot, "ctrl+s")
         assert "empty" in str(app.screen.query_one(".dialog-error").render())
         await type_text(pilot, "Stable for 20 minutes")
-        await press(pilot, "enter")
+        await press(pilot, "enter")  # a new line in the summary, not a save
+        assert isinstance(app.screen, SummaryPrompt)
+        await type_text(pilot, "Next: watch the error rate")
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, WarRoomScreen)
-        assert app.screen.state.latest_summary.text == "Stable for 20 minutes"
+        assert app.screen.state.latest_summary.text == (
+            "Stable for 20 minutes\nNext: watch the error rate")
 
 
 async def test_status_update_dialog_fills_template_and_checks_interval(make_app):

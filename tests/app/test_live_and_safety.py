@@ -67,8 +67,10 @@ async def test_hostile_text_typed_into_the_entry_line_and_a_title(make_app):
             await press(pilot, "enter", "escape")
         assert rows(app)[-4:] == HOSTILE[:4]
         await press(pilot, "s")
-        await paste(pilot, "[@click=app.quit]summary")
-        await press(pilot, "enter")
+        app.screen.query_one("#summary-text").text = ""
+        await paste(pilot, "[@click=app.quit]summary\x1b]52;c;aGk=\x07\u202e")
+        assert app.screen.query_one("#summary-text").text == "[@click=app.quit]summary"
+        await press(pilot, "ctrl+s")
         summary = str(app.screen.query_one("#summary-latest").render())
         assert "[@click=app.quit]summary" in summary
         assert app.is_running

@@ -24,8 +24,11 @@ class WarroomApp(App[None]):
 
     def __init__(self, *, db: str, user: str | None = None, ref: str | None = None,
                  theme: str | None = None, clock: Clock | None = None,
-                 themes: ThemeSet | None = None) -> None:
+                 themes: ThemeSet | None = None, prompts: bool = True) -> None:
         super().__init__()
+        self.prompts = prompts
+        """Keep the incident's clocks: prompt the lead, notify due timers (off in picture tests,
+        whose frozen clock would have every timer of the sample due at once)."""
         self.db, self.user, self.start_ref = db, user, ref
         self.clock: Clock = clock or SystemClock()
         self.error: str | None = None

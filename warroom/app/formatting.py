@@ -47,6 +47,10 @@ def entry_text(entry: Entry, severity_label=None) -> str:
         return f"#{data['target']} {text}"
     if entry.kind == "declared":
         return f"Declared: {text}"
+    if entry.kind == "summary" and data.get("late_by_s"):
+        from warroom.core.timers import describe_lateness
+
+        return f"{text} (summary {describe_lateness(timedelta(seconds=data['late_by_s']))})"
     return text
 
 

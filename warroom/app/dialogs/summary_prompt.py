@@ -1,25 +1,66 @@
-"""The lead summary: the same dialog the 30-minute prompt opens, and the ``s`` key."""
+"""The lead summary: the dialog the summary prompt opens when the cadence falls due, and the
+``s`` key.
+
+The text starts as a draft built from what happened since the last summary (decisions,
+actions, results, changes, open actions); the lead edits it and saves with ctrl+s. When the
+summary is due, the lead may instead snooze it for 5, 10 or 15 minutes (with a reason) or
+dismiss this one; all three are timeline entries, and a summary written late records by how
+much (counted when it is saved, not when the dialog opened).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import clock_time, countdown, plain
+from warroom.app.formatting import clock_time, plain
+from warroom.core.timers import describe_lateness
+from warroom.core.text import sanitize
+
+SNOOZES = (5, 10, 15)
+DISMISS = "dismiss"
+
+
+class PlainTextArea(TextArea):
+    """A TextArea whose pastes are plain text: terminal escapes and bidi overrides are dropped
+    before they reach the document (and the screen)."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()
+        event.stop()
+        if self.read_only:
+            return
+        if result := self._replace_via_keyboard(sanitize(event.text), *self.selection):
+            self.move_cursor(result.end_location)
 
 
 class SummaryPrompt(Dialog):
     TITLE = "Lead summary"
+    BINDINGS = [Binding("ctrl+s", "save", "save", priority=True)]
 
-    def __init__(self, save: Save, state, *, late_by: timedelta | None = None,
-                 prompted: bool = False, utc: bool = False) -> None:
+    def __init__(self, save: Save, state, *, draft: str = "",
+                 lateness: Callable[[], timedelta] | None = None, due: bool = False,
+                 prompted: bool = False, utc: bool = False,
+                 now: Callable[[], datetime] | None = None) -> None:
         super().__init__(save)
-        self.state, self.late_by, self.prompted, self.utc = state, late_by, prompted, utc
+        self.state, self.draft, self.prompted, self.utc = state, draft, prompted, utc
+        self.lateness = lateness or (lambda: timedelta(0))
+        self.due = due or prompted
+        self.now = now or (lambda: datetime.now().astimezone())
+
+    @property
+    def HINT(self) -> str:  # type: ignore[override]
+        if self.due:
+            return "ctrl+s saves · Tab: not now (snooze or dismiss) · Esc closes, still due"
+        return "ctrl+s saves · Esc cancels"
 
     def body(self) -> ComposeResult:
         latest = self.state.latest_summary
@@ -27,14 +68,62 @@ class SummaryPrompt(Dialog):
             yield Label(Content.assemble(
                 (f"Last summary {clock_time(latest.occurred, self.utc)} by {plain(latest.author)}: ",
                  "$text-muted"), plain(self.state.current_text(latest))), classes="dialog-text")
-        else:
-            yield Label(Content.styled("No summary yet.", "$text-muted"), classes="dialog-text")
-        if self.late_by:
-            yield Label(Content.styled(f"Overdue by {countdown(self.late_by)}", "bold $text-error"))
+        late = self.lateness()
+        if self.prompted or late:
+            what = describe_lateness(late)
+            what = "due now" if what == "on time" else what
+            yield Label(Content.styled(f"The lead summary is {what}", "bold $text-error"),
+                        id="summary-due")
         yield Label(Content("Where are we: impact, what we know, what we are doing, what is next"))
-        yield Input(id="summary-text", placeholder="The summary")
+        # The lead's own words go first (they are what the summary pane shows), the draft's
+        # facts below them to keep, edit or cut.
+        text = f"\n\n{self.draft}" if self.draft else ""
+        yield PlainTextArea(text, id="summary-text", soft_wrap=True, tab_behavior="focus")
+        if self.due:
+            yield Label(Content.styled("Not now:", "$text-muted"))
+            yield OptionList(*[Option(Content(f"Snooze {m} minutes"), id=str(m)) for m in SNOOZES],
+                             Option(Content("Dismiss this summary (skip it)"), id=DISMISS),
+                             id="summary-later")
+            yield Input(id="summary-reason", placeholder="Why not now (goes in the timeline)")
 
-    @on(Input.Submitted, "#summary-text")
-    async def _save(self, event: Input.Submitted) -> None:
-        text, late, prompted = event.value, self.late_by, self.prompted
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#summary-text", TextArea).focus()
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#summary-text", TextArea).text
+
+    async def action_save(self) -> None:
+        text, prompted, late = self.text, self.prompted, self.lateness()
         await self.submit(lambda w, ref: w.write_summary(ref, text, late_by=late, prompted=prompted))
+
+    # ------------------------------------------------------------------ not now
+    @on(OptionList.OptionSelected, "#summary-later")
+    async def _later(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        await self._not_now(str(event.option.id))
+
+    @on(Input.Submitted, "#summary-reason")
+    async def _reason(self, event: Input.Submitted) -> None:
+        event.stop()
+        listing = self.query_one("#summary-later", OptionList)
+        if listing.highlighted is None:
+            self.show_error("choose snooze or dismiss first (↑↓ above)")
+            listing.focus()
+            return
+        await self._not_now(str(listing.get_option_at_index(listing.highlighted).id))
+
+    async def _not_now(self, choice: str) -> None:
+        reason = self.query_one("#summary-reason", Input).value
+        if choice != DISMISS and not reason.strip():
+            self.show_error("say why you are snoozing it: type the reason, then Enter")
+            self.query_one("#summary-reason", Input).focus()
+            return
+        if choice == DISMISS:
+            await self.submit(lambda w, ref: w.record_prompt(ref, "summary", "dismissed",
+                                                             reason=reason))
+            return
+        until = self.now() + timedelta(minutes=int(choice))
+        await self.submit(lambda w, ref: w.record_prompt(ref, "summary", "snoozed",
+                                                         reason=reason, until=until))

@@ -9,6 +9,7 @@ All writes go through the domain API in thread workers, so the screen never free
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 Operation = Callable[["Warroom", str], Any]
 POLL_SECONDS = 0.5
+IDLE_SECONDS = 20
+"""An open but empty entry line untouched this long no longer holds back a due prompt."""
 TAIL = 1000
 """Entries shown before the rest of a big incident is read (many screens' worth)."""
 READ_ONLY = "read-only: this database cannot be written; viewing only"
@@ -51,7 +54,7 @@ HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 class WarRoomScreen(Screen[None]):
     CSS_PATH = "war_room.tcss"
     BINDINGS = textual_bindings()
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     def __init__(self, ref: str | None) -> None:
@@ -65,6 +68,9 @@ class WarRoomScreen(Screen[None]):
         self._polling = False
         self._closed = False
         self._early: list = []
+        self.scheduler = None  # TimerScheduler, once the incident is loaded
+        self._prompt_due: str | None = None
+        """A summary prompt that fell due while the person was busy (typing, in a dialog)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -87,6 +93,8 @@ class WarRoomScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._closed = True
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         if self.feed is not None:
             self.feed.close()
 
@@ -100,6 +108,12 @@ class WarRoomScreen(Screen[None]):
 
     def focus_main(self) -> None:
         self.timeline.focus()
+        if self._prompt_due is not None:
+            self.call_after_refresh(self._offer_prompt)
+
+    def on_screen_resume(self) -> None:
+        if self._prompt_due is not None:
+            self.call_after_refresh(self._offer_prompt)
 
     def now(self) -> datetime:
         return self.app.clock.now()
@@ -178,6 +192,7 @@ class WarRoomScreen(Screen[None]):
         self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(1, self._tick)
         self._poll_tick()
+        self._start_clocks()
 
     # ------------------------------------------------------------------ the feed
     def _poll_tick(self) -> None:
@@ -208,6 +223,7 @@ class WarRoomScreen(Screen[None]):
             self.state.apply(entry)
         self.timeline.add(entries)
         self.refresh_panes()
+        self._replan()
         self.post_message(EntriesArrived(entries))
 
     def on_entries_arrived(self, message: EntriesArrived) -> None:
@@ -239,6 +255,94 @@ class WarRoomScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.refresh_panes()
+        if self._prompt_due is not None:
+            self._offer_prompt()
+
+    # ------------------------------------------------------------------ the clocks
+    def _start_clocks(self) -> None:
+        """One APScheduler job on Textual's loop at the next instant a timer falls due. Timers
+        already due when the incident opens are announced once, not sprung on the person."""
+        if not self.app.prompts or self.readonly or self.scheduler is not None:
+            return
+        from warroom.core.scheduler import TimerScheduler
+
+        self.scheduler = TimerScheduler(self._timer_due, clock=self.app.clock, catch_up=False,
+                                        on_error=self._clock_failed)
+        self.scheduler.start()
+        timers = self.timers()
+        self.scheduler.replan(timers)
+        now = self.now()
+        due = [t for t in timers if t.alerting]
+        if due:
+            self.notify("; ".join(_phrase(t, now) for t in due),
+                        title="Already due", severity="warning", timeout=20, markup=False)
+
+    def replan_timers(self) -> None:
+        """Plan the clocks again now: after the clock jumped (a frozen clock in tests)."""
+        self._replan()
+
+    def _replan(self) -> None:
+        """An entry changed the picture: move the job, and drop a prompt no longer due."""
+        if self.scheduler is not None and self.state is not None:
+            self.scheduler.replan(self.timers())
+        if self._prompt_due is not None:
+            self._offer_prompt()
+
+    def _clock_failed(self, exc: BaseException) -> None:
+        self.notify(f"timer error: {exc}", severity="error", markup=False)
+
+    def _timer_due(self, timer) -> None:
+        """The scheduler says a timer fell due (on the event loop). The summary prompt opens
+        for the lead; everything else notifies and rings the bell without taking focus."""
+        from warroom.core.timers import SUMMARY
+
+        if self._closed or self.state is None or self.profile is None:
+            return
+        lead = self.state.holder("lead")
+        mine = not lead or lead.casefold() == (self.app.user_name or "").casefold()
+        if timer.kind == SUMMARY and mine:
+            self._prompt_due = timer.id
+            self._offer_prompt(announce=True)
+            return
+        whose = f" (for the lead, {lead})" if timer.kind == SUMMARY and lead else ""
+        detail = f" · {timer.detail}" if timer.detail else ""
+        self.notify(f"{_phrase(timer, self.now())}{whose}{detail}",
+                    title="Timer due", severity="warning", timeout=30, markup=False)
+        self.app.bell()
+
+    def _busy(self) -> str:
+        """Why a prompt must wait now ("" when it may open): it never takes keystrokes."""
+        if self.app.screen is not self:
+            return "it opens when this dialog closes"
+        line = self.entry_line
+        if line.display:
+            field = line.input
+            idle = time.monotonic() - field.last_input >= IDLE_SECONDS
+            if field.value or line.saving or field.held or not idle:
+                return "it opens when this entry is saved and the line closed (Esc), or press s"
+        elif self.typing():
+            return "it opens when you leave the search (Enter or Esc)"
+        return ""
+
+    def _offer_prompt(self, *, announce: bool = False) -> None:
+        from warroom.core.timers import find
+
+        if self._prompt_due is None or self.state is None or self._closed:
+            return
+        timer = find(self.timers(), self._prompt_due)
+        if timer is None or not timer.alerting:  # written, snoozed or dismissed meanwhile
+            self._prompt_due = None
+            return
+        waiting = self._busy()
+        if waiting:
+            if announce:
+                self.notify(f"{timer.label} due: {waiting}", title="Lead summary",
+                            severity="warning", timeout=15, markup=False)
+                self.app.bell()
+            return
+        self._prompt_due = None
+        self.app.bell()
+        self.open_summary(prompted=True)
 
     def _title_timeline(self) -> None:
         tl = self.timeline
@@ -360,12 +464,21 @@ class WarRoomScreen(Screen[None]):
         self.app.push_screen(HelpDialog())
 
     def action_summary(self) -> None:
+        self.open_summary(prompted=False)
+
+    def open_summary(self, *, prompted: bool) -> None:
+        """The summary dialog with a draft of what happened since the last summary."""
         from warroom.app.dialogs.summary_prompt import SummaryPrompt
+        from warroom.core.timers import SUMMARY, find, summary_draft, summary_lateness
 
-        from warroom.core.timers import summary_lateness
-
-        late = summary_lateness(self.profile, self.state, self.now()) or None
-        self.app.push_screen(SummaryPrompt(self.perform, self.state, late_by=late, utc=self.utc))
+        state, profile = self.state, self.profile
+        since = self.timeline.entries_since(state.last_summary_seq)
+        draft = summary_draft(state, since, profile=profile, zone="UTC" if self.utc else None)
+        timer = find(self.timers(), SUMMARY)
+        self.app.push_screen(SummaryPrompt(
+            self.perform, state, draft=draft, prompted=prompted,
+            due=timer is not None and timer.alerting, utc=self.utc, now=self.now,
+            lateness=lambda: summary_lateness(profile, state, self.now())))
 
     def action_status_update(self) -> None:
         from warroom.app.dialogs.status_update import StatusUpdateDialog
@@ -417,6 +530,15 @@ class WarRoomScreen(Screen[None]):
         from warroom.app.dialogs.export import ExportDialog
 
         self.app.push_screen(ExportDialog(self.ref, self.state))
+
+
+def _phrase(timer, now: datetime) -> str:
+    """``Lead summary: overdue 3m 10s``; a vacant role says so once (``Scribe vacant``)."""
+    from warroom.core.timers import VACANT
+
+    if timer.kind == VACANT:
+        return f"{timer.label} (a required role)"
+    return f"{timer.label}: {timer.countdown(now)}"
 
 
 def _severity_labeller(profile: Profile) -> Callable[[str], str]:

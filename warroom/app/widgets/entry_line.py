@@ -8,6 +8,7 @@ the input *holds* every keystroke and paste in order, and replays them once the 
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from textual import events, on
@@ -38,8 +39,11 @@ class EntryInput(Input):
         super().__init__(**kwargs)
         self.holding = False
         self.held: list[tuple[str, str]] = []
+        self.last_input = time.monotonic()
+        """When the scribe last typed or pasted here (a due prompt waits while they do)."""
 
     async def _on_key(self, event: events.Key) -> None:
+        self.last_input = time.monotonic()
         if self.holding:
             if event.is_printable and event.character:
                 self.held.append(("text", event.character))
@@ -76,6 +80,7 @@ class EntryInput(Input):
     def _on_paste(self, event: events.Paste) -> None:
         # A multi-line paste keeps its lines visibly (⏎) instead of silently losing all but one.
         event.prevent_default()  # Input._on_paste would insert it again (first line only)
+        self.last_input = time.monotonic()
         text = " ⏎ ".join(line for line in event.text.splitlines() if line.strip()) if event.text else ""
         if self.holding:
             if text:
@@ -109,6 +114,7 @@ class EntryLine(Horizontal):
 
     def open(self, kind: str) -> None:
         self.display = True
+        self.input.last_input = time.monotonic()
         self.set_kind(kind)
         # Focus now, not after the queued keys: what is typed right after the hotkey is text.
         self.screen.set_focus(self.input)

@@ -20,10 +20,17 @@ class RoleBoard(Static):
         super().__init__(Content("…"), id=id)
         self.border_title = "Roles"
         self.warnings: list[str] = []
+        self._shown: tuple | None = None
+
+    def on_resize(self) -> None:
+        """Names fit the width: redraw with the width the layout gave (it may come after)."""
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def show(self, state: IncidentState, profile: Profile, now: datetime,
              warnings: list[str]) -> None:
         self.warnings = warnings
+        self._shown = (state, profile, now, warnings)
         lines = []
         narrow = self.content_size.width < 30
         for role in profile.roles:

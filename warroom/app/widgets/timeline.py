@@ -135,6 +135,10 @@ class Timeline(ScrollView, can_focus=True):
         """The newest entry's text column ("" when empty)."""
         return self._texts[-1] if self._texts else ""
 
+    def entries_since(self, seq: int) -> list[Entry]:
+        """Every loaded entry numbered after ``seq`` (what the summary draft is built from)."""
+        return [e for e in self._entries if e.seq > seq]
+
     def row_texts(self) -> list[str]:
         """Every shown row's plain text (for tests and the bench; renders nothing)."""
         return [self._texts[idx] for idx in self._shown]

@@ -40,6 +40,12 @@ class TimersPane(Static):
         self.border_title = "Timers"
         self._clocks: list[Timer] = []
         self.stopped = ""
+        self._now: datetime | None = None
+
+    def on_resize(self) -> None:
+        """Labels fit the width: redraw with the width the layout gave (it may come after)."""
+        if self._now is not None:
+            self.tick(self._now)
 
     @property
     def timers(self) -> list[Timer]:
@@ -51,6 +57,7 @@ class TimersPane(Static):
         self.tick(now)
 
     def tick(self, now: datetime) -> None:
+        self._now = now
         if self.stopped:
             self.update(Content.styled(f"Stopped: {self.stopped}", "$text-muted"))
             self.set_class(False, "-overdue")
