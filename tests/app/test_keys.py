@@ -138,10 +138,19 @@ async def test_status_update_dialog_fills_template_and_checks_interval(make_app)
         await press(pilot, "enter")
         assert "next update" in str(dialog.query_one(".dialog-error").render())
         dialog.query_one("#update-next", Input).value = "45m"
+        services = dialog.query_one("#update-services", SelectionList)
+        before = list(services.selected)
+        services.toggle(services.get_option_at_index(0).value)  # one service more or less
+        await settle(pilot)
+        after = list(services.selected)
+        assert after != before
+        text = dialog.query_one("#update-text", Input).value
         await press(pilot, "enter")
         assert isinstance(app.screen, WarRoomScreen)
         comms = app.screen.state.latest_comms
         assert comms.data["next_update_s"] == 45 * 60
+        assert comms.data["services"] == after
+        assert comms.text == text and app.clipboard == text  # copied for the status page
         await press(pilot, "u", "escape")
         assert isinstance(app.screen, WarRoomScreen)
 

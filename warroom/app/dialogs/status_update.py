@@ -9,12 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label, OptionList
+from textual.binding import Binding
+from textual.widgets import Input, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
 from warroom.core.durations import format_duration, parse_duration
+from warroom.core.text import sanitize
 
 
 def fill_template(text: str, services: list[str], next_update: datetime) -> str:
@@ -25,12 +27,14 @@ def fill_template(text: str, services: list[str], next_update: datetime) -> str:
 
 class StatusUpdateDialog(Dialog):
     TITLE = "Status update"
-    HINT = "↑↓ template · Tab to the text · Enter saves · Esc cancels"
+    HINT = "↑↓ template · Tab next field · Enter saves and copies · ^y copy · Esc"
+    BINDINGS = [Binding("ctrl+y", "copy", "copy", priority=True)]
 
     def __init__(self, save: Save, state, profile, now: datetime) -> None:
         super().__init__(save)
         self.state, self.profile, self.now = state, profile, now
         self.interval = profile.status_update_interval(state.severity) or timedelta(hours=1)
+        self._filled = ""
 
     def body(self) -> ComposeResult:
         options = [Option(Content("Blank"), id="")]
@@ -45,6 +49,10 @@ class StatusUpdateDialog(Dialog):
         yield Input(id="update-audience", placeholder="Audience (optional): "
                     + ", ".join(self.profile.audiences),
                     suggester=SuggestFromList(list(self.profile.audiences), case_sensitive=False))
+        if self.profile.services:
+            chosen = set(self.state.services)
+            yield SelectionList[str](*[(Content(plain(name)), name, name in chosen)
+                                       for name in self.profile.services], id="update-services")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -78,9 +86,11 @@ class StatusUpdateDialog(Dialog):
                 nxt = self.now + parse_duration(self.query_one("#update-next", Input).value)
             except ValueError:
                 nxt = self.now + self.interval
-            text = fill_template(tpl.text, self.state.services, nxt.astimezone(self.profile.zone))
+            services = self._services()
+            text = fill_template(tpl.text, self.state.services if services is None else services,
+                                 nxt.astimezone(self.profile.zone))
         field = self.query_one("#update-text", Input)
-        field.value = text
+        self._filled = field.value = text
         field.cursor_position = len(text)
 
     @on(Input.Submitted, "#update-text, #update-next, #update-audience")
@@ -93,5 +103,35 @@ class StatusUpdateDialog(Dialog):
         text = self.query_one("#update-text", Input).value
         audience = self.query_one("#update-audience", Input).value
         tid = self._template_id()
-        await self.submit(lambda w, ref: w.post_update(ref, text, template=tid, audience=audience,
-                                                       next_update=nxt))
+        services = self._services()
+        if await self.submit(lambda w, ref: w.post_update(ref, text, template=tid, audience=audience,
+                                                          services=services, next_update=nxt),
+                             close=False):
+            self._copy(text)
+            self.dismiss(True)
+
+    def _services(self) -> list[str] | None:
+        picked = self.query(SelectionList)
+        return list(picked.first().selected) if picked else None
+
+    @on(SelectionList.SelectedChanged, "#update-services")
+    def _services_changed(self) -> None:
+        self._fill_services()
+
+    def _fill_services(self) -> None:
+        """A template's {services} follows the ticked services (typed text is kept)."""
+        tid = self._template_id()
+        typed = self.query_one("#update-text", Input).value
+        if tid and "{services}" in self.profile.template(tid).text and typed == self._filled:
+            self._fill()
+
+    def action_copy(self) -> None:
+        self._copy(self.query_one("#update-text", Input).value)
+
+    def _copy(self, text: str) -> None:
+        """To the clipboard for the status page or chat, by OSC 52 (the terminal must allow
+        it; over ssh and in tmux it usually does)."""
+        clean = sanitize(text).strip()
+        if clean:
+            self.app.copy_to_clipboard(clean)
+            self.app.notify("Status update copied to the clipboard", timeout=4)
