@@ -170,10 +170,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    w = open_warroom(args)
-    ref = w.store.incident(args.ref).ref
-    w.store.close()
-    return _run_app(args, ref=ref)
+    # The app paints first and opens the store after; an unknown reference or a bad database
+    # still ends in one line on stderr and exit 1 (the app's loader reports it).
+    return _run_app(args, ref=args.ref)
 
 
 def cmd_declare(args: argparse.Namespace) -> int:

@@ -214,3 +214,22 @@ def test_timers_pane_with_overdue_and_snoozed_timers(snap_compare, sample_db, ma
         assert timers["status_update"] is TimerState.SNOOZED
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_lead_reopening_with_the_summary_overdue_is_prompted(tmp_path, make_app):
+    clock = FrozenClock(NOW)
+    db = tmp_path / "reopen.db"
+    ref = lead_incident(db, clock)
+    clock.advance(timedelta(minutes=45))
+    app = make_app(ref=ref, db=db, clock=clock, prompts=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, SummaryPrompt)
+        assert str(app.screen.query_one("#summary-due").render()) == (
+            "The lead summary is 15 min late")
+    # Someone else (not the lead) opening it is told, not prompted.
+    app = make_app(ref=ref, db=db, clock=clock, prompts=True, user="scribe")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert any("Lead summary" in n.message for n in app._notifications)

@@ -89,7 +89,9 @@ class WarRoomScreen(Screen[None]):
         self.query_one("#status-line").display = False
         self.timeline.border_title = "Timeline"
         self.timeline.focus()
-        self._load()
+        # Paint first: the loader imports the database layer, which would hold the GIL
+        # while the first frame is being drawn.
+        self.call_after_refresh(self._load)
 
     def on_unmount(self) -> None:
         self._closed = True
@@ -261,10 +263,11 @@ class WarRoomScreen(Screen[None]):
     # ------------------------------------------------------------------ the clocks
     def _start_clocks(self) -> None:
         """One APScheduler job on Textual's loop at the next instant a timer falls due. Timers
-        already due when the incident opens are announced once, not sprung on the person."""
+        already due when the incident opens are announced once; an overdue summary prompts."""
         if not self.app.prompts or self.readonly or self.scheduler is not None:
             return
         from warroom.core.scheduler import TimerScheduler
+        from warroom.core.timers import SUMMARY, find
 
         self.scheduler = TimerScheduler(self._timer_due, clock=self.app.clock, catch_up=False,
                                         on_error=self._clock_failed)
@@ -276,6 +279,11 @@ class WarRoomScreen(Screen[None]):
         if due:
             self.notify("; ".join(_phrase(t, now) for t in due),
                         title="Already due", severity="warning", timeout=20, markup=False)
+        # The lead reopening the war room with the summary overdue gets the prompt back.
+        summary = find(timers, SUMMARY)
+        if summary is not None and summary.alerting and self._i_lead():
+            self._prompt_due = SUMMARY
+            self._offer_prompt()
 
     def replan_timers(self) -> None:
         """Plan the clocks again now: after the clock jumped (a frozen clock in tests)."""
@@ -299,8 +307,7 @@ class WarRoomScreen(Screen[None]):
         if self._closed or self.state is None or self.profile is None:
             return
         lead = self.state.holder("lead")
-        mine = not lead or lead.casefold() == (self.app.user_name or "").casefold()
-        if timer.kind == SUMMARY and mine:
+        if timer.kind == SUMMARY and self._i_lead():
             self._prompt_due = timer.id
             self._offer_prompt(announce=True)
             return
@@ -309,6 +316,11 @@ class WarRoomScreen(Screen[None]):
         self.notify(f"{_phrase(timer, self.now())}{whose}{detail}",
                     title="Timer due", severity="warning", timeout=30, markup=False)
         self.app.bell()
+
+    def _i_lead(self) -> bool:
+        """The summary prompt is the lead's: whoever holds the role, or anyone while vacant."""
+        lead = self.state.holder("lead") if self.state is not None else None
+        return not lead or lead.casefold() == (self.app.user_name or "").casefold()
 
     def _busy(self) -> str:
         """Why a prompt must wait now ("" when it may open): it never takes keystrokes."""

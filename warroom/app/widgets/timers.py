@@ -10,26 +10,26 @@ from textual.content import Content
 from textual.widgets import Static
 
 from warroom.app.formatting import countdown
-from warroom.core.timers import TimerState
 
 if TYPE_CHECKING:
     from warroom.core.timers import Timer
 
 
 def timer_value(timer: Timer, now: datetime) -> tuple[str, str]:
-    """Short display text and its style: ``12:04``, ``due``, ``+03:10``, ``zz 14:35``."""
+    """Short display text and its style: ``12:04``, ``due``, ``+03:10``, ``zz 14:35``.
+    (States compare as strings: importing the timer engine here would slow the first paint.)"""
     state = timer.state_at(now)
     left = timer.remaining(now)
-    if state is TimerState.SNOOZED and timer.snoozed_until is not None:
+    if state == "snoozed" and timer.snoozed_until is not None:
         return f"zz {timer.snoozed_until.astimezone():%H:%M}", "$text-muted"
-    if state is TimerState.UPCOMING and left is not None:
+    if state == "upcoming" and left is not None:
         soon = left.total_seconds() < 300
         return countdown(left), "bold $text-warning" if soon else ""
-    if state is TimerState.DUE:
+    if state == "due":
         if timer.sticky and left is not None:
             return countdown(left), "bold reverse $text-error"
         return "due", "bold reverse $text-warning"
-    if state is TimerState.OVERDUE and left is not None:
+    if state == "overdue" and left is not None:
         return "+" + countdown(left), "bold reverse $text-error"
     return "—", "$text-muted"
 
