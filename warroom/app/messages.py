@@ -20,6 +20,7 @@ class TailLoaded(Message):
     entries: "list[Entry]"
     texts: list[str]
     readonly: bool
+    shown: Any = None  # threading.Event: set once the newest page has been drawn
 
 
 @dataclass

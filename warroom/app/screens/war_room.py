@@ -9,6 +9,7 @@ All writes go through the domain API in thread workers, so the screen never free
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
@@ -143,8 +144,12 @@ class WarRoomScreen(Screen[None]):
             tail = feed.poll()
             self.feed = feed
             self.app.user_name = w.user
+            shown = threading.Event()
             self.post_message(TailLoaded(ref, profile, tail, display_texts(tail, label),
-                                         self.app.readonly))
+                                         self.app.readonly, shown))
+            # Let the newest page reach the screen before the long read of the older entries
+            # (which would otherwise share the GIL with drawing it).
+            shown.wait(timeout=2.0)
             older = w.store.entries(ref, limit=boundary) if boundary else []
             state = IncidentState(ref=ref)
             for entry in older:
@@ -181,6 +186,18 @@ class WarRoomScreen(Screen[None]):
         self._title_timeline()
         self.refresh_bindings()
         self.query_one(KeyBar).refresh()
+        if message.shown is not None:
+            self.call_after_refresh(self._show_newest, message.shown)
+
+    def _show_newest(self, shown: threading.Event, tries: int = 10) -> None:
+        """Follow the bottom once the layout knows the timeline's height, then let the loader
+        go on (its long read would share the GIL with this frame)."""
+        tl = self.timeline
+        tl.scroll_end(animate=False, immediate=True)
+        if tries <= 0 or (tl.max_scroll_y and tl.scroll_y >= tl.max_scroll_y) or tl.size.height >= tl.virtual_size.height:
+            self.call_after_refresh(shown.set)
+        else:
+            self.call_after_refresh(self._show_newest, shown, tries - 1)
 
     def on_incident_loaded(self, message: IncidentLoaded) -> None:
         self.state = message.state
