@@ -40,8 +40,13 @@ def format_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_CANONICAL = datetime.fromisoformat
+
+
 def parse_time(text: str) -> datetime:
     """Parse an ISO time; a naive time is taken as local time (what a person typing means)."""
+    if len(text) == 27 and text[26] == "Z" and text[10] == "T":
+        return _CANONICAL(text)  # the stored form (UTC, "Z"): the hot path
     value = text.strip()
     if value.endswith("Z") or value.endswith("z"):
         value = value[:-1] + "+00:00"

@@ -395,7 +395,8 @@ class Store:
             if limit is not None:
                 query = query.limit(limit)
             with self.engine.connect() as conn:
-                return [_entry(incident.ref, row) for row in conn.execute(query)]
+                ref = incident.ref
+                return [_entry(ref, row) for row in conn.execute(query).all()]
         return self._guard(run)
 
     def iter_entries(self, ref: str, *, batch: int = 5000) -> Iterator[Entry]:
@@ -668,12 +669,14 @@ def _ensure_pg_triggers(conn: Connection) -> None:
 
 
 def _entry(ref: str, row: Any) -> Entry:
-    return Entry(
-        incident=ref, seq=row.seq, uid=row.uid, kind=row.kind, author=row.author,
-        occurred_at=row.occurred_at, recorded_at=row.recorded_at, text=row.text,
-        data=json.loads(row.data) if row.data else {}, amends=row.amends, host=row.host,
-        session=row.session, prev_hash=row.prev_hash, hash=row.hash, id=row.id,
-    )
+    """An entry from a row of ``entries`` with its columns in table order (``select(entries)``,
+    the feed's ``_SELECT_NEW``): unpacked by position, which is several times cheaper than
+    looking each column up by name, and an incident export reads every row."""
+    (id_, _incident_id, seq, uid, kind, author, host, session, occurred_at, recorded_at, text,
+     data, amends, prev_hash, digest) = row
+    return Entry(ref, seq, uid, kind, author, occurred_at, recorded_at, text,
+                 json.loads(data) if data and data != "{}" else {}, amends, host, session,
+                 prev_hash, digest, id_)
 
 
 def _stamp(at: datetime | str) -> str:
