@@ -132,3 +132,20 @@ async def test_amended_entry_is_marked(make_app):
             pytest.fail("the sample incident holds a correction")
         assert any(r.startswith(f"corrects #{amends[0].amends}") for r in rows(app))
         assert amends[0].amends in timeline._amended
+
+
+@pytest.mark.parametrize("key", ["n", "slash"])
+async def test_opening_a_line_keeps_the_newest_entry_in_view(make_app, key):
+    """The entry line and the search bar take a row from the timeline: a timeline that was
+    following the bottom still shows the newest entry, not the one before it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        timeline = app.screen.timeline
+        assert timeline.max_scroll_y > 0 and timeline.scroll_y == timeline.max_scroll_y
+        await press(pilot, key)
+        await pilot.pause()
+        assert timeline.max_scroll_y > 0
+        assert timeline.scroll_y == timeline.max_scroll_y
+        await press(pilot, "escape")
+        assert timeline.scroll_y == timeline.max_scroll_y

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 class WarroomApp(App[None]):
-    CSS_PATH = ["app.tcss", "dialogs/dialogs.tcss"]
+    # The first frame's stylesheets, parsed once at start: a screen with its own CSS_PATH makes
+    # Textual re-parse every stylesheet when it is first pushed. The dialogs and the declare
+    # screen bring theirs as DEFAULT_CSS, parsed (alone) when they first open.
+    CSS_PATH = ["app.tcss", "screens/war_room.tcss"]
     TITLE = "warroom"
 
     def __init__(self, *, db: str, user: str | None = None, ref: str | None = None,
@@ -46,16 +49,38 @@ class WarroomApp(App[None]):
                 raise ThemeError(f"unknown theme {theme!r} (choose from: {known}; or add "
                                  f"NAME.toml to the config folder's themes/)")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        before = self.theme
         self.theme = wanted
+        # Setting the theme queues a refresh_css, which re-parses every stylesheet; nothing has
+        # been parsed yet, so the first parse may as well use this theme's variables, and the
+        # queued re-parse (which the first frame would wait for) is skipped.
+        self._skip_css_refresh = self.theme != before
+        if self._skip_css_refresh:
+            self.stylesheet.set_variables(self.get_css_variables())
         self._remember_theme = theme is not None
 
+    def get_default_screen(self) -> Screen:
+        # The war room is the app's first screen (not pushed over an empty default one, which
+        # would be composed and styled for nothing before the first frame). No screen may have
+        # a CSS_PATH or CSS of its own: switching away from the only screen would then re-style
+        # the app with an empty screen stack.
+        screen = WarRoomScreen(self.start_ref)
+        # What push_screen gives a screen, so that switch_screen can replace this one too.
+        screen._push_result_callback(self, None)
+        return screen
+
     def on_mount(self) -> None:
-        self.push_screen(WarRoomScreen(self.start_ref))
         for problem in self.theme_set.problems:
             self.notify(problem, title="theme skipped", severity="warning", markup=False)
         if self._remember_theme:
             self._save_theme(self.theme)
         self._remember_theme = True
+
+    def refresh_css(self, animate: bool = True) -> None:
+        if self._skip_css_refresh:
+            self._skip_css_refresh = False
+            return
+        super().refresh_css(animate)
 
     def watch_theme(self, name: str) -> None:
         if getattr(self, "_remember_theme", False):  # not while __init__ sets the first one

@@ -1,8 +1,11 @@
-"""What widgets and workers announce. Small dataclasses: the screen decides what to do."""
+"""What widgets and workers announce. Small records: the screen decides what to do.
+
+Plain classes rather than dataclasses: these are imported before the first frame, and each
+dataclass costs a code generation at import (a millisecond and a half for the eight).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -11,65 +14,66 @@ if TYPE_CHECKING:
     from warroom.core.model import Entry
 
 
-@dataclass
 class TailLoaded(Message):
     """The newest entries of an incident (through the feed), shown before the rest is read."""
 
-    ref: str
-    profile: Any  # Profile
-    entries: "list[Entry]"
-    texts: list[str]
-    readonly: bool
-    shown: Any = None  # threading.Event: set once the newest page has been drawn
+    def __init__(self, ref: str, profile: Any, entries: list[Entry], texts: list[str],
+                 readonly: bool, shown: Any = None) -> None:
+        super().__init__()
+        self.ref, self.profile, self.entries, self.texts = ref, profile, entries, texts
+        self.readonly = readonly
+        self.shown = shown  # threading.Event: set once the newest page has been drawn
 
 
-@dataclass
 class IncidentLoaded(Message):
     """The rest of the incident: the older entries and the state derived from all of them."""
 
-    state: Any  # IncidentState
-    older: "list[Entry]"
-    texts: list[str]
+    def __init__(self, state: Any, older: list[Entry], texts: list[str]) -> None:
+        super().__init__()
+        self.state, self.older, self.texts = state, older, texts  # state: IncidentState
 
 
-@dataclass
 class LoadFailed(Message):
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
-@dataclass
 class EntriesArrived(Message):
     """New entries from the change feed, in order, each once (ours and other processes')."""
 
-    entries: "list[Entry]"
+    def __init__(self, entries: list[Entry]) -> None:
+        super().__init__()
+        self.entries = entries
 
 
-@dataclass
 class EntrySubmitted(Message):
     """Enter in the entry line. ``uid`` is kept across retries so a retried save is not doubled."""
 
-    kind: str
-    text: str
-    uid: str
+    def __init__(self, kind: str, text: str, uid: str) -> None:
+        super().__init__()
+        self.kind, self.text, self.uid = kind, text, uid
 
 
-@dataclass
 class EntrySaved(Message):
     """The entry is durable: the entry line may clear."""
 
-    entry: "Entry"
+    def __init__(self, entry: Entry) -> None:
+        super().__init__()
+        self.entry = entry
 
 
-@dataclass
 class EntryFailed(Message):
     """The save was refused or failed; the draft stays in the line."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
-@dataclass
 class FilterChanged(Message):
     """The search bar's kind filter and search text."""
 
-    kind: str | None
-    text: str
+    def __init__(self, kind: str | None, text: str) -> None:
+        super().__init__()
+        self.kind, self.text = kind, text

@@ -7,6 +7,7 @@ the message, so the person fixes the input instead of retyping it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from textual.app import ComposeResult
@@ -20,6 +21,10 @@ Save = Callable[[Callable[[Any, str], Any]], Awaitable["str | None"]]
 
 
 class Dialog(ModalScreen[Any]):
+    # The dialogs' stylesheet is parsed when the first dialog opens, not before the first
+    # frame (a dialog's CSS_PATH would make Textual re-parse every stylesheet instead).
+    DEFAULT_CSS = (Path(__file__).parent / "dialogs.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     BINDINGS = [Binding("escape", "cancel", "cancel")]
     TITLE = ""
     HINT = "Enter saves · Esc cancels"

@@ -3,6 +3,8 @@ beside the form, so the person declaring reads them while choosing ("if torn, ch
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +20,9 @@ from warroom.errors import WarroomError
 
 
 class DeclareScreen(Screen[None]):
-    CSS_PATH = "declare.tcss"
+    # Parsed when the screen is first shown (see Dialog.DEFAULT_CSS).
+    DEFAULT_CSS = (Path(__file__).parent / "declare.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
         Binding("ctrl+s", "declare", "declare"),

@@ -53,7 +53,7 @@ HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
 class WarRoomScreen(Screen[None]):
-    CSS_PATH = "war_room.tcss"
+    AUTO_FOCUS = "#timeline"
     BINDINGS = textual_bindings()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
@@ -85,11 +85,9 @@ class WarRoomScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(SearchBar).display = False
-        self.query_one(EntryLine).display = False
-        self.query_one("#status-line").display = False
+        # The hidden lines start hidden in the stylesheet and the timeline has the focus from
+        # AUTO_FOCUS: each style change here would restyle the screen before the first frame.
         self.timeline.border_title = "Timeline"
-        self.timeline.focus()
         # Paint first: the loader imports the database layer, which would hold the GIL
         # while the first frame is being drawn.
         self.call_after_refresh(self._load)
