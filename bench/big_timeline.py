@@ -185,7 +185,7 @@ def main() -> int:
           f"{'ok' if rss_ok else 'MISSED'}")
     line("append: Enter to drawn (med)", median(r["append_ms"]), median(r["floor_log_ms"]), "ms",
          APPEND_TARGET_MS)
-    print(f"{'append: worst of ' + str(len(r['append_ms'])):<28} {max(r['append_ms']):9.1f} ms")
+    print(f"{'append: worst of ' + str(len(r['append_ms'])):<28} {max(r['append_ms']):9.1f} ms   (each: {', '.join(f'{t:.0f}' for t in r['append_ms'])})")
     return 0 if ok else 1
 
 

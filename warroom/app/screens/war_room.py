@@ -9,6 +9,7 @@ All writes go through the domain API in thread workers, so the screen never free
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from datetime import datetime
@@ -94,6 +95,7 @@ class WarRoomScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._closed = True
+        gc.unfreeze()
         if self.scheduler is not None:
             self.scheduler.shutdown()
         if self.feed is not None:
@@ -210,6 +212,10 @@ class WarRoomScreen(Screen[None]):
         self.set_interval(1, self._tick)
         self._poll_tick()
         self._start_clocks()
+        # A big incident is a big heap of long-lived objects (50,000 entries: a full collection
+        # takes tens of milliseconds, and it could fall on an Enter). The cyclic collector
+        # leaves what is loaded now alone; leaving the screen hands it back.
+        gc.freeze()
 
     # ------------------------------------------------------------------ the feed
     def _poll_tick(self) -> None:
