@@ -120,6 +120,13 @@ class WarroomApp(App[None]):
     def close_store(self) -> None:
         with self._open_lock:
             if self._warroom is not None:
+                if not self.readonly:
+                    from warroom.errors import WarroomError
+
+                    try:
+                        self._warroom.leave()  # others see us gone at once, not in 30 s
+                    except WarroomError:
+                        pass
                 self._warroom.store.close()
                 self._warroom = None
 

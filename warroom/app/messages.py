@@ -26,11 +26,14 @@ class TailLoaded(Message):
 
 
 class IncidentLoaded(Message):
-    """The rest of the incident: the older entries and the state derived from all of them."""
+    """The rest of the incident: the older entries and the state derived from all of them,
+    and who has it open."""
 
-    def __init__(self, state: Any, older: list[Entry], texts: list[str]) -> None:
+    def __init__(self, state: Any, older: list[Entry], texts: list[str],
+                 here: list[str] | None = None) -> None:
         super().__init__()
         self.state, self.older, self.texts = state, older, texts  # state: IncidentState
+        self.here = here or []
 
 
 class LoadFailed(Message):

@@ -104,6 +104,24 @@ class Warroom:
         open_ones = self.list_incidents()
         return open_ones[0].ref if open_ones else None
 
+    # ------------------------------------------------------------------ presence
+    def here(self, ref: str, *, announce: bool = True) -> list[str]:
+        """Say this session has ``ref`` open now (unless not ``announce``: a viewer of a
+        read-only database), and return who has it open, this session included: one label per
+        person, ``name ×2`` for someone in two terminals. Presence is a heartbeat, not
+        history: call it every ten seconds or so while the screen is open."""
+        now = self.clock.now()
+        if announce:
+            self.store.heartbeat(self.session, ref, self.user, self.host, now)
+        counts: dict[str, int] = {}
+        for seen in self.store.present(ref, now):
+            counts[seen.author] = counts.get(seen.author, 0) + 1
+        return [name if n == 1 else f"{name} ×{n}" for name, n in counts.items()]
+
+    def leave(self) -> None:
+        """This session closed its screen: it has no incident open any more."""
+        self.store.leave(self.session)
+
     # ------------------------------------------------------------------ writing
     def _draft(self, kind: str, text: str, data: dict[str, Any] | None = None, *,
                at: datetime | str | None = None, amends: int | None = None,

@@ -139,6 +139,13 @@ class ChangeFeed:
                 return []
             self._block(remaining)
 
+    def block(self, timeout: float) -> None:
+        """Sleep until something may have changed (a NOTIFY arrived on PostgreSQL), or
+        :meth:`close` was called, or ``timeout`` seconds passed (without LISTEN: at most
+        ``interval``). Reads nothing: pair it with :meth:`poll` in a loop on a background
+        thread when the caller wants to deliver what poll returns itself."""
+        self._block(timeout)
+
     def close(self) -> None:
         with self._lock:
             if self._closed:

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 Operation = Callable[["Warroom", str], Any]
 POLL_SECONDS = 0.5
+PRESENCE_SECONDS = 10
+"""How often an open screen says it is here (others count it gone after about 30 s)."""
 IDLE_SECONDS = 20
 """An open but empty entry line untouched this long no longer holds back a due prompt."""
 TAIL = 1000
@@ -68,11 +70,15 @@ class WarRoomScreen(Screen[None]):
         self.readonly = False
         self.utc = False
         self._polling = False
+        self._following = False
+        self._pull_lock = threading.Lock()
         self._closed = False
         self._early: list = []
         self.scheduler = None  # TimerScheduler, once the incident is loaded
         self._prompt_due: str | None = None
         """A summary prompt that fell due while the person was busy (typing, in a dialog)."""
+        self.here: list[str] = []
+        """Who has this incident open now, in any terminal (this one included)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -161,7 +167,31 @@ class WarRoomScreen(Screen[None]):
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
-        self.post_message(IncidentLoaded(state, older, display_texts(older, label)))
+        here = self._here(w, ref)
+        self.post_message(IncidentLoaded(state, older, display_texts(older, label), here))
+
+    def _here(self, w: Warroom, ref: str) -> list[str]:
+        """Say we are here (a viewer of a read-only database only looks) and learn who else
+        is. Presence is a courtesy: a busy or full database must not disturb the screen."""
+        try:
+            return w.here(ref, announce=not self.app.readonly)
+        except WarroomError:
+            return self.here
+
+    def _presence_tick(self) -> None:
+        if not self._closed and self.ref is not None:
+            self._heartbeat()
+
+    @work(thread=True, exclusive=True, group="presence")
+    def _heartbeat(self) -> None:
+        here = self._here(self.app.open_warroom(), self.ref)
+        if not self._closed:
+            self.app.call_from_thread(self._show_here, here)
+
+    def _show_here(self, here: list[str]) -> None:
+        if here != self.here:
+            self.here = here
+            self.refresh_panes()
 
     def _profile(self, w: Warroom, name: str) -> Profile:
         try:
@@ -201,6 +231,7 @@ class WarRoomScreen(Screen[None]):
 
     def on_incident_loaded(self, message: IncidentLoaded) -> None:
         self.state = message.state
+        self.here = message.here
         self.timeline.prepend(message.older, message.texts)
         early, self._early = self._early, []
         if early:  # saved or polled while the older entries were being read
@@ -210,7 +241,11 @@ class WarRoomScreen(Screen[None]):
         self.query_one(KeyBar).refresh()
         self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(1, self._tick)
-        self._poll_tick()
+        self.set_interval(PRESENCE_SECONDS, self._presence_tick)
+        if self.feed is not None and self.feed.mode == "listen":
+            self._follow()
+        else:
+            self._poll_tick()
         self._start_clocks()
         # A big incident is a big heap of long-lived objects (50,000 entries: a full collection
         # takes tens of milliseconds, and it could fall on an Enter). The cyclic collector
@@ -219,7 +254,7 @@ class WarRoomScreen(Screen[None]):
 
     # ------------------------------------------------------------------ the feed
     def _poll_tick(self) -> None:
-        if not self._polling and self.feed is not None:
+        if not self._polling and not self._following and self.feed is not None:
             self._polling = True
             self._poll()
 
@@ -233,10 +268,31 @@ class WarRoomScreen(Screen[None]):
             self._polling = False
 
     def _pull(self) -> None:
-        """Read the feed (in a worker) and apply what is new on the screen's thread."""
-        fresh = self.feed.poll() if self.feed is not None else []
-        if fresh and not self._closed:
-            self.app.call_from_thread(self._apply, fresh)
+        """Read the feed (in a worker) and apply what is new on the screen's thread. One
+        delivery at a time (a save, the poll, the follower), so entries arrive in order."""
+        with self._pull_lock:
+            fresh = self.feed.poll() if self.feed is not None else []
+            if fresh and not self._closed:
+                self.app.call_from_thread(self._apply, fresh)
+
+    @work(thread=True, group="follow")
+    def _follow(self) -> None:
+        """PostgreSQL: wait on the feed's LISTEN connection, so that what others commit shows
+        the moment the NOTIFY comes (in place of the half-second poll). If LISTEN is lost the
+        feed polls, and so does this, at its interval, until it can LISTEN again."""
+        from warroom.store.feed import RECHECK_AFTER
+
+        feed = self.feed
+        self._following = True
+        try:
+            while not self._closed and feed is self.feed:
+                try:
+                    self._pull()
+                except WarroomError as exc:
+                    self.app.call_from_thread(self.show_status, str(exc))
+                feed.block(RECHECK_AFTER)
+        finally:
+            self._following = False
 
     def _apply(self, entries: list) -> None:
         if self.state is None:  # still reading the older entries: hold these until then
@@ -271,7 +327,7 @@ class WarRoomScreen(Screen[None]):
         self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
                                          readonly=self.readonly)
         self.query_one(RoleBoard).show(self.state, self.profile, now,
-                                       role_warnings(self.state, self.profile, now))
+                                       role_warnings(self.state, self.profile, now), self.here)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
         self.query_one(TimersPane).show(self.timers(), now, stopped=stopped)
         self._title_timeline()

@@ -28,9 +28,9 @@ class RoleBoard(Static):
             self.show(*self._shown)
 
     def show(self, state: IncidentState, profile: Profile, now: datetime,
-             warnings: list[str]) -> None:
+             warnings: list[str], here: list[str] | None = None) -> None:
         self.warnings = warnings
-        self._shown = (state, profile, now, warnings)
+        self._shown = (state, profile, now, warnings, here)
         lines = []
         narrow = self.content_size.width < 30
         for role in profile.roles:
@@ -48,5 +48,8 @@ class RoleBoard(Static):
             if "vacant" in warning:
                 continue  # already shown in its row
             lines.append(Content.assemble(("⚠ ", "$text-warning"), (plain(warning), "$text-warning")))
+        if here:
+            lines.append(Content.assemble(("Here now: ", "$text-muted"),
+                                          (plain(", ".join(here)), "")))
         self.set_class(bool(warnings), "-warn")
         self.update(Content("\n").join(lines))
