@@ -230,6 +230,30 @@ async def test_status_dialog_resolve_needs_note_and_records_checklist(make_app):
         assert isinstance(app.screen, WarRoomScreen)
 
 
+async def test_a_checklist_item_too_long_for_its_row_is_shown_whole(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "t")
+        dialog = app.screen
+        dialog.query_one(OptionList).highlighted = 3  # resolved
+        await settle(pilot)
+        checklist = dialog.query_one(SelectionList)
+        room = checklist.scrollable_content_region.width - 4
+        long = [i for i, item in enumerate(dialog.checklist) if len(item) > room]
+        short = [i for i, item in enumerate(dialog.checklist) if len(item) <= room]
+        assert long and short, "the sample profile has items of both kinds"
+        whole = dialog.query_one("#checklist-item")
+        checklist.focus()
+        checklist.highlighted = long[0]
+        await settle(pilot)
+        assert whole.display
+        assert dialog.checklist[long[0]] in str(whole.render()).replace("\n", " ")
+        checklist.highlighted = short[0]
+        await settle(pilot)
+        assert not whole.display
+
+
 async def test_followups_dialog_marks_done_and_adds(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,6 +3,7 @@ checklist (as ticked, it is recorded with the status entry)."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
@@ -42,6 +43,7 @@ class StatusDialog(Dialog):
         yield Label(Content.styled("Resolve checklist", "bold"), id="checklist-title")
         yield SelectionList[str](*[(Content(plain(item)), item, False) for item in self.checklist],
                                  id="checklist")
+        yield Label(Content(""), id="checklist-item", classes="dialog-text")
         yield Input(id="status-note", placeholder="Note (for resolved: what fixed it, is it temporary?)")
 
     def on_mount(self) -> None:
@@ -65,6 +67,21 @@ class StatusDialog(Dialog):
         show = self.chosen == "resolved" and bool(self.checklist)
         self.query_one("#checklist").display = show
         self.query_one("#checklist-title").display = show
+        self.call_after_refresh(self._show_item)  # once the list has its width
+
+    @on(SelectionList.SelectionHighlighted, "#checklist")
+    def _show_item(self) -> None:
+        """A checklist item too long for its row is cut short there: the highlighted one is
+        shown whole beneath the list, so nobody ticks what they could not read."""
+        listing = self.query_one("#checklist", SelectionList)
+        label = self.query_one("#checklist-item", Label)
+        item = None
+        if listing.display and listing.highlighted is not None:
+            item = self.checklist[listing.highlighted]
+        room = listing.scrollable_content_region.width - 4  # the tick box and its spaces
+        whole = item is not None and room > 0 and cell_len(plain(item)) > room
+        label.update(Content.assemble(("▸ ", "$text-muted"), plain(item)) if whole else Content(""))
+        label.display = whole
 
     @on(OptionList.OptionSelected, "#status-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:

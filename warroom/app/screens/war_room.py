@@ -435,9 +435,10 @@ class WarRoomScreen(Screen[None]):
 
     def _title_timeline(self) -> None:
         tl = self.timeline
-        title = f"Timeline · {tl.entry_count} entries"
+        count = tl.entry_count
+        title = f"Timeline · {count} {'entry' if count == 1 else 'entries'}"
         if tl.filtered:
-            title = f"Timeline · {tl.shown_count} of {tl.entry_count} shown (filtered)"
+            title = f"Timeline · {tl.shown_count} of {count} shown (filtered)"
         title += " · UTC" if self.utc else " · local time"
         tl.border_title = title
 
