@@ -65,11 +65,12 @@ def frozen() -> FrozenClock:
 @pytest.fixture
 def make_app(sample_db, frozen):
     def make(ref: str | None = "default", *, db: Path | None = None, theme: str | None = None,
-             user: str = "tester", clock=None, prompts: bool = False) -> WarroomApp:
+             user: str = "tester", clock=None, prompts: bool = False,
+             busy_timeout_ms: int | None = None) -> WarroomApp:
         path, sample_ref = sample_db
         return WarroomApp(db=str(db or path), user=user,
                           ref=sample_ref if ref == "default" else ref, theme=theme,
-                          clock=clock or frozen, prompts=prompts)
+                          clock=clock or frozen, prompts=prompts, busy_timeout_ms=busy_timeout_ms)
     return make
 
 

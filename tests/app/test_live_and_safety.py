@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from tests.app.conftest import NOW, paste, poll_now, press, ready, rows, settle, writer
 from warroom.app.screens.war_room import WarRoomScreen
-from warroom.errors import StoreBusy
+from warroom.store import Store
 
 HOSTILE = ["[/]", "[bold]x", "[@click=app.quit]x", "[ @click=app.quit]x", "[link=http://evil]y[/link]",
            "\x1b[31mred\x1b[0m", "$text-error", "[b]unclosed", "\\[escaped]"]
@@ -130,32 +130,83 @@ async def test_timeline_follows_unless_scrolled_up(sample_db, make_app):
         assert timeline.scroll_y == timeline.max_scroll_y
 
 
-async def test_failed_save_keeps_the_draft_and_says_why(make_app, monkeypatch):
-    from warroom.core.domain import Warroom
+async def _status(pilot, wanted: str, limit: int = 200) -> str:
+    """The status line once it says ``wanted`` (the save worker is still running then)."""
+    for _ in range(limit):
+        text = str(pilot.app.screen.query_one("#status-line").render())
+        if wanted in text:
+            return text
+        await pilot.pause(0.05)
+    raise AssertionError(f"status line never said {wanted!r}: {text!r}")
 
-    real_log = Warroom.log
-    calls = []
 
-    def busy(self, *args, **kwargs):
-        calls.append(kwargs.get("uid"))
-        if len(calls) == 1:
-            raise StoreBusy("db: database busy (another process holds the write lock)")
-        return real_log(self, *args, **kwargs)
+@pytest.mark.parametrize("how", ["rollback", "sigkill"])
+async def test_lock_held_too_long_the_app_retries_keeps_the_draft_and_saves_once(sample_db,
+                                                                                 make_app, how):
+    """Another process holds the write lock well past the busy timeout while the scribe
+    presses Enter: the app says it is retrying, the draft stays on the line, what is typed
+    meanwhile waits, and the entry is saved once when the lock goes."""
+    from tests.test_faults import _hold_lock, _release
 
-    monkeypatch.setattr(Warroom, "log", busy)
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    db, ref = sample_db
+    app = make_app(busy_timeout_ms=200)
+    async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.press("n")
-        await paste(pilot, "keep me")
-        await press(pilot, "enter")
         line = app.screen.entry_line
-        assert line.input.value == "keep me"
-        assert "busy" in str(app.screen.query_one("#status-line").render())
-        await press(pilot, "enter")  # retry: same uid, so never saved twice
-        assert calls[0] == calls[1]
-        assert rows(app)[-1] == "keep me"
-        assert line.input.value == ""
+        holder = _hold_lock(db)
+        try:
+            await pilot.press("n")
+            await paste(pilot, "saved once")
+            await pilot.press("enter")
+            said = await _status(pilot, "attempt 3")  # a second and a third attempt failed too
+            assert "database busy, retrying" in said and str(db) in said
+            assert "will be saved once" in said and "\n" not in said
+            assert line.input.value == "saved once" and line.saving  # the draft is kept
+            await pilot.press(*"next one")  # typing goes on; it waits behind the retry
+            assert line.input.value == "saved once"
+        finally:
+            _release(holder, how)
+        await settle(pilot)
+        assert rows(app)[-1] == "saved once"
+        assert line.input.value == "next one"
+        assert "busy" not in str(app.screen.query_one("#status-line").render())
+    with Store.open(db) as store:
+        assert [e.text for e in store.entries(ref)].count("saved once") == 1
+        assert store.verify(ref)[1] is None
+
+
+async def test_disk_full_keeps_the_draft_says_why_and_saves_the_retry_once(sample_db, make_app):
+    """A real SQLite "database or disk is full" (max_page_count just above the file's size):
+    the message, the draft kept, earlier entries intact; room made, Enter saves it once."""
+    from tests.test_faults import _cap_pages
+
+    db, ref = sample_db
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        store = app.open_warroom().store
+        before = [(e.seq, e.hash) for e in store.entries(ref)]
+        cap = _cap_pages(store)
+        with store.engine.connect() as conn:
+            cap["pages"] = conn.exec_driver_sql("PRAGMA page_count").scalar() + 1
+        store.engine.dispose()
+        big = ("a long paste from the logs " * 700).strip()  # several pages: it never fits
+        line = app.screen.entry_line
+        await pilot.press("n")
+        await paste(pilot, big)
+        await press(pilot, "enter")
+        said = str(app.screen.query_one("#status-line").render())
+        assert "full" in said and "free some space" in said and str(db) in said, said
+        assert line.input.value == big and not line.saving
+        await press(pilot, "enter")  # still full: the same answer, nothing written
+        assert line.input.value == big
+        assert [(e.seq, e.hash) for e in store.entries(ref)] == before
+        cap["pages"] = None  # room is made
+        store.engine.dispose()
+        await press(pilot, "enter")
+        assert rows(app)[-1] == big and line.input.value == ""
+        assert [e.text for e in store.entries(ref)].count(big) == 1
+        assert store.verify(ref)[1] is None
 
 
 async def test_read_only_database_opens_as_a_viewer(sample_db, make_app):

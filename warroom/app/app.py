@@ -27,8 +27,11 @@ class WarroomApp(App[None]):
 
     def __init__(self, *, db: str, user: str | None = None, ref: str | None = None,
                  theme: str | None = None, clock: Clock | None = None,
-                 themes: ThemeSet | None = None, prompts: bool = True) -> None:
+                 themes: ThemeSet | None = None, prompts: bool = True,
+                 busy_timeout_ms: int | None = None) -> None:
         super().__init__()
+        self.busy_timeout_ms = busy_timeout_ms
+        """How long a save waits for another process's write lock before it says so."""
         self.prompts = prompts
         """Keep the incident's clocks: prompt the lead, notify due timers (off in picture tests,
         whose frozen clock would have every timer of the sample due at once)."""
@@ -104,10 +107,11 @@ class WarroomApp(App[None]):
                 from warroom.locations import user_profiles_dir
                 from warroom.store import Store
 
+                wait = {} if self.busy_timeout_ms is None else {"busy_timeout_ms": self.busy_timeout_ms}
                 try:
-                    store = Store.open(self.db)
+                    store = Store.open(self.db, **wait)
                 except ReadOnlyStore:
-                    store = Store.open(self.db, readonly=True)
+                    store = Store.open(self.db, readonly=True, **wait)
                     self.readonly = True
                 try:
                     self._warroom = Warroom(store, ProfileRegistry(user_profiles_dir()),

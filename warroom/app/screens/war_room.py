@@ -48,6 +48,8 @@ PRESENCE_SECONDS = 10
 """How often an open screen says it is here (others count it gone after about 30 s)."""
 IDLE_SECONDS = 20
 """An open but empty entry line untouched this long no longer holds back a due prompt."""
+BUSY_RETRY_SECONDS = 0.5
+"""Pause between attempts to save an entry while another process holds the write lock."""
 TAIL = 1000
 """Entries shown before the rest of a big incident is read (many screens' worth)."""
 READ_ONLY = "read-only: this database cannot be written; viewing only"
@@ -73,6 +75,7 @@ class WarRoomScreen(Screen[None]):
         self._following = False
         self._pull_lock = threading.Lock()
         self._closed = False
+        self._stopping = threading.Event()
         self._early: list = []
         self.scheduler = None  # TimerScheduler, once the incident is loaded
         self._prompt_due: str | None = None
@@ -101,6 +104,7 @@ class WarRoomScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._closed = True
+        self._stopping.set()
         gc.unfreeze()
         if self.scheduler is not None:
             self.scheduler.shutdown()
@@ -460,12 +464,28 @@ class WarRoomScreen(Screen[None]):
 
     @work(thread=True, group="write")
     def _save_entry(self, kind: str, text: str, uid: str) -> None:
+        from warroom.errors import StoreBusy
+
         line = self.entry_line
-        try:
-            entry = self.app.open_warroom().log(self.ref, kind, text, uid=uid)
-        except WarroomError as exc:
-            self.app.call_from_thread(self._entry_failed, str(exc))
-            return
+        attempt = 0
+        while True:
+            try:
+                w = self.app.open_warroom()  # opened already: the screen has loaded
+                entry = w.log(self.ref, kind, text, uid=uid)
+                break
+            except StoreBusy:
+                # Nothing was saved. The draft stays on the line (and keys typed meanwhile
+                # wait behind it); the same uid goes again, so it is saved once, however many
+                # attempts the lock costs. Each attempt waits out the busy timeout itself, so
+                # the save lands the moment the lock goes.
+                attempt += 1
+                self.app.call_from_thread(self.show_status,
+                                          _busy_retrying(self.app.open_warroom(), attempt))
+                if self._stopping.wait(BUSY_RETRY_SECONDS):
+                    return
+            except WarroomError as exc:
+                self.app.call_from_thread(self._entry_failed, str(exc))
+                return
         try:
             self._pull()
         except WarroomError as exc:
@@ -629,6 +649,12 @@ def _phrase(timer, now: datetime) -> str:
     if timer.kind == VACANT:
         return f"{timer.label} (a required role)"
     return f"{timer.label}: {timer.countdown(now)}"
+
+
+def _busy_retrying(w: Warroom, attempt: int) -> str:
+    held = f" for over {w.store.busy_timeout_ms / 1000:g} s" if w.store.dialect == "sqlite" else ""
+    return (f"{w.store.where}: database busy, retrying (attempt {attempt + 1}): another process "
+            f"has held the write lock{held}; this entry is kept and will be saved once")
 
 
 def _severity_labeller(profile: Profile) -> Callable[[str], str]:
