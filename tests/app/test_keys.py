@@ -278,21 +278,41 @@ async def test_followups_dialog_marks_done_and_adds(make_app):
 
 
 async def test_search_filters_by_text_and_kind(make_app):
+    from warroom.app.widgets.search_bar import FILTER_KINDS
+
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
+        timeline = app.screen.timeline
+        entries, texts = list(timeline._entries), list(timeline._texts)
         total = len(rows(app))
+        assert total == len(entries)
         await press(pilot, "slash")
-        await type_text(pilot, "firewall")
-        shown = rows(app)
-        assert 0 < len(shown) < total and all("firewall" in r.lower() or "firewall" in r for r in shown) or shown
-        await press(pilot, "tab")  # kind filter: the first kind
-        assert app.screen.query_one("#search-kind").render()
+        await type_text(pilot, "FireWall")  # any case; text, author or kind
+        want = [t for e, t in zip(entries, texts)
+                if "firewall" in f"{t}\n{e.author}\n{e.kind}".casefold()]
+        assert 0 < len(want) < total
+        assert rows(app) == want
+        await type_text(pilot, " policy")
+        assert rows(app) == [t for t in want if "firewall policy" in t.casefold()]
+        search = app.screen.query_one("#search-input", Input)
+        search.value = ""
+        await settle(pilot)
+        assert len(rows(app)) == total
+        # Tab: the kind filter; each kind shows exactly the entries of that kind
+        for kind in FILTER_KINDS[1:4]:
+            await press(pilot, "tab")
+            assert str(app.screen.query_one("#search-kind").render()) == kind
+            assert rows(app) == [t for e, t in zip(entries, texts) if e.kind == kind]
+        await type_text(pilot, "sam")  # and text on top of the kind: both must hold
+        kind = FILTER_KINDS[3]
+        assert rows(app) == [t for e, t in zip(entries, texts) if e.kind == kind and
+                             "sam" in f"{t}\n{e.author}\n{e.kind}".casefold()]
         await press(pilot, "enter")  # keep the filter
-        assert app.screen.timeline.filtered
-        assert "filtered" in str(app.screen.timeline.border_title)
+        assert timeline.filtered
+        assert "filtered" in str(timeline.border_title)
         await press(pilot, "slash", "escape")  # clear it
-        assert not app.screen.timeline.filtered
+        assert not timeline.filtered
         assert len(rows(app)) == total
 
 
