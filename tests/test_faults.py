@@ -667,8 +667,10 @@ def test_every_command_refuses_a_broken_file_in_one_line(tmp_path, full_db, kind
         assert code == 1, (kind, name, out, err)
         line = one_line(err)
         assert line.startswith(f"warroom: {db}: "), (kind, name, line)
-        if kind == "markdown" or kind == "overwritten-header":
+        if kind == "markdown":
             assert "not a warroom database" in line and "check the --db path" in line, line
+        elif kind == "overwritten-header":  # the right file, damaged: what to do is restore
+            assert "corrupt" in line and "header" in line and "restore" in line, line
         else:
             assert "corrupt" in line and "restore" in line, (name, line)  # what to do
         assert digest(db) == before, (kind, name)

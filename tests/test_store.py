@@ -142,7 +142,7 @@ def test_overwritten_header(wr, db_path):
     data = bytearray(db_path.read_bytes())
     data[0:16] = b"garbage garbage!"
     db_path.write_bytes(bytes(data))
-    _assert_refused(db_path, match="not a warroom database")
+    _assert_refused(db_path, match="corrupt .*header.*restore it from a backup")
 
 
 def test_truncated_header(wr, db_path):

@@ -377,6 +377,33 @@ async def test_export_writes_report_and_refuses_folder(make_app, tmp_path, monke
     assert written.stat().st_mode & 0o777 == 0o600
 
 
+async def test_export_offers_every_template_and_writes_the_chosen_one(make_app, tmp_path,
+                                                                       monkeypatch):
+    from warroom.core.report import BUILTIN_TEMPLATES
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "e")
+        dialog = app.screen
+        listing = dialog.query_one("#export-template", OptionList)
+        names = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+        assert names[:2] == ["govuk", "sre"]
+        assert dialog.template == "govuk"
+        dialog.query_one("#export-path", Input).value = "./sre.md"
+        await press(pilot, "tab")  # to the templates
+        assert app.focused is listing
+        await press(pilot, "down", "enter")  # SRE-style, and Enter writes it
+        assert isinstance(app.screen, WarRoomScreen)
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse((tmp_path / "sre.md").read_text())
+    headings = ["".join(c.content for c in tokens[i + 1].children if c.type == "text")
+                for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert headings == [s.heading for s in BUILTIN_TEMPLATES["sre"].sections]
+
+
 async def test_export_cancel(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

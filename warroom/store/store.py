@@ -719,11 +719,26 @@ def _check_sqlite_header(path: Path) -> None:
     if not head:
         return  # an empty file is a new database
     if not head.startswith(SQLITE_MAGIC):
+        if _looks_like_a_damaged_warroom_db(path):
+            raise StoreError(f"{path}: the database is corrupt (its SQLite header is overwritten); "
+                             "restore it from a backup (warroom backup) or an export; "
+                             "the file was not changed")
         raise StoreError(f"{path}: not a warroom database (not a SQLite file); "
                          "check the --db path; the file was not changed")
     if len(head) < 100:
         raise StoreError(f"{path}: the database is corrupt (truncated header); "
                          "restore it from a backup; the file was not changed")
+
+
+def _looks_like_a_damaged_warroom_db(path: Path) -> bool:
+    """A file whose first bytes are not SQLite's, yet whose first page still holds warroom's
+    schema: the right file with a damaged header (what to do differs from a wrong path)."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.read(65536)
+    except OSError:
+        return False
+    return b"CREATE TABLE entries" in first and b"CREATE TABLE incidents" in first
 
 
 def _writable(path: Path) -> bool:

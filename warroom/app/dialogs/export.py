@@ -7,7 +7,8 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Checkbox, Input, Label
+from textual.widgets import Checkbox, Input, Label, OptionList
+from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog
 from warroom.errors import WarroomError
@@ -15,7 +16,7 @@ from warroom.errors import WarroomError
 
 class ExportDialog(Dialog):
     TITLE = "Export the report"
-    HINT = "Enter writes the file · Tab: public version · Esc cancels"
+    HINT = "Enter writes the file · Tab: template, public version · Esc cancels"
 
     def __init__(self, ref: str, state) -> None:
         super().__init__()
@@ -26,18 +27,49 @@ class ExportDialog(Dialog):
     def body(self) -> ComposeResult:
         yield Label(Content("Markdown report to:"))
         yield Input(f"./{self.ref}.md", id="export-path")
+        yield OptionList(*self._template_options(), id="export-template")
         yield Checkbox(Content("Public version (no names, no internal notes, secrets redacted)"),
                        id="export-public")
         if self.state is not None and self.state.security:
             yield Checkbox(Content("This is a security incident: publish anyway"), id="export-force")
 
+    def _template_options(self) -> list[Option]:
+        """Every report template: the built-ins, then the user's (config folder's templates/)."""
+        from warroom.core.report import DEFAULT_TEMPLATE, load_template, template_names
+
+        options = []
+        for name in template_names():
+            try:
+                title = load_template(name).title
+            except WarroomError as exc:
+                title = f"cannot be used: {exc}"
+            mark = " (default)" if name == DEFAULT_TEMPLATE else ""
+            options.append(Option(Content.assemble((name, "bold"), mark,
+                                                   (f"  {title}", "$text-muted")), id=name))
+        return options
+
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#export-template", OptionList).highlighted = 0
         self.query_one("#export-path", Input).focus()
+
+    @property
+    def template(self) -> str | None:
+        listing = self.query_one("#export-template", OptionList)
+        if listing.highlighted is None:
+            return None
+        return listing.get_option_at_index(listing.highlighted).id
+
+    @on(OptionList.OptionSelected, "#export-template")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self._export(self.query_one("#export-path", Input).value)
 
     @on(Input.Submitted, "#export-path")
     def _go(self, event: Input.Submitted) -> None:
-        raw = event.value.strip()
+        self._export(event.value)
+
+    def _export(self, value: str) -> None:
+        raw = value.strip()
         if not raw:
             self.show_error("give a file name")
             return
@@ -51,10 +83,10 @@ class ExportDialog(Dialog):
             return
         public = self.query_one("#export-public", Checkbox).value
         force = bool(self.query("#export-force") and self.query_one("#export-force", Checkbox).value)
-        self._write(path, public, force)
+        self._write(path, public, force, self.template)
 
     @work(thread=True, exclusive=True, group="export")
-    def _write(self, path: Path, public: bool, force: bool) -> None:
+    def _write(self, path: Path, public: bool, force: bool, template: str | None) -> None:
         from warroom.cli import write_private_atomic
 
         try:
@@ -63,7 +95,8 @@ class ExportDialog(Dialog):
             self.app.call_from_thread(self.show_error, "the report module is not available in this build")
             return
         try:
-            content = render_report(self.app.open_warroom(), self.ref, public=public, force=force)
+            content = render_report(self.app.open_warroom(), self.ref, public=public, force=force,
+                                    template=template)
             write_private_atomic(path, content)
         except WarroomError as exc:
             self.app.call_from_thread(self.show_error, str(exc))
