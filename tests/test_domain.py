@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from warroom.core.domain import Warroom, mentioned_owner, role_warnings
+from warroom.core.domain import Warroom, assignment_warnings, mentioned_owner, role_warnings
 from warroom.core.text import MAX_TEXT, sanitize
 from warroom.errors import NotFound, ValidationError
 
@@ -112,6 +112,19 @@ def test_handover_and_warnings(wr, ref, profiles, clock):
         wr.assign_role(ref, "lead", "bob")
     clock.advance(timedelta(hours=2, minutes=1))
     assert any("rotate" in w for w in role_warnings(wr.state(ref), profile, clock.now()))
+
+
+def test_assignment_warnings_say_what_saving_would_cause(wr, ref, profiles):
+    profile = profiles.get("default")
+    state = wr.state(ref)  # alice leads (she declared); nobody scribes
+    assert assignment_warnings(state, profile, "scribe", "", ["alice"]) == ["Scribe is vacant"]
+    assert assignment_warnings(state, profile, "scribe", "bob", ["alice", "bob"]) == []
+    assert assignment_warnings(state, profile, "scribe", " Alice ", ["alice"]) == [
+        "alice would be both Incident lead and Scribe"]  # one person, however it is typed
+    assert assignment_warnings(state, profile, "scribe", "alcie", ["alice", "bob"]) == [
+        "alcie has not appeared in this incident before (check the spelling)"]
+    assert assignment_warnings(state, profile, "scribe", "BOB", ["alice", "bob"]) == []
+    assert assignment_warnings(state, profile, "comms", "zoe", []) == ["Scribe is vacant"]
 
 
 def test_status_lifecycle(wr, ref):

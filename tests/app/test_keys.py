@@ -170,6 +170,10 @@ async def test_handover_dialog_warns_and_writes_a_handover(make_app):
         await type_text(pilot, lead)
         await settle(pilot)
         assert any("would be both" in w for w in dialog.warnings())
+        dialog.query_one("#role-person", Input).value = "grcae"  # a typo: nobody of that name
+        await settle(pilot)
+        assert "grcae has not appeared in this incident before (check the spelling)" in \
+            str(dialog.query_one("#role-warnings").render())
         dialog.query_one("#role-person", Input).value = scribe
         await press(pilot, "enter")  # already holds it: refused, dialog stays
         assert "already holds" in str(dialog.query_one(".dialog-error").render())

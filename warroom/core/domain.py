@@ -468,3 +468,28 @@ def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list
                 warnings.append(f"{holder.person} has been {name} for over "
                                 f"{int(rotation.total_seconds() // 3600) or 1}h: rotate")
     return warnings
+
+
+def assignment_warnings(state: IncidentState, profile: Profile, role: str, person: str,
+                        people: Iterable[str] = ()) -> list[str]:
+    """What the process warns about if ``person`` takes ``role`` now (before it is saved): one
+    person in two roles that should be two people, required roles left vacant, and a name
+    nobody has used in this incident yet (``people``: the names seen so far; a typo in a
+    handover sends the pager to nobody)."""
+    person = person.strip()
+    holders = {r: h.person for r, h in state.roles.items()}
+    if person:
+        holders[role] = person
+    out = []
+    for a, b in profile.same_person_warnings:
+        first, second = holders.get(a), holders.get(b)
+        if first and second and first.casefold() == second.casefold() and role in (a, b):
+            out.append(f"{holders[a]} would be both {profile.role(a).name} and "
+                       f"{profile.role(b).name}")
+    for other in profile.roles:
+        if other.required and not holders.get(other.id):
+            out.append(f"{other.name} is vacant")
+    known = {p.casefold() for p in people}
+    if person and known and person.casefold() not in known:
+        out.append(f"{person} has not appeared in this incident before (check the spelling)")
+    return out

@@ -64,23 +64,13 @@ class HandoverDialog(Dialog):
 
     def warnings(self) -> list[str]:
         """What the profile's process warns about if this assignment is saved."""
-        role, person = self.role, self.query_one("#role-person", Input).value.strip()
+        from warroom.core.domain import assignment_warnings
+
+        role = self.role
         if role is None:
             return []
-        holders = {r: h.person for r, h in self.state.roles.items()}
-        if person:
-            holders[role.id] = person
-        out = []
-        for a, b in self.profile.same_person_warnings:
-            if holders.get(a) and holders.get(a) == holders.get(b) and role.id in (a, b):
-                out.append(f"{holders[a]} would be both {self.profile.role(a).name} and "
-                           f"{self.profile.role(b).name}")
-        for other in self.profile.roles:
-            if other.required and not holders.get(other.id):
-                out.append(f"{other.name} is vacant")
-        if person and self.people and person.lower() not in {p.lower() for p in self.people}:
-            out.append(f"{person} has not appeared in this incident before (check the spelling)")
-        return out
+        return assignment_warnings(self.state, self.profile, role.id,
+                                   self.query_one("#role-person", Input).value, self.people)
 
     def _update(self) -> None:
         role = self.role
