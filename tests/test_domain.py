@@ -206,3 +206,13 @@ def test_export_import_round_trip(wr, ref, tmp_path, profiles):
     with pytest.raises(ValidationError, match="does not match its hash chain"):
         third.import_json(doc)
     assert third.store.incidents() == []
+
+
+def test_an_owner_is_stored_without_its_at_sign_however_it_was_typed():
+    from warroom.core.domain import owner_name
+
+    assert owner_name("@sam") == owner_name(" @sam ") == owner_name("sam") == "sam"
+    assert owner_name("@ 1") == "1"  # found by the report's property test
+    for empty in ("@", " @ ", "@@"):
+        with pytest.raises(ValidationError, match="owner is empty"):
+            owner_name(empty)

@@ -145,3 +145,24 @@ def test_a_database_nobody_may_write_opens_as_a_viewer_on_a_real_terminal(sample
         assert snapshot_folder(db.parent) == before
     finally:
         unlock(db.parent)
+
+
+def test_warroom_demo_opens_the_sample_incident_and_quits_cleanly(tmp_path):
+    """The README's first command ends in ``warroom demo``: the populated sample, on screen."""
+    kept = tmp_path / "demo.db"
+    term = Terminal(warroom("demo", "--keep", str(kept), "--as", "tester"), cols=120, rows=40)
+    try:
+        term.wait_for(" entries")
+        term.wait_for("Checkout 503s")
+        term.wait_for("Here now")  # loaded: presence is written with the rest
+        term.send(b"q")
+        term.drain()
+        assert term.exited() == 0
+    finally:
+        term.close()
+    with Store.open(kept) as store:
+        (incident,) = store.incidents()
+        kinds = {e.kind for e in store.entries(incident.ref)}
+        assert store.verify(incident.ref)[1] is None
+    assert {"declared", "note", "decision", "action", "result", "change", "role", "severity",
+            "status", "comms", "summary", "followup"} <= kinds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import Input, OptionList, SelectionList
 
 from tests.app.conftest import paste, press, ready, rows, settle
@@ -144,13 +146,26 @@ async def test_status_update_dialog_fills_template_and_checks_interval(make_app)
         await settle(pilot)
         after = list(services.selected)
         assert after != before
+        audience = dialog.profile.audiences[0] if dialog.profile.audiences else "public"
+        dialog.query_one("#update-audience", Input).value = audience
         text = dialog.query_one("#update-text", Input).value
         await press(pilot, "enter")
         assert isinstance(app.screen, WarRoomScreen)
         comms = app.screen.state.latest_comms
         assert comms.data["next_update_s"] == 45 * 60
         assert comms.data["services"] == after
+        assert comms.data["audience"] == audience
         assert comms.text == text and app.clipboard == text  # copied for the status page
+        # The status-update clock restarted from this update, at the interval chosen with it.
+        from warroom.core.timers import STATUS_UPDATE, find
+
+        clock = app.clock
+        timer = find(app.screen.timers(), STATUS_UPDATE)
+        assert timer.due_at == comms.occurred + timedelta(minutes=45)
+        clock.advance(timedelta(minutes=44))
+        assert not find(app.screen.timers(), STATUS_UPDATE).alerting
+        clock.advance(timedelta(minutes=2))
+        assert find(app.screen.timers(), STATUS_UPDATE).alerting
         await press(pilot, "u", "escape")
         assert isinstance(app.screen, WarRoomScreen)
 

@@ -9,6 +9,8 @@ really wakes the app. It waits on a condition (the prompt on screen), never on a
 from __future__ import annotations
 
 import time
+
+import pytest
 from datetime import timedelta
 
 from warroom.app.dialogs.summary_prompt import SummaryPrompt
@@ -19,7 +21,7 @@ from warroom.core.profiles import ProfileRegistry
 from warroom.core.timers import SUMMARY, TimerState, find
 from warroom.store import Store
 
-from tests.app.conftest import NOW, no_blink, press, ready, rows, settle, writer
+from tests.app.conftest import NOW, no_blink, paste, press, ready, rows, settle, writer
 
 FAST = """
 name = "fast"
@@ -151,6 +153,33 @@ async def test_a_prompt_due_while_the_scribe_types_loses_no_keystroke(tmp_path, 
             "The lead summary is 1 min late")
         await press(pilot, "escape")  # closed, still due: the pane shows it
         assert app.screen is screen
+        assert find(screen.timers(), SUMMARY).alerting
+
+
+@pytest.mark.parametrize("minutes,downs", [(10, 1), (15, 2)])
+async def test_snoozing_the_prompt_for_10_or_15_minutes(tmp_path, make_app, minutes, downs):
+    clock = FrozenClock(NOW)
+    db = tmp_path / "snooze.db"
+    ref = lead_incident(db, clock)
+    clock.advance(timedelta(minutes=31))  # overdue when the lead opens the war room
+    app = make_app(ref=ref, db=db, clock=clock, prompts=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, SummaryPrompt)
+        screen = app.screen_stack[-2]
+        await press(pilot, "tab", *["down"] * downs, "enter")
+        await paste(pilot, "bridge call with the supplier")
+        await press(pilot, "enter")
+        assert app.screen is screen
+        snoozed = screen.state.prompts[-1]
+        assert snoozed.data["outcome"] == "snoozed"
+        assert snoozed.data["reason"] == "bridge call with the supplier"
+        summary = find(screen.timers(), SUMMARY)
+        assert summary.state is TimerState.SNOOZED
+        assert summary.snoozed_until == clock.now() + timedelta(minutes=minutes)
+        clock.advance(timedelta(minutes=minutes, seconds=1))  # the snooze runs out: due again
+        screen.replan_timers()
+        await settle(pilot)
         assert find(screen.timers(), SUMMARY).alerting
 
 

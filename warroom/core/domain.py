@@ -42,6 +42,11 @@ def new_uid() -> str:
     return uuid.uuid4().hex
 
 
+def owner_name(who: str) -> str:
+    """An owner as typed (``@sam``, `` @sam``, ``sam``) as stored: the name without the @."""
+    return clean_line(who.strip().lstrip("@"), what="owner")
+
+
 def mentioned_owner(text: str) -> str | None:
     """The first ``@name`` in a text, without the @ (trailing punctuation dropped)."""
     match = _MENTION.search(text)
@@ -184,7 +189,7 @@ class Warroom:
             who = owner if owner and owner.strip() else mentioned_owner(body)
             if not who:
                 raise ValidationError("an action needs an owner: write @name in the text")
-            extra["owner"] = clean_line(who.lstrip("@"), what="owner")
+            extra["owner"] = owner_name(who)
         self.store.incident(ref)  # unknown reference: say so before anything else
         return self._append(ref, self._draft(kind, body, extra, at=at, uid=uid))
 
@@ -281,8 +286,7 @@ class Warroom:
         if not who:
             raise ValidationError("a follow-up needs an owner: write @name in the text")
         self.store.incident(ref)
-        return self._append(ref, self._draft("followup", body, {"owner": clean_line(
-            who.lstrip("@"), what="owner")}, uid=uid))
+        return self._append(ref, self._draft("followup", body, {"owner": owner_name(who)}, uid=uid))
 
     def mark_done(self, ref: str, seq: int, note: str = "", *, uid: str | None = None) -> Entry:
         state, _ = self._state_and_profile(ref)
@@ -368,7 +372,7 @@ class Warroom:
         if target.kind in ("action", "followup"):
             who = owner or mentioned_owner(body)
             if who:
-                data["owner"] = clean_line(who.lstrip("@"), what="owner")
+                data["owner"] = owner_name(who)
         return self._append(ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
 
     def _state_and_profile(self, ref: str) -> tuple[IncidentState, Profile]:
