@@ -653,8 +653,9 @@ def _phrase(timer, now: datetime) -> str:
 
 def _busy_retrying(w: Warroom, attempt: int) -> str:
     held = f" for over {w.store.busy_timeout_ms / 1000:g} s" if w.store.dialect == "sqlite" else ""
-    return (f"{w.store.where}: database busy, retrying (attempt {attempt + 1}): another process "
-            f"has held the write lock{held}; this entry is kept and will be saved once")
+    # What the scribe needs first (the line is one row): it is retrying and nothing is lost.
+    return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
+            f"saved once; another process has held the write lock{held} ({w.store.where})")
 
 
 def _severity_labeller(profile: Profile) -> Callable[[str], str]:
