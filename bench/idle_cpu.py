@@ -6,7 +6,12 @@ An asyncio loop calls ChangeFeed.poll() every ``--interval`` seconds (default: t
 interval) on an incident nobody writes to, for ``--seconds``; CPU time (user + system, from
 resource.getrusage) divided by wall time is the share of one core. The floor, measured in the
 same run, is the same asyncio loop sleeping at the same interval without polling. Also shown:
-a background thread blocked in ChangeFeed.wait() (the other way to drive the feed).
+a background thread blocked in ChangeFeed.wait() (how the app follows PostgreSQL: a thread
+that polls and then blocks on the LISTEN connection).
+
+Then the whole app, idle: ``warroom open`` on a real pseudo-terminal (its panes ticking every
+second, the feed polled, a presence heartbeat every 10 s), CPU read from /proc for the
+process, against a minimal Textual app (Header, Static, Footer) on the same kind of terminal.
 Target: under 1% of a core.
 """
 
@@ -14,7 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import termios
 import resource
 import sys
 import tempfile
@@ -85,6 +97,65 @@ def open_feed(db: str) -> tuple[Store, ChangeFeed]:
     return store, feed
 
 
+MINIMAL = """
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+class Minimal(App):
+    def compose(self):
+        yield Header()
+        yield Static("idle-marker entries")
+        yield Footer()
+
+Minimal().run()
+"""
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_program(argv: list[str], seconds: float, marker: bytes = b" entries",
+                    settle: float = 3.0) -> float:
+    """Share of one core a program on an 80x24 pty spends while nobody types: from the moment
+    ``marker`` is on its screen plus ``settle`` seconds (the load is over), for ``seconds``."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color")
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                            start_new_session=True, close_fds=True)
+    os.close(slave)
+    seen, phase, deadline = b"", "load", time.monotonic() + 30
+    start_cpu = start = 0.0
+    try:
+        while True:
+            now = time.monotonic()
+            if phase == "load" and marker in seen:
+                phase, deadline = "settle", now + settle
+            elif phase == "settle" and now >= deadline:
+                phase, deadline = "measure", now + seconds
+                start_cpu, start = _proc_cpu(proc.pid), now
+            elif phase == "measure" and now >= deadline:
+                return (_proc_cpu(proc.pid) - start_cpu) / (now - start)
+            if phase == "load" and now >= deadline:
+                raise SystemExit(f"{argv}: {marker!r} never appeared: {seen[-300:]!r}")
+            ready, _, _ = select.select([master], [], [], max(deadline - now, 0.01))
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    raise SystemExit(f"{argv} exited: {seen[-300:]!r}")
+                seen = (seen + chunk)[-65536:]
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        os.close(master)
+
+
 def report(label: str, figure: float, floor: float) -> None:
     ratio = figure / floor if floor > 0 else float("nan")
     verdict = "ok" if figure < 0.01 else "OVER the 1% target"
@@ -140,6 +211,19 @@ def main() -> int:
         report(label, figure, floor)
     if schema is None:
         print("  PostgreSQL: skipped (give --pg URL or set WARROOM_TEST_PG_URL)")
+
+    print(f"\nthe whole app, idle on a pty ({args.seconds:g} s after loading; floor: a minimal "
+          "Textual app, Header + Static + Footer)")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "app.db")
+        store, feed = open_feed(db)
+        ref = feed.ref
+        feed.close()
+        store.close()
+        app = measure_program([sys.executable, "-m", "warroom", "--db", db, "--as", "bench",
+                               "open", ref], args.seconds)
+        minimal = measure_program([sys.executable, "-c", MINIMAL], args.seconds)
+    report("warroom open (SQLite), nobody typing", app, minimal)
     return 0
 
 

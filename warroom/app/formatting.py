@@ -79,3 +79,16 @@ def elapsed(delta: timedelta) -> str:
     if hours >= 24:
         return f"{hours // 24}d {hours % 24}h {minutes:02d}m"
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def set_content(widget, content) -> None:
+    """``widget.update(content)`` only when it changed, and without a layout pass when every
+    line keeps its length (a countdown ticking): an idle war room redraws what moves, nothing
+    more."""
+    last = getattr(widget, "_warroom_shown", None)
+    if last is not None and last == content:
+        return
+    same_shape = last is not None and [len(x) for x in last.plain.split("\n")] == [
+        len(x) for x in content.plain.split("\n")]
+    widget._warroom_shown = content
+    widget.update(content, layout=not same_shape)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from warroom.app.formatting import elapsed, plain
+from warroom.app.formatting import elapsed, plain, set_content
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
@@ -52,4 +52,4 @@ class RoleBoard(Static):
             lines.append(Content.assemble(("Here now: ", "$text-muted"),
                                           (plain(", ".join(here)), "")))
         self.set_class(bool(warnings), "-warn")
-        self.update(Content("\n").join(lines))
+        set_content(self, Content("\n").join(lines))

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from warroom.app.formatting import clock_time, elapsed, plain
+from warroom.app.formatting import clock_time, elapsed, plain, set_content
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
@@ -43,8 +43,8 @@ class SummaryPane(Vertical):
 
     def loading(self, ref: str, readonly: bool) -> None:
         head = Content.assemble((ref, "bold"), " ", ("read-only", "reverse") if readonly else "")
-        self.query_one("#summary-head", Static).update(
-            Content("\n").join([head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
+        set_content(self.query_one("#summary-head", Static), Content("\n").join(
+            [head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
 
     def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
              readonly: bool = False) -> None:
@@ -76,5 +76,5 @@ class SummaryPane(Vertical):
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
         self.border_title = f"Incident · {plain(profile.title)}"
-        self.query_one("#summary-head", Static).update(Content("\n").join(lines))
-        self.query_one("#summary-latest", Static).update(summary)
+        set_content(self.query_one("#summary-head", Static), Content("\n").join(lines))
+        set_content(self.query_one("#summary-latest", Static), summary)

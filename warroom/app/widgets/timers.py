@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from warroom.app.formatting import countdown
+from warroom.app.formatting import countdown, set_content
 
 if TYPE_CHECKING:
     from warroom.core.timers import Timer
@@ -59,7 +59,7 @@ class TimersPane(Static):
     def tick(self, now: datetime) -> None:
         self._now = now
         if self.stopped:
-            self.update(Content.styled(f"Stopped: {self.stopped}", "$text-muted"))
+            set_content(self, Content.styled(f"Stopped: {self.stopped}", "$text-muted"))
             self.set_class(False, "-overdue")
             return
         lines, alerting = [], False
@@ -73,5 +73,5 @@ class TimersPane(Static):
             room = max(width - len(value) - 1, 1)
             label = current.label if len(current.label) <= room else current.label[:room - 1] + "…"
             lines.append(Content.assemble((f"{label:<{room}} ", ""), (value, style)))
-        self.update(Content("\n").join(lines) if lines else Content.styled("No timers", "$text-muted"))
+        set_content(self, Content("\n").join(lines) if lines else Content.styled("No timers", "$text-muted"))
         self.set_class(alerting, "-overdue")
