@@ -42,6 +42,9 @@ from warroom.core.domain import Warroom  # noqa: E402
 from warroom.store import Store  # noqa: E402
 from warroom.store.feed import DEFAULT_INTERVAL, ChangeFeed  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import MINIMAL  # noqa: E402  (the same minimal Textual app as the start-up floor)
+
 
 def app_interval() -> float:
     try:
@@ -95,20 +98,6 @@ def open_feed(db: str) -> tuple[Store, ChangeFeed]:
     feed = ChangeFeed(store, ref)
     assert len(feed.poll()) == 201
     return store, feed
-
-
-MINIMAL = """
-from textual.app import App
-from textual.widgets import Footer, Header, Static
-
-class Minimal(App):
-    def compose(self):
-        yield Header()
-        yield Static("idle-marker entries")
-        yield Footer()
-
-Minimal().run()
-"""
 
 
 def _proc_cpu(pid: int) -> float:
@@ -222,7 +211,8 @@ def main() -> int:
         store.close()
         app = measure_program([sys.executable, "-m", "warroom", "--db", db, "--as", "bench",
                                "open", ref], args.seconds)
-        minimal = measure_program([sys.executable, "-c", MINIMAL], args.seconds)
+        minimal = measure_program([sys.executable, "-c", MINIMAL], args.seconds,
+                                  marker=b"first-paint-marker")
     report("warroom open (SQLite), nobody typing", app, minimal)
     return 0
 

@@ -456,14 +456,10 @@ def _unique(items: list[str]) -> list[str]:
 def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list[str]:
     """What the processes warn about: vacant required roles, one person in two roles that
     should be two people, someone in a role for longer than the rotation interval."""
-    warnings = []
-    for role in profile.roles:
-        if role.required and not state.holder(role.id):
-            warnings.append(f"{role.name} is vacant")
-    for a, b in profile.same_person_warnings:
-        if state.holder(a) and state.holder(a) == state.holder(b):
-            warnings.append(f"{state.holder(a)} is both {profile.role(a).name} and "
-                            f"{profile.role(b).name}")
+    holders = {r: h.person for r, h in state.roles.items()}
+    warnings = _vacant(holders, profile)
+    for a, b in _doubled(holders, profile):
+        warnings.append(f"{holders[a]} is both {profile.role(a).name} and {profile.role(b).name}")
     rotation = profile.cadences.rotation
     if rotation and state.is_open:
         for holder in state.roles.values():
@@ -484,16 +480,21 @@ def assignment_warnings(state: IncidentState, profile: Profile, role: str, perso
     holders = {r: h.person for r, h in state.roles.items()}
     if person:
         holders[role] = person
-    out = []
-    for a, b in profile.same_person_warnings:
-        first, second = holders.get(a), holders.get(b)
-        if first and second and first.casefold() == second.casefold() and role in (a, b):
-            out.append(f"{holders[a]} would be both {profile.role(a).name} and "
-                       f"{profile.role(b).name}")
-    for other in profile.roles:
-        if other.required and not holders.get(other.id):
-            out.append(f"{other.name} is vacant")
+    out = [f"{holders[a]} would be both {profile.role(a).name} and {profile.role(b).name}"
+           for a, b in _doubled(holders, profile) if role in (a, b)]
+    out += _vacant(holders, profile)
     known = {p.casefold() for p in people}
     if person and known and person.casefold() not in known:
         out.append(f"{person} has not appeared in this incident before (check the spelling)")
     return out
+
+
+def _vacant(holders: dict[str, str], profile: Profile) -> list[str]:
+    return [f"{r.name} is vacant" for r in profile.roles if r.required and not holders.get(r.id)]
+
+
+def _doubled(holders: dict[str, str], profile: Profile) -> list[tuple[str, str]]:
+    """Role pairs the process wants held by two people that one person holds (however the
+    name was typed)."""
+    return [(a, b) for a, b in profile.same_person_warnings
+            if holders.get(a) and holders.get(b) and holders[a].casefold() == holders[b].casefold()]

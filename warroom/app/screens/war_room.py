@@ -74,8 +74,8 @@ class WarRoomScreen(Screen[None]):
         self._polling = False
         self._following = False
         self._pull_lock = threading.Lock()
-        self._closed = False
         self._stopping = threading.Event()
+        """Set when the screen goes: workers stop, and a retry's pause ends at once."""
         self._early: list = []
         self.scheduler = None  # TimerScheduler, once the incident is loaded
         self._prompt_due: str | None = None
@@ -102,8 +102,11 @@ class WarRoomScreen(Screen[None]):
         # while the first frame is being drawn.
         self.call_after_refresh(self._load)
 
+    @property
+    def _gone(self) -> bool:
+        return self._stopping.is_set()
+
     def on_unmount(self) -> None:
-        self._closed = True
         self._stopping.set()
         gc.unfreeze()
         if self.scheduler is not None:
@@ -183,13 +186,13 @@ class WarRoomScreen(Screen[None]):
             return self.here
 
     def _presence_tick(self) -> None:
-        if not self._closed and self.ref is not None:
+        if not self._gone and self.ref is not None:
             self._heartbeat()
 
     @work(thread=True, exclusive=True, group="presence")
     def _heartbeat(self) -> None:
         here = self._here(self.app.open_warroom(), self.ref)
-        if not self._closed:
+        if not self._gone:
             self.app.call_from_thread(self._show_here, here)
 
     def _show_here(self, here: list[str]) -> None:
@@ -276,7 +279,7 @@ class WarRoomScreen(Screen[None]):
         delivery at a time (a save, the poll, the follower), so entries arrive in order."""
         with self._pull_lock:
             fresh = self.feed.poll() if self.feed is not None else []
-            if fresh and not self._closed:
+            if fresh and not self._gone:
                 self.app.call_from_thread(self._apply, fresh)
 
     @work(thread=True, group="follow")
@@ -289,7 +292,7 @@ class WarRoomScreen(Screen[None]):
         feed = self.feed
         self._following = True
         try:
-            while not self._closed and feed is self.feed:
+            while not self._gone and feed is self.feed:
                 try:
                     self._pull()
                 except WarroomError as exc:
@@ -385,7 +388,7 @@ class WarRoomScreen(Screen[None]):
         for the lead; everything else notifies and rings the bell without taking focus."""
         from warroom.core.timers import SUMMARY
 
-        if self._closed or self.state is None or self.profile is None:
+        if self._gone or self.state is None or self.profile is None:
             return
         lead = self.state.holder("lead")
         if timer.kind == SUMMARY and self._i_lead():
@@ -420,7 +423,7 @@ class WarRoomScreen(Screen[None]):
     def _offer_prompt(self, *, announce: bool = False) -> None:
         from warroom.core.timers import find
 
-        if self._prompt_due is None or self.state is None or self._closed:
+        if self._prompt_due is None or self.state is None or self._gone:
             return
         timer = find(self.timers(), self._prompt_due)
         if timer is None or not timer.alerting:  # written, snoozed or dismissed meanwhile
@@ -467,10 +470,10 @@ class WarRoomScreen(Screen[None]):
         from warroom.errors import StoreBusy
 
         line = self.entry_line
+        w = self.app.open_warroom()  # opened already (the screen has loaded): no I/O
         attempt = 0
         while True:
             try:
-                w = self.app.open_warroom()  # opened already: the screen has loaded
                 entry = w.log(self.ref, kind, text, uid=uid)
                 break
             except StoreBusy:
@@ -479,8 +482,7 @@ class WarRoomScreen(Screen[None]):
                 # attempts the lock costs. Each attempt waits out the busy timeout itself, so
                 # the save lands the moment the lock goes.
                 attempt += 1
-                self.app.call_from_thread(self.show_status,
-                                          _busy_retrying(self.app.open_warroom(), attempt))
+                self.app.call_from_thread(self.show_status, _busy_retrying(w, attempt))
                 if self._stopping.wait(BUSY_RETRY_SECONDS):
                     return
             except WarroomError as exc:
