@@ -60,10 +60,10 @@ CHANGES = [
 
 def build(path: Path, n: int) -> None:
     """An incident of ``n`` entries, chained, written in one import."""
-    from warroom.core.clock import format_time
-    from warroom.core.model import Entry
+    from warroom.base.clock import format_time
+    from warroom.base.model import Entry
     from warroom.store import Store
-    from warroom.store.store import GENESIS, chain_hash
+    from warroom.base.chain import GENESIS, chain_hash
 
     rng = random.Random(42)
     start = datetime(2026, 11, 22, 14, 0, tzinfo=timezone.utc)

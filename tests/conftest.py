@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from warroom.core.clock import FrozenClock
+from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import ProfileRegistry
 from warroom.store import Store

@@ -8,7 +8,7 @@ import pytest
 
 from warroom.core.domain import Warroom, assignment_warnings, mentioned_owner, role_warnings
 from warroom.core.text import MAX_TEXT, sanitize
-from warroom.errors import NotFound, ValidationError
+from warroom.base.errors import NotFound, ValidationError
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from sqlalchemy import event
 
 from warroom.cli import main as cli_main
 from warroom.core.domain import Warroom
-from warroom.errors import StoreBusy, StoreError, StoreFull
+from warroom.base.errors import StoreBusy, StoreError, StoreFull
 from warroom.store import Store
 from warroom.store import store as store_module
 from tests.conftest import REPO
@@ -345,7 +345,7 @@ MOUNT_SCRIPT = textwrap.dedent("""
 ENOSPC_WRITER = textwrap.dedent("""
     import os, subprocess, sys
     from warroom.core.domain import Warroom
-    from warroom.errors import StoreFull
+    from warroom.base.errors import StoreFull
     from warroom.store import Store
     folder = sys.argv[1]
     db = os.path.join(folder, "w.db")
@@ -449,7 +449,7 @@ def unlock(folder: Path) -> None:
 VIEWER = textwrap.dedent("""
     import json, os, sys
     from warroom.core.domain import Warroom
-    from warroom.errors import ReadOnlyStore
+    from warroom.base.errors import ReadOnlyStore
     from warroom.store import Store
     store = Store.open(sys.argv[1], readonly=True)
     ref = store.incidents()[0].ref
@@ -730,7 +730,7 @@ def tampered(wr):
 def _forge(conn, wr, ref: str, seq: int, prev_hash: str, text: str) -> None:
     """Insert a well-formed entry with a correct hash for its content and link: a forger who
     knows the algorithm."""
-    from warroom.core.model import Entry
+    from warroom.base.model import Entry
     from warroom.store.store import chain_hash
 
     entry = Entry(incident=ref, seq=seq, uid=f"forged-{seq}", kind="note", author="alice",

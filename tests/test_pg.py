@@ -20,9 +20,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import REPO, run_cli
-from warroom.core.clock import FrozenClock
+from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
-from warroom.errors import StoreError
+from warroom.base.errors import StoreError
 from warroom.store import Store
 from warroom.store import feed as feed_module
 from warroom.store.feed import ChangeFeed

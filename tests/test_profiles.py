@@ -16,7 +16,7 @@ from warroom.core.profiles import (
     ProfileRegistry,
     parse_profile,
 )
-from warroom.errors import NotFound, ProfileError
+from warroom.base.errors import NotFound, ProfileError
 
 REFERENCE_DOCS = {
     "modernisation-platform": "modernisation-platform.txt",

@@ -24,16 +24,16 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import run_cli
 from warroom.core import domain
-from warroom.core.clock import FrozenClock
+from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom, owner_name
-from warroom.core.model import Entry
+from warroom.base.model import Entry
 from warroom.core.profiles import ProfileRegistry
 from warroom.core.report import BUILTIN_TEMPLATES, load_template, md, render_report, template_names
 from warroom.core.text import clean_line, clean_text
 from warroom.demo import load_sample
-from warroom.errors import NotFound, ValidationError, WarroomError
+from warroom.base.errors import NotFound, ValidationError, WarroomError
 from warroom.store import Store
-from warroom.store.store import GENESIS, chain_hash
+from warroom.base.chain import GENESIS, chain_hash
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 UPDATE = os.environ.get("WARROOM_UPDATE_GOLDENS") == "1"

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from warroom.core.clock import SystemClock
+from warroom.base.clock import SystemClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import ProfileRegistry
 from warroom.core.scheduler import TimerScheduler

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from warroom.core.domain import Warroom
-from warroom.errors import NotFound, ReadOnlyStore, StoreError
+from warroom.base.errors import NotFound, ReadOnlyStore, StoreError
 from warroom.store import Store
 from tests.conftest import run_cli
 

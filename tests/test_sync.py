@@ -17,11 +17,11 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import REPO, run_cli
-from warroom.core.clock import FrozenClock, format_time
+from warroom.base.clock import FrozenClock, format_time
 from warroom.core.domain import Warroom
 from warroom.core.state import project
 from warroom.core.text import sanitize
-from warroom.errors import NotFound, ReadOnlyStore
+from warroom.base.errors import NotFound, ReadOnlyStore
 from warroom.store import Store
 from warroom.store.feed import DEFAULT_INTERVAL, ChangeFeed
 

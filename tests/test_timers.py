@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from warroom.core.clock import FrozenClock
+from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import BUILTIN_NAMES
 from warroom.core.state import IncidentState

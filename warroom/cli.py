@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 from warroom import __version__
-from warroom.errors import UsageError, ValidationError, WarroomError
+from warroom.base.errors import UsageError, ValidationError, WarroomError
+from warroom.base.files import write_private_atomic
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,7 +187,7 @@ def cmd_declare(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from warroom.core.clock import format_time
+    from warroom.base.clock import format_time
 
     w = open_warroom(args)
     with w.store:
@@ -253,27 +254,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(content)
     return 0
-
-
-def write_private_atomic(path: Path, content: str) -> None:
-    """Write a file atomically (temp file, fsync, rename) with mode 0600."""
-    import tempfile
-
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise WarroomError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise WarroomError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from warroom.core.clock import FrozenClock, SystemClock
+from warroom.base.clock import FrozenClock, SystemClock
 from warroom.core.domain import Warroom
 from warroom.core.durations import parse_duration
 from warroom.core.profiles import ProfileRegistry
-from warroom.errors import WarroomError
+from warroom.base.errors import WarroomError
 from warroom.locations import sample_data_dir, user_profiles_dir
 from warroom.store import Store
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from warroom.app.app import WarroomApp
-from warroom.core.clock import FrozenClock
+from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import ProfileRegistry
 from warroom.demo import load_sample

@@ -228,7 +228,7 @@ async def test_read_only_database_opens_as_a_viewer(sample_db, make_app):
 
 async def test_viewer_mode_shows_read_only_and_no_entry_line(make_app, monkeypatch):
     """The viewer is what the app opens when Store.open refuses with ReadOnlyStore."""
-    from warroom.errors import ReadOnlyStore
+    from warroom.base.errors import ReadOnlyStore
     from warroom.store import Store
 
     real_open = Store.open.__func__

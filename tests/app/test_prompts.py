@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from warroom.app.dialogs.summary_prompt import SummaryPrompt
 from warroom.app.screens.war_room import WarRoomScreen
-from warroom.core.clock import FrozenClock, SystemClock
+from warroom.base.clock import FrozenClock, SystemClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import ProfileRegistry
 from warroom.core.timers import SUMMARY, TimerState, find

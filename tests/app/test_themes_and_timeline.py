@@ -10,7 +10,7 @@ from tests.app.conftest import press, ready, rows
 from warroom.app.app import WarroomApp
 from warroom.app.themes import ThemeError, load_themes, parse_theme, saved_theme, settings_path
 from warroom.app.widgets.timeline import wrap_cells
-from warroom.core.model import Entry
+from warroom.base.model import Entry
 from warroom.locations import builtin_themes_dir, user_themes_dir
 
 

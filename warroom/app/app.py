@@ -12,7 +12,7 @@ from textual.screen import Screen
 from warroom.app.bindings import KEYMAP, display_key
 from warroom.app.screens.war_room import WarRoomScreen
 from warroom.app.themes import DEFAULT_THEME, ThemeError, ThemeSet, load_themes, save_theme, saved_theme
-from warroom.core.clock import Clock, SystemClock
+from warroom.base.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from warroom.core.domain import Warroom
@@ -103,7 +103,7 @@ class WarroomApp(App[None]):
             if self._warroom is None:
                 from warroom.core.domain import Warroom
                 from warroom.core.profiles import ProfileRegistry
-                from warroom.errors import ReadOnlyStore
+                from warroom.base.errors import ReadOnlyStore
                 from warroom.locations import user_profiles_dir
                 from warroom.store import Store
 
@@ -125,7 +125,7 @@ class WarroomApp(App[None]):
         with self._open_lock:
             if self._warroom is not None:
                 if not self.readonly:
-                    from warroom.errors import WarroomError
+                    from warroom.base.errors import WarroomError
 
                     try:
                         self._warroom.leave()  # others see us gone at once, not in 30 s

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from warroom.core.model import Entry
+from warroom.base.model import Entry
 from warroom.core.text import one_line, sanitize
 
 KIND_LABELS = {

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from warroom.core.model import Entry
+    from warroom.base.model import Entry
 
 
 class TailLoaded(Message):

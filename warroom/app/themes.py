@@ -17,7 +17,7 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from warroom.errors import WarroomError
+from warroom.base.errors import WarroomError
 from warroom.locations import builtin_themes_dir, config_dir, user_themes_dir
 
 DEFAULT_THEME = "dark"

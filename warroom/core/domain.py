@@ -1,7 +1,7 @@
 """The one domain API. The command line and the app both call this and nothing below it.
 
 Every method checks its input against the incident's profile, refuses with a
-:class:`~warroom.errors.ValidationError` or :class:`~warroom.errors.NotFound` whose message a
+:class:`~warroom.base.errors.ValidationError` or :class:`~warroom.base.errors.NotFound` whose message a
 person can act on, and otherwise appends exactly one entry to the log (``declare`` with a lead
 appends two). Nothing here imports Textual.
 """
@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from warroom.core.clock import Clock, SystemClock, format_time, parse_time
-from warroom.core.model import KINDS, SCRIBE_KINDS, Entry
+from warroom.base.clock import Clock, SystemClock, format_time, parse_time
+from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
 from warroom.core.state import IncidentState, project
 from warroom.core.text import clean_line, clean_text, sanitize
-from warroom.errors import NotFound, ValidationError
-from warroom.store import Draft, Store
+from warroom.base.errors import NotFound, ValidationError
+from warroom.base.model import Draft
+from warroom.store import Store
 
 EXPORT_FORMAT = "warroom-export"
 EXPORT_VERSION = 1
@@ -394,7 +395,7 @@ class Warroom:
 
     def import_json(self, doc: Any, *, source: str = "import") -> str:
         """Load an export. The hash chain is checked first: a doctored file is refused whole."""
-        from warroom.store.store import GENESIS, chain_hash
+        from warroom.base.chain import GENESIS, chain_hash
 
         if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
             raise ValidationError(f"{source}: not a warroom JSON export")

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warroom.core.durations import parse_duration
-from warroom.errors import NotFound, ProfileError
+from warroom.base.errors import NotFound, ProfileError
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "profiles"
 BUILTIN_NAMES = ("default", "modernisation-platform", "analytical-platform", "dxw", "govuk-paas")

@@ -59,14 +59,14 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from warroom.core.clock import format_time, parse_time
+from warroom.base.clock import format_time, parse_time
 from warroom.core.durations import format_duration
-from warroom.core.model import Entry
+from warroom.base.model import Entry
 from warroom.core.profiles import Profile
 from warroom.core.redact import redact
 from warroom.core.state import IncidentState, project
 from warroom.core.text import MAX_LINE, sanitize
-from warroom.errors import NotFound, ProfileError, ValidationError, WarroomError
+from warroom.base.errors import NotFound, ProfileError, ValidationError, WarroomError
 
 UTC = timezone.utc
 

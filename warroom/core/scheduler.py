@@ -29,7 +29,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from warroom.core.clock import Clock, SystemClock
+from warroom.base.clock import Clock, SystemClock
 from warroom.core.timers import Timer, next_change
 
 log = logging.getLogger(__name__)

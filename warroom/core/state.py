@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from warroom.core.clock import parse_time
-from warroom.core.model import Entry
+from warroom.base.clock import parse_time
+from warroom.base.model import Entry
 
 
 @dataclass

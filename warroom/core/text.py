@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from warroom.errors import ValidationError
+from warroom.base.errors import ValidationError
 
 MAX_TEXT = 20_000
 """Longest entry text, in characters. A pasted stack trace fits; a pasted log file does not."""

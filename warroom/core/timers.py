@@ -27,8 +27,8 @@ from enum import StrEnum
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from warroom.core.clock import parse_time
-from warroom.core.model import Entry
+from warroom.base.clock import parse_time
+from warroom.base.model import Entry
 from warroom.core.profiles import OutOfHours, Profile
 from warroom.core.state import IncidentState
 

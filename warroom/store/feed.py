@@ -36,7 +36,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from warroom.core.model import Entry
+from warroom.base.model import Entry
 from warroom.store.schema import NOTIFY_CHANNEL, entries
 from warroom.store.store import Store, _entry
 
@@ -107,7 +107,7 @@ class ChangeFeed:
 
     def poll(self) -> list[Entry]:
         """Entries with ``seq`` above the last one seen. Never blocks on other writers; safe to
-        call from any thread. Raises :class:`~warroom.errors.StoreError` if the database cannot
+        call from any thread. Raises :class:`~warroom.base.errors.StoreError` if the database cannot
         be read (nothing is skipped: the next poll tries again)."""
         with self._lock:
             if self._closed:

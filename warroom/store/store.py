@@ -1,12 +1,11 @@
 """The store owns SQL: the append-only log, per-incident numbering, the hash chain.
 
 Nothing above this module builds a query. Every database failure leaves here as a
-:class:`~warroom.errors.StoreError` whose message names the database and the cause.
+:class:`~warroom.base.errors.StoreError` whose message names the database and the cause.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -24,15 +23,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import QueuePool
 
-from warroom.core.clock import format_time, parse_time
-from warroom.core.model import Entry, dumps_data
-from warroom.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
+from warroom.base.clock import format_time, parse_time
+from warroom.base.chain import GENESIS, chain_hash
+from warroom.base.model import Draft, Entry, dumps_data
+from warroom.base.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
 from warroom.store import schema
 from warroom.store.schema import entries, incidents, meta_table, presence
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
-GENESIS = "0" * 64
 PRESENCE_STALE_AFTER = timedelta(seconds=30)
 PRESENCE_FORGET_AFTER = timedelta(hours=1)
 
@@ -61,26 +60,6 @@ class Presence:
     @property
     def seen(self) -> datetime:
         return parse_time(self.seen_at)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An entry before the store numbers, chains and records it."""
-
-    uid: str
-    kind: str
-    author: str
-    host: str
-    session: str
-    occurred_at: str
-    recorded_at: str
-    text: str
-    data: dict[str, Any]
-    amends: int | None = None
-
-
-def chain_hash(prev_hash: str, entry: Entry) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + entry.canonical()).hexdigest()
 
 
 def resolve_url(db: str | os.PathLike[str]) -> str:

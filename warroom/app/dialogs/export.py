@@ -11,7 +11,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog
-from warroom.errors import WarroomError
+from warroom.base.errors import WarroomError
 
 
 class ExportDialog(Dialog):
@@ -87,7 +87,7 @@ class ExportDialog(Dialog):
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, path: Path, public: bool, force: bool, template: str | None) -> None:
-        from warroom.cli import write_private_atomic
+        from warroom.base.files import write_private_atomic
 
         try:
             from warroom.core.report import render_report

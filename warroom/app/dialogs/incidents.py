@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog
 from warroom.app.formatting import plain
-from warroom.errors import WarroomError
+from warroom.base.errors import WarroomError
 
 
 class IncidentsDialog(Dialog):

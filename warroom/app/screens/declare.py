@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.severity import TORN
 from warroom.app.formatting import plain
-from warroom.errors import WarroomError
+from warroom.base.errors import WarroomError
 
 
 class DeclareScreen(Screen[None]):

@@ -34,7 +34,7 @@ from warroom.app.widgets.search_bar import SearchBar
 from warroom.app.widgets.summary import SummaryPane
 from warroom.app.widgets.timeline import Timeline, display_texts
 from warroom.app.widgets.timers import TimersPane
-from warroom.errors import WarroomError
+from warroom.base.errors import WarroomError
 
 if TYPE_CHECKING:
     from warroom.core.domain import Warroom
@@ -467,7 +467,7 @@ class WarRoomScreen(Screen[None]):
 
     @work(thread=True, group="write")
     def _save_entry(self, kind: str, text: str, uid: str) -> None:
-        from warroom.errors import StoreBusy
+        from warroom.base.errors import StoreBusy
 
         line = self.entry_line
         w = self.app.open_warroom()  # opened already (the screen has loaded): no I/O

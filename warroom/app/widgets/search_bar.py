@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Input, Label
 
 from warroom.app.messages import FilterChanged
-from warroom.core.model import KINDS
+from warroom.base.model import KINDS
 
 FILTER_KINDS: tuple[str | None, ...] = (None, *KINDS)
 

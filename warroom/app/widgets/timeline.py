@@ -26,7 +26,7 @@ from textual.strip import Strip
 from warroom.app.formatting import KIND_WIDTH, clock_time, entry_text, kind_label, plain
 
 if TYPE_CHECKING:
-    from warroom.core.model import Entry
+    from warroom.base.model import Entry
 
 SCRIBE_STYLED = {"note", "decision", "action", "result", "change", "comms", "summary"}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from warroom.core.clock import parse_time
+from warroom.base.clock import parse_time
 
 # What a scribe logs (the hotkeys n d a r c, plus comms and summary).
 SCRIBE_KINDS = ("note", "decision", "action", "result", "change", "comms", "summary")
@@ -78,3 +78,19 @@ class Entry:
 
 def dumps_data(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry before the store numbers, chains and records it."""
+
+    uid: str
+    kind: str
+    author: str
+    host: str
+    session: str
+    occurred_at: str
+    recorded_at: str
+    text: str
+    data: dict[str, Any]
+    amends: int | None = None
