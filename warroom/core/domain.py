@@ -426,6 +426,32 @@ class Warroom:
                                    created, items)
         return ref
 
+    # ------------------------------------------------------------------ report (export)
+    def export_report(self, ref: str, *, public: bool = False, force: bool = False,
+                      template: str | None = None, tz: Any = None) -> str:
+        """The Markdown incident report (:func:`warroom.core.report.render_report`, from the
+        log and the profile). A forced public report of a security incident is recorded on
+        the timeline first, as its own entry."""
+        from warroom.base.errors import ProfileError
+        from warroom.core.report import load_template, local_zone, render_report, security_refusal
+        from warroom.core.report import stand_in_profile
+
+        row = self.store.incident(ref)
+        chosen = load_template(template)
+        local_zone(tz)  # an unknown zone is refused before anything is recorded
+        if public and project(row.ref, self.store.entries(row.ref, kinds=("declared", "flags"))).security:
+            if not force:
+                raise security_refusal(row.ref)
+            self.record_system(row.ref, "Public report exported for a security incident "
+                                        "(override: --force)",
+                               {"event": "public_report_forced", "template": chosen.name})
+        try:
+            profile = self.profiles.get(row.profile)
+        except (NotFound, ProfileError):
+            profile = stand_in_profile(row.profile)
+        return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
+                             force=force, template=chosen, tz=tz)
+
 
 def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:
     if raw["kind"] not in KINDS:

@@ -198,7 +198,7 @@ class _Zone:
         return known.replace("\0", f":{stored[17:19]} ", 1)
 
 
-def _local_zone(tz: tzinfo | str | None) -> _Zone | None:
+def local_zone(tz: tzinfo | str | None) -> _Zone | None:
     """The local zone, or None when it is UTC (then the timeline has no second column)."""
     if isinstance(tz, str):
         try:
@@ -599,30 +599,29 @@ class _Scrubber:
 
 # --------------------------------------------------------------------------- rendering
 
-def render_report(warroom: Any, ref: str, *, public: bool = False, force: bool = False,
-                  template: str | None = None, tz: tzinfo | str | None = None) -> str:
-    """The incident report as Markdown (``public``: the version for publication).
+def security_refusal(ref: str) -> WarroomError:
+    """Why a public report of a security incident is not written without ``force``."""
+    return WarroomError(f"{ref} is a security incident: a public report needs careful "
+                        "consideration first; to publish anyway use --force (the "
+                        "override is written to the timeline)")
 
+
+def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
+                  public: bool = False, force: bool = False,
+                  template: ReportTemplate | None = None,
+                  tz: tzinfo | str | None = None) -> str:
+    """The incident report as Markdown (``public``: the version for publication), from the
+    incident's log in sequence order and its profile. Nothing is read or written besides:
+    :meth:`warroom.core.domain.Warroom.export_report` reads the log and records a forced
+    export.
+
+    ``template`` defaults to the built-in default (``load_template`` finds a user's).
     ``tz`` is the reader's zone for the timeline's local-time column (default: the system's;
     no column when it is UTC). A public report of a security incident is refused unless
-    ``force``, and a forced one is recorded on the incident's timeline.
+    ``force``.
     """
-    store = warroom.store
-    row = store.incident(ref)
-    ref = row.ref
-    chosen = load_template(template)
-    zone = _local_zone(tz)
-    if public:
-        flags = project(ref, store.entries(ref, kinds=("declared", "flags")))
-        if flags.security:
-            if not force:
-                raise WarroomError(f"{ref} is a security incident: a public report needs careful "
-                                   "consideration first; to publish anyway use --force (the "
-                                   "override is written to the timeline)")
-            warroom.record_system(ref, "Public report exported for a security incident "
-                                       "(override: --force)",
-                                  {"event": "public_report_forced", "template": chosen.name})
-    profile = _profile_for(warroom, row.profile)
+    chosen = template if template is not None else BUILTIN_TEMPLATES[DEFAULT_TEMPLATE]
+    zone = local_zone(tz)
     visible = chosen.visible(public)
     # The walk makes a few objects per entry and frees none until the end, nothing cyclic:
     # the cyclic collector would rescan them all again and again (a quarter of the time of a
@@ -630,17 +629,19 @@ def render_report(warroom: Any, ref: str, *, public: bool = False, force: bool =
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _render(store, ref, visible, profile, public, zone)
+        walker = _Walker(ref, profile, {s.id for s in visible}, public, zone)
+        for entry in entries:
+            walker.feed(entry)
+        if public and walker.out.state.security and not force:
+            raise security_refusal(ref)
+        return _render(walker, ref, visible, profile, public, zone)
     finally:
         if collecting:
             gc.enable()
 
 
-def _render(store: Any, ref: str, visible: Sequence[Any], profile: Profile,
+def _render(walker: _Walker, ref: str, visible: Sequence[Any], profile: Profile,
             public: bool, zone: _Zone | None) -> str:
-    walker = _Walker(ref, profile, {s.id for s in visible}, public, zone)
-    for entry in store.iter_entries(ref):
-        walker.feed(entry)
     report = _Report(walker, profile, public, zone)
     parts = [f"# {md(ref)}: {md(report.scrub(report.state.title) or '(untitled)')}"]
     for section in visible:
@@ -652,12 +653,9 @@ def _render(store: Any, ref: str, visible: Sequence[Any], profile: Profile,
     return "\n".join(parts)
 
 
-def _profile_for(warroom: Any, name: str) -> Profile:
-    """The incident's profile; a stand-in when its file is gone, so a report can still be had."""
-    try:
-        return warroom.profile(name)
-    except (NotFound, ProfileError):
-        return Profile(name=name, title=f"{name} (profile not available)")
+def stand_in_profile(name: str) -> Profile:
+    """What a report uses when the incident's profile file is gone, so it can still be had."""
+    return Profile(name=name, title=f"{name} (profile not available)")
 
 
 class _Report:
