@@ -576,3 +576,10 @@ def test_export_unknown_template_exit_1_one_line(db):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "warroom: unknown report template 'fancy' (choose from: govuk, sre)"]
+
+
+def test_every_section_id_has_a_writer():
+    from warroom.core.report.sections import WRITERS
+    from warroom.core.report.templates import SECTIONS
+
+    assert list(WRITERS) == list(SECTIONS)

@@ -16,9 +16,10 @@ from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import BUILTIN_NAMES
 from warroom.core.state import IncidentState
+from warroom.core.summary_draft import summary_draft
 from warroom.core.timers import (
     DUE_GRACE, Timer, TimerState, compute_timers, describe_lateness, find, lateness,
-    next_change, summary_draft, summary_lateness, working_hours_resume,
+    next_change, summary_lateness, working_hours_resume,
 )
 from warroom.store import Store
 
