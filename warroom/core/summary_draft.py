@@ -7,6 +7,7 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from warroom.base.model import Entry
+from warroom.core.describe import describe, owner_mentioned
 from warroom.core.profiles import Profile
 from warroom.core.state import IncidentState
 
@@ -33,9 +34,9 @@ def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
     lines.append(f"Status: {state.status}; severity: {severity or 'not set'}")
     status_moves = [e for e in fresh if e.kind in ("status", "severity")]
     for e in status_moves:
-        what = "status" if e.kind == "status" else "severity"
-        lines.append(f"- {what} {e.data.get('from', '?')} → {e.data.get('to', '?')} "
-                     f"({e.occurred.astimezone(tz):%H:%M}): {_one_line(state.current_text(e))}")
+        d = describe(e, state.current_text(e))
+        lines.append(f"- {d.kind} {_or_unknown(d.before)} → {_or_unknown(d.after)} "
+                     f"({e.occurred.astimezone(tz):%H:%M}): {_one_line(d.text)}")
     wrote_any = False
     for kind, heading in _DRAFT_SECTIONS:
         items = [e for e in fresh if e.kind == kind]
@@ -59,7 +60,7 @@ def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
     if open_actions:
         lines.append("Open actions:")
         for a in open_actions:
-            owner = f"@{a.owner}: " if a.owner and f"@{a.owner}" not in a.text else ""
+            owner = "" if owner_mentioned(a.owner, a.text) else f"@{a.owner}: "
             lines.append(f"- #{a.seq} {owner}{_one_line(a.text)}")
     else:
         lines.append("Open actions: none")
@@ -70,3 +71,7 @@ def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _or_unknown(value: object) -> str:
+    return "?" if value is None else str(value)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from warroom.app.formatting import elapsed, plain, set_content
+from warroom.app.formatting import plain, set_content
+from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
@@ -43,7 +44,7 @@ class RoleBoard(Static):
             else:
                 lines.append(Content.assemble(
                     (f"{name}: ", ""), (plain(holder.person), "bold"),
-                    (f" {elapsed(now - holder.since)}", "$text-muted")))
+                    (f" {format_duration(now - holder.since, 'elapsed')}", "$text-muted")))
         for warning in warnings:
             if "vacant" in warning:
                 continue  # already shown in its row

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from warroom.base.model import Entry
+from warroom.core.describe import describe
 from warroom.core.durations import format_duration
 from warroom.core.profiles import Profile
 from warroom.core.report.markdown import md
@@ -120,22 +121,24 @@ class Walker:
                 shown += f"\n{data['description']}"
             return shown
         if kind == "severity":
-            return (f"Severity {self.profile.severity_label(data.get('from'))} → "
-                    f"{self.profile.severity_label(data.get('to'))}: {text}")
+            d = describe(entry)
+            return (f"Severity {self.profile.severity_label(d.before)} → "
+                    f"{self.profile.severity_label(d.after)}: {text}")
         if kind == "status":
-            change = f"Status {data.get('from', '?')} → {data.get('to', '?')}"
-            return change if text == f"Status: {data.get('to')}" else f"{change}: {text}"
+            d = describe(entry)
+            change = f"Status {d.before or '?'} → {d.after or '?'}"
+            return f"{change}: {d.note}" if d.note else change
         if kind == "comms":
             shown = f"To {data['audience']}: {text}" if data.get("audience") else text
             if isinstance(data.get("next_update_s"), int):
                 shown += f"\nNext update in {format_duration(timedelta(seconds=data['next_update_s']))}."
             return shown
         if kind in ("action", "followup"):
-            owner = str(data.get("owner") or "")
-            return text if not owner or f"@{owner}".lower() in text.lower() else f"{text} (owner: {owner})"
+            d = describe(entry)
+            return f"{text} (owner: {d.owner})" if d.owner else text
         if kind == "done":
-            note = text[6:] if text.startswith("Done: ") else text
-            return f"Done #{data.get('target', '?')}: {note}"
+            d = describe(entry)
+            return f"Done #{'?' if d.target is None else d.target}: {d.note}"
         if kind == "ticket":
             ref = str(data.get("reference") or "")
             return text if not ref or ref in text else f"{text} (ticket {ref})"
