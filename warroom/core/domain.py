@@ -480,48 +480,5 @@ def _unique(items: list[str]) -> list[str]:
     return seen
 
 
-def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list[str]:
-    """What the processes warn about: vacant required roles, one person in two roles that
-    should be two people, someone in a role for longer than the rotation interval."""
-    holders = {r: h.person for r, h in state.roles.items()}
-    warnings = _vacant(holders, profile)
-    for a, b in _doubled(holders, profile):
-        warnings.append(f"{holders[a]} is both {profile.role(a).name} and {profile.role(b).name}")
-    rotation = profile.cadences.rotation
-    if rotation and state.is_open:
-        for holder in state.roles.values():
-            if now - holder.since > rotation:
-                name = profile.role(holder.role).name if any(r.id == holder.role for r in profile.roles) else holder.role
-                warnings.append(f"{holder.person} has been {name} for over "
-                                f"{int(rotation.total_seconds() // 3600) or 1}h: rotate")
-    return warnings
-
-
-def assignment_warnings(state: IncidentState, profile: Profile, role: str, person: str,
-                        people: Iterable[str] = ()) -> list[str]:
-    """What the process warns about if ``person`` takes ``role`` now (before it is saved): one
-    person in two roles that should be two people, required roles left vacant, and a name
-    nobody has used in this incident yet (``people``: the names seen so far; a typo in a
-    handover sends the pager to nobody)."""
-    person = person.strip()
-    holders = {r: h.person for r, h in state.roles.items()}
-    if person:
-        holders[role] = person
-    out = [f"{holders[a]} would be both {profile.role(a).name} and {profile.role(b).name}"
-           for a, b in _doubled(holders, profile) if role in (a, b)]
-    out += _vacant(holders, profile)
-    known = {p.casefold() for p in people}
-    if person and known and person.casefold() not in known:
-        out.append(f"{person} has not appeared in this incident before (check the spelling)")
-    return out
-
-
-def _vacant(holders: dict[str, str], profile: Profile) -> list[str]:
-    return [f"{r.name} is vacant" for r in profile.roles if r.required and not holders.get(r.id)]
-
-
-def _doubled(holders: dict[str, str], profile: Profile) -> list[tuple[str, str]]:
-    """Role pairs the process wants held by two people that one person holds (however the
-    name was typed)."""
-    return [(a, b) for a, b in profile.same_person_warnings
-            if holders.get(a) and holders.get(b) and holders[a].casefold() == holders[b].casefold()]
+# Role warnings live in warroom.core.roles; imported here for the callers of their old home.
+from warroom.core.roles import RoleWarning, assignment_warnings, role_warnings  # noqa: E402,F401

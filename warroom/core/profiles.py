@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -171,6 +171,11 @@ class Profile:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def out_of_hours_at(self, at: datetime) -> bool:
+        """True when ``at`` falls in the profile's out-of-hours window, on its local clock."""
+        ooh = self.cadences.out_of_hours
+        return bool(ooh and ooh.contains(at.astimezone(self.zone).time()))
 
     def status_update_interval(self, severity: str | None) -> timedelta | None:
         """The profile's status-update cadence at this severity (see also

@@ -405,10 +405,7 @@ def working_hours_resume(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datet
 
 
 def declared_out_of_hours(profile: Profile, state: IncidentState) -> bool:
-    ooh = profile.cadences.out_of_hours
-    if ooh is None or state.declared_at is None:
-        return False
-    return ooh.contains(state.declared_at.astimezone(profile.zone).time())
+    return state.declared_at is not None and profile.out_of_hours_at(state.declared_at)
 
 
 def out_of_hours_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:

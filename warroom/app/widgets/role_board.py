@@ -13,6 +13,7 @@ from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
+    from warroom.core.roles import RoleWarning
     from warroom.core.state import IncidentState
 
 
@@ -20,7 +21,7 @@ class RoleBoard(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Content("…"), id=id)
         self.border_title = "Roles"
-        self.warnings: list[str] = []
+        self.warnings: list[RoleWarning] = []
         self._shown: tuple | None = None
 
     def on_resize(self) -> None:
@@ -29,7 +30,7 @@ class RoleBoard(Static):
             self.show(*self._shown)
 
     def show(self, state: IncidentState, profile: Profile, now: datetime,
-             warnings: list[str], here: list[str] | None = None) -> None:
+             warnings: list[RoleWarning], here: list[str] | None = None) -> None:
         self.warnings = warnings
         self._shown = (state, profile, now, warnings, here)
         lines = []
@@ -46,9 +47,10 @@ class RoleBoard(Static):
                     (f"{name}: ", ""), (plain(holder.person), "bold"),
                     (f" {format_duration(now - holder.since, 'elapsed')}", "$text-muted")))
         for warning in warnings:
-            if "vacant" in warning:
+            if warning.kind == "vacant":
                 continue  # already shown in its row
-            lines.append(Content.assemble(("⚠ ", "$text-warning"), (plain(warning), "$text-warning")))
+            lines.append(Content.assemble(("⚠ ", "$text-warning"),
+                                          (plain(warning.text), "$text-warning")))
         if here:
             lines.append(Content.assemble(("Here now: ", "$text-muted"),
                                           (plain(", ".join(here)), "")))

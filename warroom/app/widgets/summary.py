@@ -25,11 +25,6 @@ def severity_badge(profile: Profile, severity: str) -> Content:
     return Content.styled(f" {sev.label} ", f"bold black on {sev.colour}")
 
 
-def out_of_hours(profile: Profile, now: datetime) -> bool:
-    ooh = profile.cadences.out_of_hours
-    return bool(ooh and ooh.contains(now.astimezone(profile.zone).time()))
-
-
 class SummaryPane(Vertical):
     """The headline lines never wrap (they end in … instead); the latest summary fills the rest."""
 
@@ -57,7 +52,7 @@ class SummaryPane(Vertical):
             head += [" ", ("SECURITY", "bold reverse $text-error")]
         if state.customer_impacting:
             head += [" ", ("customers", "$text-warning")]
-        if out_of_hours(profile, now):
+        if profile.out_of_hours_at(now):
             head += [" ", ("OOH", "bold $text-warning")]
         if readonly:
             head += [" ", ("read-only", "reverse")]
