@@ -7,7 +7,7 @@ Builds one incident of N entries (a realistic mix: notes with punctuation, multi
 changes, corrections) straight into a SQLite file with ``Store.import_incident``, hash chain
 and all. Then, each in a fresh child process so one cannot warm or bloat the other:
 
-- figure: ``render_report(warroom, ref)`` (default template, full report, a local-time column)
+- figure: ``Warroom.export_report(ref)`` (default template, full report, a local-time column)
   written to a file;
 - floor: the same entries read with ``store.iter_entries`` and written as ``"\\n".join`` of
   their texts: the least any export of this log must do.
@@ -158,7 +158,6 @@ def child(mode: str, db: str, out: str, memory: bool) -> None:
     """One measured export, in this fresh process; prints a JSON line."""
     from warroom.core.domain import Warroom
     from warroom.core.profiles import ProfileRegistry
-    from warroom.core.report import render_report
     from warroom.store import Store
 
     store = Store.open(db, readonly=True)
@@ -170,7 +169,7 @@ def child(mode: str, db: str, out: str, memory: bool) -> None:
     before = _rss_kb()
     t0 = time.perf_counter()
     if mode == "report":
-        content = render_report(w, REF, tz=TZ)
+        content = w.export_report(REF, tz=TZ)
     else:
         content = "\n".join(e.text for e in store.iter_entries(REF)) + "\n"
     with open(out, "w", encoding="utf-8") as fh:

@@ -245,10 +245,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 raise UsageError("--public and --template apply to the Markdown report only")
             content = json.dumps(w.export_json(ref), indent=2, ensure_ascii=False) + "\n"
         else:
-            from warroom.core.report import render_report
-
-            content = render_report(w, ref, public=args.public, force=args.force,
-                                    template=args.template)
+            content = w.export_report(ref, public=args.public, force=args.force,
+                                      template=args.template)
     if args.output:
         write_private_atomic(Path(args.output), content)
     else:
