@@ -77,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="ISO-TIME", help="when it happened (backdate an event)")
     p.add_argument("--owner", help="owner of an action (or @name in the text)")
 
+    p = command("amend", "correct an entry (REF#SEQ, as note prints it): text, kind, owner, "
+                         "time; both are kept")
+    p.add_argument("entry", metavar="REF#SEQ")
+    p.add_argument("text", nargs="*", help="the corrected text (words are joined); omit to keep "
+                                            "the text, or give - to read stdin")
+    p.add_argument("--kind", help="the corrected kind: note, decision, action, result, change, "
+                                  "comms or summary")
+    p.add_argument("--at", metavar="ISO-TIME", help="when it really happened")
+    p.add_argument("--owner", help="the corrected owner of an action (or @name in the text)")
+
     p = command("export", "export an incident: Markdown report or lossless JSON")
     p.add_argument("ref")
     p.add_argument("--format", choices=("md", "json"), default="md")
@@ -100,7 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra and getattr(args, "command", None) == "amend" and not any(
+                x.startswith("-") for x in extra):
+            args.text += extra  # REF#SEQ --kind K TEXT: the text may follow the options
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         return _dispatch(args)
     except WarroomError as exc:
         _fail(str(exc))
@@ -232,6 +248,26 @@ def cmd_note(args: argparse.Namespace) -> int:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
         ref = w.store.incident(ref).ref
         entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
+    print(f"{entry.incident}#{entry.seq}")
+    return 0
+
+
+def cmd_amend(args: argparse.Namespace) -> int:
+    from warroom.core.domain import parse_entry_ref
+
+    ref, seq = parse_entry_ref(args.entry)
+    text = " ".join(args.text) if args.text else None
+    if text == "-" or (text is None and sys.stdin is not None and not sys.stdin.isatty()
+                       and args.kind is None and args.at is None and args.owner is None):
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
+    if text is None and args.kind is None and args.at is None and args.owner is None:
+        raise UsageError("say what to correct: the text (argument or stdin), --kind, --at or --owner")
+    w = open_warroom(args)
+    with w.store:
+        entry = w.amend(ref, seq, text, kind=args.kind, at=args.at, owner=args.owner)
     print(f"{entry.incident}#{entry.seq}")
     return 0
 

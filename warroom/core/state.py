@@ -158,6 +158,13 @@ class IncidentState:
             return
         self.amendments.setdefault(entry.amends, []).append(entry)
         item = self.actions.get(entry.amends)
+        kind = data.get("kind")
+        if item is not None and kind and kind not in ("action", "followup"):
+            self.actions.pop(entry.amends)  # corrected into a note, decision...: not an action
+            item = None
+        elif item is None and kind == "action":  # a note corrected into an action
+            self.actions[entry.amends] = ActionItem(entry.amends, "action", entry.text,
+                                                    str(data.get("owner") or ""), at)
         if item is not None:
             item.text = entry.text
             if data.get("owner"):
@@ -187,6 +194,11 @@ class IncidentState:
         """An entry's text as last corrected."""
         fixes = self.amendments.get(entry.seq)
         return fixes[-1].text if fixes else entry.text
+
+    def current_kind(self, entry: Entry) -> str:
+        """An entry's kind as last corrected."""
+        fixes = self.amendments.get(entry.seq)
+        return str(fixes[-1].data.get("kind") or entry.kind) if fixes else entry.kind
 
     def open_actions(self) -> list[ActionItem]:
         return [a for a in self.actions.values() if not a.done]
