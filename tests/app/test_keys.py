@@ -71,7 +71,14 @@ async def test_tab_cycles_kind_and_escape_cancels(make_app):
         assert app.screen.entry_line.display is False
         assert app.screen.state.entry_count == before
         await press(pilot, "n")
-        assert app.screen.entry_line.input.value == ""  # a cancelled draft is gone
+        line = app.screen.entry_line
+        # Esc keeps the draft: it is offered back, selected, with its kind.
+        assert line.input.value == "never saved" and line.kind == "decision"
+        assert line.input.selected_text == "never saved"
+        await type_text(pilot, "typed over")
+        assert line.input.value == "typed over"
+        await press(pilot, "ctrl+u", "up")  # ↑ on the emptied line brings it back
+        assert line.input.value == "never saved"
 
 
 async def test_empty_note_and_ownerless_action_are_refused_and_draft_kept(make_app):

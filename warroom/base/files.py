@@ -9,8 +9,9 @@ from pathlib import Path
 from warroom.base.errors import WarroomError
 
 
-def write_private_atomic(path: Path, content: str) -> None:
-    """Write a file atomically (temp file, fsync, rename) with mode 0600."""
+def write_private_atomic(path: Path, content: str, *, sync: bool = True) -> None:
+    """Write a file atomically (temp file, fsync, rename) with mode 0600. ``sync=False`` skips
+    the fsync: the file then survives the process being killed, not a power cut (drafts)."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
@@ -20,7 +21,8 @@ def write_private_atomic(path: Path, content: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(content)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:

@@ -463,10 +463,12 @@ class WarRoomScreen(Screen[None]):
 
     # ------------------------------------------------------------------ writing
     def on_entry_submitted(self, message: EntrySubmitted) -> None:
-        self._save_entry(message.kind, message.text, message.uid)
+        self._save_entry(message.kind, message.text, message.uid, message.typed_at,
+                         queued=not self.entry_line.on_line)
 
     @work(thread=True, group="write")
-    def _save_entry(self, kind: str, text: str, uid: str) -> None:
+    def _save_entry(self, kind: str, text: str, uid: str, typed_at: str | None = None, *,
+                    queued: bool = False) -> None:
         from warroom.base.errors import StoreBusy
 
         line = self.entry_line
@@ -474,9 +476,13 @@ class WarRoomScreen(Screen[None]):
         attempt = 0
         while True:
             try:
-                entry = w.log(self.ref, kind, text, uid=uid)
+                # An entry that waited (the database busy) happened when it was typed.
+                at = typed_at if (queued or attempt) else None
+                entry = w.log(self.ref, kind, text, uid=uid, at=at)
                 break
             except StoreBusy:
+                if attempt == 0:
+                    self.app.call_from_thread(line.busy)  # the scribe goes on meanwhile
                 # Nothing was saved. The draft stays on the line (and keys typed meanwhile
                 # wait behind it); the same uid goes again, so it is saved once, however many
                 # attempts the lock costs. Each attempt waits out the busy timeout itself, so
