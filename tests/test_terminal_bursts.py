@@ -100,3 +100,92 @@ def test_a_paste_with_escape_sequences_arrives_whole_and_in_order(sample):
         term.close()
     (entry,) = _new_entries(db, ref, before)
     assert entry.text == "log: ERROR disk full on db-2"  # in order; the sequences cleaned away
+
+
+def test_a_burst_typed_while_another_process_holds_the_lock(sample):
+    """Another process sits in BEGIN IMMEDIATE while three entries are typed in one burst, with
+    Esc+kind keys between them: each is saved separately, in order, with its kind and the time
+    it was typed, once the lock goes."""
+    from tests.test_faults import _hold_lock
+
+    db, ref = sample
+    before = _count(db, ref)
+    term = Terminal(warroom("--db", str(db), "--as", "tester", "open", ref), cols=120, rows=40)
+    holder = None
+    try:
+        term.wait_for(" entries")
+        term.wait_for("Here now")  # presence written: nothing of ours is pending
+        holder = _hold_lock(db)
+        mark = term.send(b"nfirst: a note\r\x1bdsecond: a decision\r\x1bathird @bob acts\r")
+        term.wait_for("3 waiting to be saved", since=mark)
+        term.wait_for("database busy", since=mark)
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        term.wait_for("third @bob acts", since=mark)  # on the timeline: saved
+        _quit(term)
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+        term.close()
+    new = _new_entries(db, ref, before)
+    assert [(e.kind, e.text, e.data.get("owner")) for e in new] == [
+        ("note", "first: a note", None), ("decision", "second: a decision", None),
+        ("action", "third @bob acts", "bob")]
+    typed = [e.occurred_at for e in new]
+    assert typed == sorted(typed)
+    for entry in new:  # each keeps the time it was typed, before the lock let it be saved
+        assert entry.occurred_at < entry.recorded_at
+
+
+@pytest.mark.parametrize("how", ["sighup", "sigkill", "ctrl+q", "q-after-esc"])
+def test_a_draft_survives_the_app_going_away(sample, how):
+    """Half a note on the line, then the terminal closes (SIGHUP), the app is killed, or the
+    person quits: opening the line again offers the draft back, word for word."""
+    import json
+    from pathlib import Path
+
+    db, ref = sample
+    text = f"half typed: the cache on db-2 looks ({how})"
+    term = Terminal(warroom("--db", str(db), "--as", "tester", "open", ref), cols=120, rows=40)
+    try:
+        term.wait_for(" entries")
+        mark = term.send(b"d" + text.encode())
+        term.wait_for(text, since=mark)
+        folder = Path(os.environ["WARROOM_DATA_DIR"]) / "drafts"
+        if how in ("sighup", "sigkill"):
+            # Written through as it changes: wait for it to reach the disk, then go at once.
+            for _ in range(200):
+                found = [p for p in folder.glob("*.json") if text in p.read_text()]
+                if found:
+                    break
+                term._read(0.02)
+            assert found, "the draft never reached the disk"
+            assert (found[0].stat().st_mode & 0o777) == 0o600
+            os.killpg(term.proc.pid, signal.SIGHUP if how == "sighup" else signal.SIGKILL)
+            term.drain()
+            term.proc.wait(10)
+        elif how == "ctrl+q":
+            term.send(b"\x11")
+            term.drain()
+            assert term.exited() == 0
+        else:
+            mark = term.send(b"\x1b")
+            term.wait_for("quit", since=mark)
+            term.send(b"q")
+            term.drain()
+            assert term.exited() == 0
+    finally:
+        term.close()
+    term = Terminal(warroom("--db", str(db), "--as", "tester", "open", ref), cols=120, rows=40)
+    try:
+        term.wait_for(" entries")
+        mark = term.send(b"n")
+        term.wait_for(text, since=mark)
+        term.wait_for("draft is back", since=mark)
+        term.send(b"\x1b")
+    finally:
+        term.close()
+    (draft_file,) = (Path(os.environ["WARROOM_DATA_DIR"]) / "drafts").glob("*.json")
+    assert json.loads(draft_file.read_text())["kind"] == "decision"

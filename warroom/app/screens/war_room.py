@@ -50,6 +50,8 @@ IDLE_SECONDS = 20
 """An open but empty entry line untouched this long no longer holds back a due prompt."""
 BUSY_RETRY_SECONDS = 0.5
 """Pause between attempts to save an entry while another process holds the write lock."""
+SLOW_SAVE_SECONDS = 1.0
+"""An entry not saved by then leaves the line (it waits, kept on disk); typing goes on."""
 TAIL = 1000
 """Entries shown before the rest of a big incident is read (many screens' worth)."""
 READ_ONLY = "read-only: this database cannot be written; viewing only"
@@ -465,6 +467,8 @@ class WarRoomScreen(Screen[None]):
     def on_entry_submitted(self, message: EntrySubmitted) -> None:
         self._save_entry(message.kind, message.text, message.uid, message.typed_at,
                          queued=not self.entry_line.on_line)
+        if self.entry_line.on_line:  # a save slower than this frees the line for the next entry
+            self.set_timer(SLOW_SAVE_SECONDS, lambda: self.entry_line.busy(message.uid))
 
     @work(thread=True, group="write")
     def _save_entry(self, kind: str, text: str, uid: str, typed_at: str | None = None, *,

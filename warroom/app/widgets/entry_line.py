@@ -255,10 +255,10 @@ class EntryLine(Horizontal):
 
         return format_time(self.app.clock.now())
 
-    def busy(self) -> None:
-        """The save in flight waits for the database: take it off the line and let the scribe
-        go on (each Enter queues one more entry)."""
-        if self.inflight is None or not self.on_line:
+    def busy(self, uid: str | None = None) -> None:
+        """The save in flight waits for the database (busy, or slow): take it off the line and
+        let the scribe go on (each Enter queues one more entry)."""
+        if self.inflight is None or not self.on_line or (uid and self.inflight.uid != uid):
             return
         self.on_line = False
         self.input.value = ""
