@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -392,7 +392,8 @@ def test_post_incident_review_due_date_runbook_and_checklist(wr, clock):
     wr.change_status(ref, "resolved", "Disk cleaned", checklist={"Users are no longer facing issues": True})
     doc = parse(render_report(wr, ref, tz="UTC"))
     post = doc["sections"]["Post-incident"]["paragraphs"]
-    assert post[0] == "Review meeting due by Sunday 2026-11-29 (7d after resolution, per Default incident process)."
+    assert post[0] == ("Review meeting due by Sunday 2026-11-29 "
+                       "(7d after resolution, per Default incident process).")
     assert "rm -rf /var/log/old/*  # freed 40G" in post
     assert post[-3:] == ["[ ] Schedule a blameless review meeting", "[ ] Draft the incident report",
                          "[ ] Publish a runbook for this failure"]
