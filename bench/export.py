@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -102,7 +101,8 @@ def build(path: Path, n: int) -> None:
             add("note", who, text)
         elif roll < 0.65:
             owner = rng.choice(PEOPLE)
-            add("action", who, f"@{owner} check shard {rng.randint(1, 64)} (runbook step {rng.randint(1, 9)})",
+            add("action", who,
+                f"@{owner} check shard {rng.randint(1, 64)} (runbook step {rng.randint(1, 9)})",
                 {"owner": owner})
             open_actions.append(len(entries))
         elif roll < 0.72 and open_actions:
@@ -115,10 +115,12 @@ def build(path: Path, n: int) -> None:
         elif roll < 0.89:
             add("decision", who, "aisha: keep civil-payments on v2.13.2; no second change while we monitor.")
         elif roll < 0.92:
-            add("comms", "aisha", "We are investigating a problem affecting Networking. Next update in 30 minutes.",
+            add("comms", "aisha",
+                "We are investigating a problem affecting Networking. Next update in 30 minutes.",
                 {"audience": "External status page (PagerDuty)", "services": [], "next_update_s": 1800})
         elif roll < 0.94:
-            add("summary", "aisha", "Cause: firewall policy change. Reverted; monitoring.", {"prompted": True})
+            add("summary", "aisha", "Cause: firewall policy change. Reverted; monitoring.",
+                {"prompted": True})
         elif roll < 0.95:
             new = rng.choice([p for p in PEOPLE if p != scribe])
             add("role", "aisha", f"Scribe handed over from {scribe} to {new}: shift change",

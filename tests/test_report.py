@@ -18,11 +18,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tests.conftest import run_cli
+from tests.conftest import export_doc, run_cli, seed
 from warroom.core import domain
 from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom, owner_name
@@ -406,7 +406,8 @@ def test_post_incident_review_due_date_runbook_and_checklist(wr, clock):
     wr.change_status(ref, "resolved", "Disk cleaned", checklist={"Users are no longer facing issues": True})
     doc = parse(wr.export_report(ref, tz="UTC"))
     post = doc["sections"]["Post-incident"]["paragraphs"]
-    assert post[0] == "Review meeting due by Sunday 2026-11-29 (7d after resolution, per Default incident process)."
+    assert post[0] == ("Review meeting due by Sunday 2026-11-29 "
+                       "(7d after resolution, per Default incident process).")
     assert "rm -rf /var/log/old/*  # freed 40G" in post
     assert post[-3:] == ["[ ] Schedule a blameless review meeting", "[ ] Draft the incident report",
                          "[ ] Publish a runbook for this failure"]
@@ -527,8 +528,7 @@ def db(tmp_path):
 
 
 def test_export_writes_atomically_with_mode_0600(db, tmp_path):
-    assert run_cli("--db", db, "declare", "Checkout 503s", "--lead", "ana").returncode == 0
-    assert run_cli("--db", db, "note", "--incident", "INC-1", "| not | a | table |").returncode == 0
+    seed(db, "| not | a | table |", title="Checkout 503s", lead="ana")
     out = tmp_path / "reports" / "INC-1.md"
     out.parent.mkdir()
     out.write_text("old report", encoding="utf-8")
@@ -546,14 +546,14 @@ def test_export_writes_atomically_with_mode_0600(db, tmp_path):
 
 
 def test_export_to_a_missing_folder_is_a_one_line_error(db, tmp_path):
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     result = run_cli("--db", db, "export", "INC-1", "-o", str(tmp_path / "no" / "such" / "r.md"))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_export_public_of_a_security_incident(db, tmp_path):
-    run_cli("--db", db, "declare", "Leaked key", "--security", "--lead", "ana")
+    seed(db, title="Leaked key", security=True, lead="ana")
     out = tmp_path / "public.md"
     refused = run_cli("--db", db, "export", "INC-1", "--public", "-o", str(out))
     assert refused.returncode == 1
@@ -564,14 +564,14 @@ def test_export_public_of_a_security_incident(db, tmp_path):
                      "-o", str(out))
     assert forced.returncode == 0, forced.stderr
     assert out.read_text(encoding="utf-8").startswith("# INC\\-1: Leaked key\n")
-    log = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)["entries"]
+    log = export_doc(db)["entries"]
     assert log[-1]["kind"] == "system" and log[-1]["author"] == "comms-lead"
     assert log[-1]["data"]["event"] == "public_report_forced"
     assert not re.search(r"\bana\b", out.read_text(encoding="utf-8"))
 
 
 def test_export_unknown_template_exit_1_one_line(db):
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     result = run_cli("--db", db, "export", "INC-1", "--template", "fancy")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
