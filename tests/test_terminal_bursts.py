@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from tests.pty_terminal import Terminal, warroom
-from tests.test_terminal import PLACEHOLDER, sample  # noqa: F401  (fixture)
+from tests.test_terminal import PLACEHOLDER
+from warroom.demo import load_sample
 from warroom.store import Store
+
+
+@pytest.fixture
+def sample(tmp_path) -> tuple:
+    folder = tmp_path / "team"
+    folder.mkdir(mode=0o700)
+    db = folder / "warroom.db"
+    with Store.open(db) as store:
+        ref = load_sample(store)
+    return db, ref
 
 
 def _new_entries(db, ref, before):

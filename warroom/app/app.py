@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -66,7 +66,7 @@ class WarroomApp(App[None]):
         from warroom.app.keyflow import KeyFlow
 
         self.keyflow = KeyFlow(self, super().on_event)
-        self._drafts = None
+        self._drafts: Any = None
 
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time, each once the screen has settled

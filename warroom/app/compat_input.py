@@ -175,5 +175,5 @@ def install() -> None:
         from textual.drivers import linux_driver
     except ImportError:  # pragma: no cover - Windows
         return
-    linux_driver.XTermParser = make_parser_class()
+    linux_driver.XTermParser = make_parser_class()  # type: ignore[misc]
     _installed = True

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import events
 
@@ -96,7 +96,7 @@ class KeyFlow:
 
 
 def claimed(app: App, key: str) -> bool:
-    node = app.focused
+    node: Any = app.focused
     while node is not None:
         claims = getattr(node, "claims_key", None)
         if claims is not None and claims(key):

@@ -70,7 +70,8 @@ class LineDraft:
                                        str(item["typed_at"])))
             except (KeyError, TypeError):
                 continue
-        boxes = doc.get("boxes") if isinstance(doc.get("boxes"), dict) else {}
+        raw_boxes = doc.get("boxes")
+        boxes: dict = raw_boxes if isinstance(raw_boxes, dict) else {}
         return cls(kind=str(doc.get("kind") or "note"), text=str(doc.get("text") or ""),
                    waiting=waiting, recall=[str(t) for t in doc.get("recall") or []][-RECALL_DEPTH:],
                    boxes={str(k): str(v) for k, v in boxes.items()})

@@ -25,6 +25,7 @@ from textual.worker import WorkerFailed
 
 from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS
+from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.messages import (EntriesArrived, EntryFailed, EntrySaved, EntrySubmitted,
                                   FilterChanged, IncidentLoaded, LoadFailed, TailLoaded)
 from warroom.app.widgets.entry_line import EntryLine
@@ -59,7 +60,7 @@ WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
-class WarRoomScreen(Screen[None]):
+class WarRoomScreen(CorrectionsMixin, Screen[None]):
     AUTO_FOCUS = "#timeline"
     BINDINGS = textual_bindings()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
@@ -537,7 +538,8 @@ class WarRoomScreen(Screen[None]):
         if not self.typing():
             return []
         if self.entry_line.display and self.focused is self.entry_line.input:
-            return [("Enter", "save"), ("Esc", "cancel"), ("Tab", "kind"), ("@name", "owner (actions)")]
+            return [("Enter", "save"), ("Esc", "close"), ("Tab Alt+ndarc", "kind"), ("↑", "last text"),
+                    ("@name", "owner")]
         return [("Enter", "keep filter"), ("Esc", "clear"), ("Tab", "kind filter")]
 
     def on_descendant_focus(self) -> None:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label
+from textual.widgets.input import Selection
 
 from warroom.app.formatting import ENTRY_KINDS
 from warroom.app.messages import EntryFailed, EntrySaved, EntrySubmitted
@@ -110,10 +112,10 @@ class EntryLine(Horizontal):
         self.kind = "note"
         self._uid: str | None = None
         self._draft_key: tuple[str, str] | None = None
-        self.inflight = None  # Pending: being saved now
+        self.inflight: Any = None  # Pending: being saved now
         self.on_line = False
         """The entry being saved is still on the line (the fast path: it clears when saved)."""
-        self.queue: deque = deque()  # Pending entries waiting behind the one in flight
+        self.queue: deque[Any] = deque()  # Pending entries waiting behind the one in flight
         self._draft = None  # LineDraft, loaded when the line first opens
         self._draft_timer = None
         self._recall_pos = 0
@@ -158,7 +160,7 @@ class EntryLine(Horizontal):
             # back again); ← → End keep it for editing.
             if draft is not None:
                 draft.remember(field.value)
-            field.selection = (0, len(field.value))
+            field.selection = Selection(0, len(field.value))
             self._say("your unsaved draft is back: type over it, or ← → to edit it", error=False)
         self.set_kind(kind)
         self._recall_pos = 0
@@ -186,7 +188,7 @@ class EntryLine(Horizontal):
 
     def close(self) -> None:
         self.display = False
-        self.screen.focus_main()
+        self.screen.focus_main()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ keys
     def run_key(self, key: str) -> bool:
@@ -253,7 +255,12 @@ class EntryLine(Horizontal):
     def _now(self) -> str:
         from warroom.base.clock import format_time
 
-        return format_time(self.app.clock.now())
+        return format_time(self.wapp.clock.now())
+
+    @property
+    def wapp(self) -> Any:
+        """The WarroomApp (its clock, drafts and key flow)."""
+        return self.app
 
     def busy(self, uid: str | None = None) -> None:
         """The save in flight waits for the database (busy, or slow): take it off the line and
@@ -323,12 +330,13 @@ class EntryLine(Horizontal):
             if isinstance(event, events.Paste):
                 field.insert_pasted(event.text)
                 continue
+            assert isinstance(event, events.Key)
             key = event.key
             if key in ORDERED_KEYS:
                 if key == "escape" and not self.on_line:
                     self.action_cancel()
                     # The keys after the Esc were meant for whatever has the focus now.
-                    self.app.keyflow.give_back(held[pos + 1:])
+                    self.wapp.keyflow.give_back(held[pos + 1:])
                     return
                 self.run_key(key)
                 if field.holding:  # an Enter: the rest waits for that save
@@ -339,12 +347,12 @@ class EntryLine(Horizontal):
             elif key in REPLAY_ACTIONS:
                 getattr(field, f"action_{REPLAY_ACTIONS[key]}")()
             else:
-                self.app.keyflow.give_back([event])  # not the line's: the app's (ctrl+q...)
+                self.wapp.keyflow.give_back([event])  # not the line's: the app's (ctrl+q...)
 
     # ------------------------------------------------------------------ the draft on disk
     def draft(self):
         if self._draft is None:
-            store = self.app.drafts()
+            store = self.wapp.drafts()
             ref = getattr(self.screen, "ref", None)
             if store is None or not ref:
                 return None
@@ -369,10 +377,10 @@ class EntryLine(Horizontal):
 
         draft.kind = self.kind
         draft.text = self.input.value
-        pending = ([self.inflight] if self.inflight is not None and not self.on_line else [])
+        pending: list[Any] = ([self.inflight] if self.inflight is not None and not self.on_line else [])
         draft.waiting = pending + list(self.queue)
         try:
-            self.app.drafts().save(self._ref, draft)
+            self.wapp.drafts().save(self._ref, draft)
         except WarroomError as exc:
             self._say(str(exc))
 
