@@ -31,8 +31,8 @@ KEYMAP: tuple[KeyAction, ...] = (
               writes=True),
     KeyAction("c", "log('change')", "change", "Log a command run or a production change", "chg",
               writes=True),
-    KeyAction("m", "correct", "correct", "Correct an entry: the one under the timeline cursor, or "
-              "your last (text, kind, owner, time; both are kept)", "fix", writes=True),
+    KeyAction("m", "correct", "correct", "Correct an entry (the cursor's, or your last); both kept",
+              "fix", writes=True),
     KeyAction("s", "summary", "summary", "Write the lead summary now", "sum", writes=True),
     KeyAction("u", "status_update", "update", "Compose a status update", "upd", writes=True),
     KeyAction("o", "handover", "role", "Assign or hand over a role", "role", writes=True),
