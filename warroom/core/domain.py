@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from warroom.base.clock import Clock, SystemClock, format_time, parse_time
+from warroom.base.clock import (Clock, SystemClock, check_stored_time, format_time, parse_time,
+                                parse_user_time)
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
 from warroom.core.state import IncidentState, project
@@ -143,12 +144,8 @@ class Warroom:
     def _when(self, at: datetime | str | None, now: datetime) -> datetime:
         if at is None:
             return now
-        if isinstance(at, str):
-            try:
-                at = parse_time(at)
-            except ValueError:
-                raise ValidationError(f"--at {at!r} is not an ISO time (e.g. 2026-11-22T14:05 "
-                                      "or 2026-11-22T14:05:00Z)") from None
+        # One strict parser for every time a person gives (base.clock.parse_user_time).
+        at = parse_user_time(at if isinstance(at, str) else at.isoformat())
         if at > now + FUTURE_SLACK:
             raise ValidationError(f"{format_time(at)} is in the future; --at backdates events "
                                   "discovered later")
@@ -435,7 +432,7 @@ def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:
         raise ValueError("data must be an object")
     json.dumps(data)
     for name in ("occurred_at", "recorded_at"):
-        parse_time(raw[name])
+        check_stored_time(raw[name], what=name)
     return Entry(
         incident=ref, seq=int(raw["seq"]), uid=str(raw["uid"]), kind=raw["kind"],
         author=str(raw["author"]), occurred_at=str(raw["occurred_at"]),
