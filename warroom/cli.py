@@ -14,7 +14,7 @@ from typing import Any, NoReturn, Sequence
 
 from warroom import __version__
 from warroom.base.errors import UsageError, ValidationError, WarroomError
-from warroom.base.files import write_private_atomic
+from warroom.base.files import check_output_path, write_private_atomic
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public", action="store_true", help="the version for publication")
     p.add_argument("--force", action="store_true", help="publish a security incident anyway")
     p.add_argument("--template", default=None, help="report template (Markdown only)")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here ('-': standard output)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file at -o")
 
     p = command("import", "load a JSON export (restore, or move between databases)")
     p.add_argument("file")
@@ -237,6 +238,9 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    to_file = bool(args.output) and args.output != "-"
+    if to_file:  # refuse a bad -o before anything is read or recorded
+        check_output_path(Path(args.output), overwrite=args.overwrite)
     w = open_warroom(args)
     with w.store:
         ref = w.store.incident(args.ref).ref
@@ -249,8 +253,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
             content = render_report(w, ref, public=args.public, force=args.force,
                                     template=args.template)
-    if args.output:
-        write_private_atomic(Path(args.output), content)
+    if to_file:
+        write_private_atomic(Path(args.output), content, overwrite=args.overwrite)
     else:
         sys.stdout.write(content)
     return 0
@@ -303,7 +307,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     w = open_warroom(args, readonly=True)
     with w.store:
         if args.output:
+            if args.output == "-":
+                raise UsageError("a backup is a database file: give -o FILE, not standard output")
             dest = Path(args.output)
+            check_output_path(dest, hint="choose another file (nothing was overwritten)")
         else:
             if w.store.path is None:
                 raise UsageError("give -o FILE")

@@ -26,6 +26,7 @@ from sqlalchemy.pool import QueuePool
 from warroom.base.clock import format_time, parse_time
 from warroom.base.chain import GENESIS, chain_hash
 from warroom.base.model import Draft, Entry, dumps_data
+from warroom.base.files import make_private_dirs, protect
 from warroom.base.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
 from warroom.store import schema
 from warroom.store.schema import entries, incidents, meta_table, presence
@@ -138,6 +139,7 @@ class Store:
             raise
         engine = _sqlite_engine(path, readonly=readonly, uri=uri, busy_timeout_ms=busy_timeout_ms)
         store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
+        protect(path)  # never replaced by an export (base.files)
         store.busy_timeout_ms, store.snapshot, store.viewing = busy_timeout_ms, snapshot, how
         if not readonly:
             store._guard(store._init_sqlite, version)
@@ -677,8 +679,7 @@ def _create_private_file(path: Path) -> None:
         raise ReadOnlyStore(f"{ancestor}: read-only folder; cannot create the database {path}")
     try:
         if not folder.exists():
-            folder.mkdir(parents=True, mode=0o700)
-            os.chmod(folder, 0o700)
+            make_private_dirs(folder)  # the missing parents too, 0700 whatever the umask
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.fchmod(fd, 0o600)
         os.close(fd)
