@@ -117,8 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _shown(value: object) -> str:
+    """Anything printed to the terminal that came from a file or the database: one clean line."""
+    from warroom.core.text import sanitize
+
+    return " ".join(sanitize(str(value)).split())
+
+
 def _fail(message: str) -> None:
-    first = " ".join(message.split()) if message else "unknown error"
+    first = _shown(message) if message else "unknown error"
     print(f"warroom: {first}", file=sys.stderr)
 
 
@@ -207,13 +214,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         labels = {}
         for r in rows:
             try:
-                labels[r.ref] = w.profile(r.profile).severity(r.severity).label
+                labels[r.ref] = _shown(w.profile(r.profile).severity(r.severity).label)
             except WarroomError:
-                labels[r.ref] = r.severity
+                labels[r.ref] = _shown(r.severity)
         width = max(len(r.ref) for r in rows)
         for r in rows:
             declared = r.declared_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.declared_at else ""
-            print(f"{r.ref:<{width}}  {labels[r.ref]:<9} {r.status:<13} {declared}  {r.title}")
+            print(f"{_shown(r.ref):<{width}}  {labels[r.ref]:<9} {_shown(r.status):<13} {declared}  "
+                  f"{_shown(r.title)}" + (f"  [damaged: {r.damaged} entries]" if r.damaged else ""))
     return 0
 
 
@@ -261,18 +269,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from warroom.core.importing import load_export, parse_export
+
     path = Path(args.file)
-    try:
-        raw = path.read_bytes() if str(path) != "-" else sys.stdin.buffer.read()
-    except OSError as exc:
-        raise WarroomError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"{path}: not a warroom JSON export ({exc})") from None
+    # Read (bounded) and check the whole file before the database is even opened: a refused
+    # import leaves nothing behind, not even an empty database.
+    doc = load_export(sys.stdin.buffer if str(path) == "-" else path, name=str(path))
+    parsed = parse_export(doc, source=str(path))
     w = open_warroom(args)
     with w.store:
-        ref = w.import_json(doc, source=str(path))
+        ref = w.import_json(parsed, source=str(path))
         try:
             w.profile(w.store.incident(ref).profile)
         except WarroomError as exc:
@@ -290,11 +296,11 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     for name, (path, origin) in registry.files().items():
         try:
             profile = registry.get(name)
-            severities = "/".join(s.label for s in profile.severities)
-            print(f"{name:<24} {origin:<26} {severities:<30} {path}")
+            severities = "/".join(_shown(s.label) for s in profile.severities)
+            print(f"{_shown(name):<24} {origin:<26} {severities:<30} {_shown(str(path))}")
         except WarroomError as exc:
             failed += 1
-            print(f"{name:<24} {'INVALID':<26} {exc}")
+            print(f"{_shown(name):<24} {'INVALID':<26} {_shown(str(exc))}")
     if failed:
         raise WarroomError(f"{failed} profile(s) invalid (see above)")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from warroom.base.model import Entry
+from warroom.core.entry_data import readable
 from warroom.core.text import one_line, sanitize
 
 KIND_LABELS = {
@@ -32,7 +33,13 @@ def kind_label(kind: str) -> str:
 
 
 def entry_text(entry: Entry, severity_label=None) -> str:
-    """The text column of a timeline row: the entry's text, with what the system kinds imply."""
+    """The text column of a timeline row: the entry's text, with what the system kinds imply.
+    Values from the entry's data (a severity's "to", a status) are display text too: the whole
+    line is made safe, and a damaged row is shown as such (core.entry_data.readable)."""
+    return plain(_entry_text(readable(entry), severity_label))
+
+
+def _entry_text(entry: Entry, severity_label=None) -> str:
     data = entry.data or {}
     label = severity_label or (lambda s: str(s).upper())
     text = plain(entry.text)

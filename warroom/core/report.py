@@ -60,6 +60,7 @@ from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warroom.base.clock import format_time, parse_time
+from warroom.core.entry_data import readable
 from warroom.core.durations import format_duration
 from warroom.base.model import Entry
 from warroom.core.profiles import Profile
@@ -639,7 +640,7 @@ def render_report(warroom: Any, ref: str, *, public: bool = False, force: bool =
 def _render(store: Any, ref: str, visible: Sequence[Any], profile: Profile,
             public: bool, zone: _Zone | None) -> str:
     walker = _Walker(ref, profile, {s.id for s in visible}, public, zone)
-    for entry in store.iter_entries(ref):
+    for entry in map(readable, store.iter_entries(ref)):  # damaged rows shown, not trusted
         walker.feed(entry)
     report = _Report(walker, profile, public, zone)
     parts = [f"# {md(ref)}: {md(report.scrub(report.state.title) or '(untitled)')}"]

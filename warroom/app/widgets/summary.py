@@ -21,8 +21,8 @@ def severity_badge(profile: Profile, severity: str) -> Content:
     try:
         sev = profile.severity(severity)
     except Exception:  # an old incident may hold a severity its profile no longer lists
-        return Content.styled(f" {severity or '?'} ", "bold reverse")
-    return Content.styled(f" {sev.label} ", f"bold black on {sev.colour}")
+        return Content.styled(f" {plain(str(severity or '?'))} ", "bold reverse")
+    return Content.styled(f" {plain(sev.label)} ", f"bold black on {sev.colour}")
 
 
 def out_of_hours(profile: Profile, now: datetime) -> bool:
@@ -51,7 +51,7 @@ class SummaryPane(Vertical):
         status_style = "bold $text-success" if not state.is_open else "bold"
         head = [
             (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
-            (state.status, status_style),
+            (plain(state.status), status_style),
         ]
         if state.security:
             head += [" ", ("SECURITY", "bold reverse $text-error")]
