@@ -124,6 +124,14 @@ def _shown(value: object) -> str:
     return " ".join(sanitize(str(value)).split())
 
 
+def _warn_exposed(db: str | None = None) -> None:
+    from warroom.locations import exposure_warnings
+
+    extra = [Path(db).expanduser().absolute().parent] if db and "://" not in db else []
+    for line in exposure_warnings(*extra):
+        print(f"warroom: {_shown(line)}", file=sys.stderr)
+
+
 def _fail(message: str) -> None:
     first = _shown(message) if message else "unknown error"
     print(f"warroom: {first}", file=sys.stderr)
@@ -144,6 +152,7 @@ def open_warroom(args: argparse.Namespace, *, readonly: bool = False):
     from warroom.store import Store
 
     db, user = _settings(args)
+    _warn_exposed(db)
     store = Store.open(db, readonly=readonly)
     return Warroom(store, ProfileRegistry(user_profiles_dir()), user=user)
 
@@ -291,6 +300,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     from warroom.core.profiles import ProfileRegistry
     from warroom.locations import user_profiles_dir
 
+    _warn_exposed()
     registry = ProfileRegistry(user_profiles_dir())
     failed = 0
     for name, (path, origin) in registry.files().items():
