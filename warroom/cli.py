@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 from warroom import __version__
-from warroom.base.errors import UsageError, ValidationError, WarroomError
-from warroom.base.files import check_output_path, write_private_atomic
+from warroom.base.errors import NotFound, UsageError, ValidationError, WarroomError
+from warroom.base.files import check_output_path, read_bounded, write_private_atomic
+
+MAX_STDIN = 1_000_000
+"""Most bytes ``note`` reads from stdin (``/dev/zero`` is refused, not read into memory)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +36,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                              "file in the user data folder)")
     parser.add_argument("--as", dest="user", default=default, metavar="NAME",
                         help="who is typing (env WARROOM_USER; default: your login name)")
+    parser.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="show the traceback of an unexpected error")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(words)
+        _check_arguments(args)
         return _dispatch(args)
     except WarroomError as exc:
         _fail(str(exc))
@@ -115,6 +122,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return 1
+    except SystemExit:
+        raise  # --help, --version
+    except BaseException as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        return _unexpected(exc, debug="--debug" in words)
+
+
+def _unexpected(exc: BaseException, *, debug: bool) -> int:
+    """Anything nobody foresaw: one line on stderr and exit 1 (``--debug``: the traceback)."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+        return 1
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{str(exc.filename)[:200]}: " if exc.filename is not None else ""
+        _fail(f"{where}{exc.strerror}")
+    elif isinstance(exc, MemoryError):
+        _fail("out of memory; nothing was saved")
+    else:
+        detail = str(exc)[:300]
+        _fail(f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''} "
+              "(run again with --debug for the details)")
+    return 1
+
+
+# Arguments that name things (files, databases, references): they must be text. Free text
+# (a note, a title) is cleaned instead: undecodable bytes are dropped like control characters.
+_NAMES = ("db", "ref", "incident", "output", "file", "keep", "profile", "template", "severity",
+          "kind", "at", "theme")
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    for name in _NAMES:
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            flag = {"ref": "the reference", "file": "the file name"}.get(name, f"--{name}")
+            raise UsageError(f"{flag} is not valid UTF-8 text") from None
+        if "\x00" in value:
+            raise UsageError(f"--{name} holds a NUL character")
 
 
 def _shown(value: object) -> str:
@@ -145,7 +195,7 @@ def _settings(args: argparse.Namespace) -> tuple[str, str | None]:
     return db, user
 
 
-def open_warroom(args: argparse.Namespace, *, readonly: bool = False):
+def open_warroom(args: argparse.Namespace, *, readonly: bool = False, create: bool = True):
     from warroom.core.domain import Warroom
     from warroom.core.profiles import ProfileRegistry
     from warroom.locations import user_profiles_dir
@@ -153,8 +203,19 @@ def open_warroom(args: argparse.Namespace, *, readonly: bool = False):
 
     db, user = _settings(args)
     _warn_exposed(db)
-    store = Store.open(db, readonly=readonly)
+    store = Store.open(db, readonly=readonly, create=create)
     return Warroom(store, ProfileRegistry(user_profiles_dir()), user=user)
+
+
+def _open_for_reading(args: argparse.Namespace):
+    """For a command that only reads: never creates a database; opened as usual when it can be
+    written (so SQLite tidies its -wal/-shm away on close), read-only when it cannot."""
+    from warroom.base.errors import ReadOnlyStore
+
+    try:
+        return open_warroom(args, create=False)
+    except ReadOnlyStore:
+        return open_warroom(args, readonly=True)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -206,7 +267,17 @@ def cmd_declare(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from warroom.base.clock import format_time
 
-    w = open_warroom(args)
+    try:  # creates nothing, works on a database you can only read
+        w = _open_for_reading(args)
+    except NotFound:
+        if getattr(args, "db", None) or os.environ.get("WARROOM_DB"):
+            raise  # a typo'd --db is said, not created
+        rows = []  # no database yet at the default place: nothing declared
+        if args.json:
+            print("[]")
+        else:
+            print("no open incidents" if not args.all else "no incidents", file=sys.stderr)
+        return 0
     with w.store:
         rows = w.list_incidents(include_closed=args.all)
         if args.json:
@@ -240,10 +311,10 @@ def cmd_note(args: argparse.Namespace) -> int:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give the note text as an argument or on stdin")
         try:
-            text = sys.stdin.buffer.read().decode("utf-8")
+            text = read_bounded(sys.stdin.buffer, MAX_STDIN, what="stdin").decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
-    w = open_warroom(args)
+    w = open_warroom(args, create=False)  # a note needs an incident: never a new database
     with w.store:
         ref = args.incident or w.most_recent_open()
         if not ref:
@@ -258,7 +329,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     to_file = bool(args.output) and args.output != "-"
     if to_file:  # refuse a bad -o before anything is read or recorded
         check_output_path(Path(args.output), overwrite=args.overwrite)
-    w = open_warroom(args)
+    # Read-only (works on a database you can only read), unless a forced public report of a
+    # security incident must record the override.
+    w = (open_warroom(args, create=False) if args.public and args.force
+         else _open_for_reading(args))
     with w.store:
         ref = w.store.incident(args.ref).ref
         if args.format == "json":
