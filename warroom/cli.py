@@ -133,7 +133,9 @@ def _unexpected(exc: BaseException, *, debug: bool) -> int:
     if debug:
         import traceback
 
-        traceback.print_exception(exc, file=sys.stderr)
+        from warroom.base.urls import redact_urls_in
+
+        sys.stderr.write(redact_urls_in("".join(traceback.format_exception(exc))))
         return 1
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{str(exc.filename)[:200]}: " if exc.filename is not None else ""
@@ -183,7 +185,9 @@ def _warn_exposed(db: str | None = None) -> None:
 
 
 def _fail(message: str) -> None:
-    first = _shown(message) if message else "unknown error"
+    from warroom.base.urls import redact_urls_in
+
+    first = _shown(redact_urls_in(message)) if message else "unknown error"
     print(f"warroom: {first}", file=sys.stderr)
 
 
@@ -222,7 +226,57 @@ def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command is None:
         return _run_app(args, ref=None)
-    return globals()[f"cmd_{command}"](args)
+    fresh = _not_yet_there(args)
+    try:
+        return globals()[f"cmd_{command}"](args)
+    except BaseException:
+        _remove_if_empty(fresh)  # a failing command creates nothing (not even a database)
+        raise
+
+
+def _not_yet_there(args: argparse.Namespace) -> list[Path]:
+    """The SQLite file this command would create, then the folders it would create for it."""
+    db, _ = _settings(args)
+    try:
+        if "://" in db:
+            if not db.startswith("sqlite:///"):
+                return []
+            db = db[len("sqlite:///") - 1:]
+        path = Path(db).expanduser().absolute()
+        missing = [path] if not os.path.lexists(path) else []
+        folder = path.parent
+        while missing and not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        return missing
+    except (OSError, ValueError):
+        return []
+
+
+def _remove_if_empty(fresh: list[Path]) -> None:
+    if not fresh or not fresh[0].is_file():
+        return
+    import sqlite3
+    from urllib.parse import quote
+
+    path = fresh[0]
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            if "incidents" in tables and con.execute("SELECT count(*) FROM incidents").fetchone()[0]:
+                return  # someone else's incident is in it by now: not ours to remove
+        finally:
+            con.close()
+    except (sqlite3.Error, UnicodeError, ValueError):
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for folder in fresh[1:]:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _run_app(args: argparse.Namespace, ref: str | None, *, db: str | None = None) -> int:

@@ -182,14 +182,20 @@ def read_bounded(source: str | os.PathLike[str] | BinaryIO, limit: int, *, what:
 
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        try:
-            fh = open(path, "rb")
+        try:  # non-blocking: a FIFO with no writer must not hang us
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except (OSError, ValueError) as exc:
             why = getattr(exc, "strerror", None) or "not a usable file name"
             raise WarroomError(f"{what}: cannot be read ({why})") from None
-        with fh:
-            if os.path.isdir(path):
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+            os.close(fd)
+            if stat.S_ISDIR(mode):
                 raise WarroomError(f"{what}: is a folder")
+            raise WarroomError(f"{what}: is not a regular file (a FIFO or socket); "
+                               "give a file, or - for standard input")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as fh:
             try:
                 data = fh.read(limit + 1)
             except OSError as exc:

@@ -17,7 +17,7 @@ MASK = "***"
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[\w.\-]*(?:password|passwd|pwd|secret|token|key|sslpassword|auth)[\w.\-]*)=)"
     r"[^&;#\s]*")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/{1,3}")  # one slash: a URL passed as a path
 _NO_SCHEME = re.compile(r"\A[^/\s:@]+:[^\s]*@[^/\s@]+(?:[/?:]|\Z)")
 _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary",
                     "pg8000": "pg8000", "asyncpg": "asyncpg", "pymysql": "PyMySQL",
@@ -103,3 +103,11 @@ def driver_package(url: str) -> str | None:
     driver = (match.group(2) or {"postgresql": "psycopg2", "postgres": "psycopg2",
                                  "mysql": "mysqldb"}.get(match.group(1).lower(), "")).lower()
     return _DRIVER_PACKAGES.get(driver)
+
+
+_URL_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/{1,3}[^\s'\"]+|(?<![\w/])[^\s/:@'\"]+:[^\s'\"]*@[^\s/@'\"]+")
+
+
+def redact_urls_in(text: str) -> str:
+    """Every URL inside a message (argparse echoing an argument, say) with its password masked."""
+    return _URL_TOKEN.sub(lambda m: redact_url(m.group(0)), str(text))
