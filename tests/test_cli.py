@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -89,6 +90,11 @@ def test_bad_input_one_line_and_nothing_lost(db, args, code, fragment):
 
 
 def test_no_open_incident(db):
+    line = one_line_error(run_cli("--db", db, "note", "hello"))
+    assert "no such database" in line and not os.path.exists(db)  # a typo creates nothing
+    from warroom.store import Store
+
+    Store.open(db).close()
     line = one_line_error(run_cli("--db", db, "note", "hello"))
     assert "no open incident" in line
 

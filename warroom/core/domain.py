@@ -9,7 +9,6 @@ appends two). Nothing here imports Textual.
 from __future__ import annotations
 
 import getpass
-import json
 import re
 import socket
 import uuid
@@ -17,17 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from warroom.base.clock import Clock, SystemClock, format_time, parse_time
+from warroom.base.clock import Clock, SystemClock, format_time, parse_user_time
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
 from warroom.core.state import IncidentState, project
+from warroom.core.entry_data import clean as clean_data
+from warroom.core.importing import EXPORT_FORMAT, EXPORT_VERSION  # noqa: F401 - re-exported
 from warroom.core.text import clean_line, clean_text, sanitize
 from warroom.base.errors import NotFound, ValidationError
 from warroom.base.model import Draft
 from warroom.store import Store
 
-EXPORT_FORMAT = "warroom-export"
-EXPORT_VERSION = 1
 FUTURE_SLACK = timedelta(minutes=5)
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*)")
 
@@ -64,6 +63,8 @@ class IncidentSummary:
     declared_at: datetime | None
     resolved_at: datetime | None
     entries: int
+    damaged: int = 0
+    """Headline entries (declared, severity, status) whose data is the wrong shape."""
 
 
 class Warroom:
@@ -103,7 +104,7 @@ class Warroom:
                 continue
             out.append(IncidentSummary(row.ref, state.title, state.severity, state.status,
                                        row.profile, state.declared_at, state.resolved_at,
-                                       self.store.last_seq(row.ref)))
+                                       self.store.last_seq(row.ref), len(state.damaged)))
         return out
 
     def most_recent_open(self) -> str | None:
@@ -136,19 +137,16 @@ class Warroom:
             raise ValidationError(f"unknown entry kind {kind!r} (choose from: {', '.join(SCRIBE_KINDS)})")
         now = self.clock.now()
         occurred = self._when(at, now)
+        data = clean_data(kind, data)  # every string clean, every kind's shape (core.entry_data)
         return Draft(uid=uid or new_uid(), kind=kind, author=self.user, host=self.host,
                      session=self.session, occurred_at=format_time(occurred),
-                     recorded_at=format_time(now), text=text, data=data or {}, amends=amends)
+                     recorded_at=format_time(now), text=text, data=data, amends=amends)
 
     def _when(self, at: datetime | str | None, now: datetime) -> datetime:
         if at is None:
             return now
-        if isinstance(at, str):
-            try:
-                at = parse_time(at)
-            except ValueError:
-                raise ValidationError(f"--at {at!r} is not an ISO time (e.g. 2026-11-22T14:05 "
-                                      "or 2026-11-22T14:05:00Z)") from None
+        # One strict parser for every time a person gives (base.clock.parse_user_time).
+        at = parse_user_time(at if isinstance(at, str) else at.isoformat())
         if at > now + FUTURE_SLACK:
             raise ValidationError(f"{format_time(at)} is in the future; --at backdates events "
                                   "discovered later")
@@ -394,37 +392,14 @@ class Warroom:
         }
 
     def import_json(self, doc: Any, *, source: str = "import") -> str:
-        """Load an export. The hash chain is checked first: a doctored file is refused whole."""
-        from warroom.base.chain import GENESIS, chain_hash
+        """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
+        already checked). Everything is checked first: a doctored or malformed file is refused
+        whole, before anything is written."""
+        from warroom.core.importing import ParsedExport, parse_export
 
-        if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
-            raise ValidationError(f"{source}: not a warroom JSON export")
-        if int(doc.get("version", 0)) > EXPORT_VERSION:
-            raise ValidationError(f"{source}: export version {doc.get('version')} is newer than "
-                                  "this warroom understands; upgrade warroom")
-        try:
-            inc = doc["incident"]
-            ref = clean_line(inc["ref"], what="reference")
-            items = [_entry_from_json(ref, raw) for raw in doc["entries"]]
-            profile = str(inc["profile"])
-            created = str(inc["created_at"])
-            number = inc.get("number")
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(f"{source}: malformed export ({exc})") from None
-        if not items:
-            raise ValidationError(f"{source}: the export holds no entries")
-        prev = GENESIS
-        for pos, entry in enumerate(items, start=1):
-            if entry.seq != pos or entry.prev_hash != prev or chain_hash(prev, entry) != entry.hash:
-                raise ValidationError(f"{source}: entry #{entry.seq} does not match its hash chain "
-                                      "(the file was changed); nothing was imported")
-            if sanitize(entry.text) != entry.text:
-                raise ValidationError(f"{source}: entry #{entry.seq} holds control characters; "
-                                      "nothing was imported")
-            prev = entry.hash
-        self.store.import_incident(ref, number if isinstance(number, int) else None, profile,
-                                   created, items)
-        return ref
+        got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
+        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items)
+        return got.ref
 
     # ------------------------------------------------------------------ report (export)
     def export_report(self, ref: str, *, public: bool = False, force: bool = False,
@@ -452,24 +427,6 @@ class Warroom:
         return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
                              force=force, template=chosen, tz=tz)
 
-
-def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:
-    if raw["kind"] not in KINDS:
-        raise ValueError(f"unknown kind {raw['kind']!r}")
-    data = raw.get("data") or {}
-    if not isinstance(data, dict):
-        raise ValueError("data must be an object")
-    json.dumps(data)
-    for name in ("occurred_at", "recorded_at"):
-        parse_time(raw[name])
-    return Entry(
-        incident=ref, seq=int(raw["seq"]), uid=str(raw["uid"]), kind=raw["kind"],
-        author=str(raw["author"]), occurred_at=str(raw["occurred_at"]),
-        recorded_at=str(raw["recorded_at"]), text=str(raw["text"]), data=data,
-        amends=int(raw["amends"]) if raw.get("amends") is not None else None,
-        host=str(raw.get("host", "")), session=str(raw.get("session", "")),
-        prev_hash=str(raw["prev_hash"]), hash=str(raw["hash"]),
-    )
 
 
 def _unique(items: list[str]) -> list[str]:

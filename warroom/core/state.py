@@ -12,6 +12,7 @@ from typing import Iterable
 
 from warroom.base.clock import parse_time
 from warroom.base.model import Entry
+from warroom.core.entry_data import is_damaged, readable
 
 
 @dataclass
@@ -79,11 +80,16 @@ class IncidentState:
     last_seq: int = 0
     entry_count: int = 0
     last_entry_at: datetime | None = None
+    damaged: list[int] = field(default_factory=list)
+    """Entries whose stored data is the wrong shape (see core.entry_data): shown, not used."""
 
     # ------------------------------------------------------------------ folding
     def apply(self, entry: Entry) -> None:
         if entry.seq <= self.last_seq:
             return  # already folded in (the change feed may repeat itself)
+        entry = readable(entry)  # a wrong-shaped row is folded in as a damaged system entry
+        if is_damaged(entry):
+            self.damaged.append(entry.seq)
         self.last_seq = entry.seq
         self.entry_count += 1
         at = entry.occurred

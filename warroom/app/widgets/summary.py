@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 def severity_badge(profile: Profile, severity: str) -> Content:
     sev = profile.severity_by_id(severity)
     if sev is None:  # an old incident may hold a severity its profile no longer lists
-        return Content.styled(f" {severity or '?'} ", "bold reverse")
-    return Content.styled(f" {sev.label} ", f"bold black on {sev.colour}")
+        return Content.styled(f" {plain(str(severity or '?'))} ", "bold reverse")
+    return Content.styled(f" {plain(sev.label)} ", f"bold black on {sev.colour}")
 
 
 class SummaryPane(Vertical):
@@ -46,7 +46,7 @@ class SummaryPane(Vertical):
         status_style = "bold $text-success" if not state.is_open else "bold"
         head = [
             (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
-            (state.status, status_style),
+            (plain(state.status), status_style),
         ]
         if state.security:
             head += [" ", ("SECURITY", "bold reverse $text-error")]
