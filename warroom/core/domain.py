@@ -334,7 +334,9 @@ class Warroom:
         level = prof.escalation_level(target)
         if level is not None:
             target = level.name
-        data: dict[str, Any] = {"to": target, "level": level.name if level else None}
+        data: dict[str, Any] = {"to": target}
+        if level is not None:
+            data["level"] = level.name
         if how and how.strip():
             data["how"] = clean_line(how, what="how")
         body = clean_text(text, what="escalation note") if text and text.strip() else (

@@ -156,9 +156,10 @@ class Profile:
     """What to do at once when an incident is (found to be) a security incident."""
 
     def origin_of(self, key: str) -> str:
-        """``team`` or ``warroom``: whose rule a cadence is. Unmarked keys of a profile made
-        from a team's document are the team's; every rule of a profile without one is warroom's."""
-        return self.cadences.origin.get(key) or ("team" if self.source else "warroom")
+        """``team`` or ``warroom``: whose rule a cadence is, as the profile marks it in
+        ``[cadences.origin]``. Unmarked keys are the profile's own (a profile written from a
+        team's document marks what the document does not contain)."""
+        return self.cadences.origin.get(key) or "team"
 
     def is_default(self, key: str) -> bool:
         return self.origin_of(key) == "warroom"
