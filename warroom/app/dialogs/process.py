@@ -31,6 +31,7 @@ class EscalationDialog(Dialog):
     """The profile's escalation chain in order; the level chosen (or a name typed), how, a note."""
 
     TITLE = "Record an escalation"
+    DEFAULT_CSS = "EscalationDialog #escalation-chain { max-height: 50vh; }"
     HINT = "↑↓ level · Tab to who / how / note · Enter saves · Esc cancels"
 
     def __init__(self, save: Save, state, profile) -> None:
@@ -98,6 +99,7 @@ class TicketDialog(Dialog):
     """The profile's third-party support contacts; the supplier, the case id, a note."""
 
     TITLE = "Log a support ticket"
+    DEFAULT_CSS = "TicketDialog #ticket-suppliers { max-height: 40vh; }"
     HINT = "↑↓ supplier · Tab to supplier / case / note · Enter saves · Esc cancels"
 
     def __init__(self, save: Save, state, profile) -> None:
@@ -307,6 +309,7 @@ class TimersDialog(Dialog):
     satisfies it), snooze it with a reason, or dismiss it with a reason."""
 
     TITLE = "Answer a timer"
+    DEFAULT_CSS = "TimersDialog #timer-list { max-height: 40vh; }"
     HINT = "↑↓ timer · Tab: answer and reason · Enter answers · Esc cancels"
 
     def __init__(self, save: Save, timers: list, now: Callable[[], datetime],
