@@ -78,9 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", help="the text (words are joined); omit to read stdin")
     p.add_argument("--incident", metavar="REF", help="default: the most recent open incident")
     p.add_argument("--kind", default="note",
-                   help="note, decision, action, result, change, comms or summary")
+                   help="note, decision, action, result, change, comms, summary, "
+                        "escalation (with --to) or ticket (with --supplier and --case)")
     p.add_argument("--at", metavar="ISO-TIME", help="when it happened (backdate an event)")
     p.add_argument("--owner", help="owner of an action (or @name in the text)")
+    _process_note_options(p)
+
+    _process_commands(command)
 
     p = command("export", "export an incident: Markdown report or lossless JSON")
     p.add_argument("ref")
@@ -360,6 +364,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
+    if args.kind in PROCESS_KINDS:
+        return _note_process(args)
     text = " ".join(args.text) if args.text else None
     if text is None:
         if sys.stdin is None or sys.stdin.isatty():
@@ -473,4 +479,78 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise WarroomError(f"{ref}: entry #{bad.seq} fails verification: {detail}; "
                            f"the {count} entries before it are intact")
     print(f"{ref}: {count} entries intact; chain head {detail}")
+    return 0
+
+
+# ---------------------------------------------------------------------- the process (issue 13)
+PROCESS_KINDS = ("escalation", "ticket")
+
+
+def _process_note_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", metavar="WHO", help="escalation: who or which level was called")
+    p.add_argument("--how", help="escalation: how (phone, PagerDuty...)")
+    p.add_argument("--supplier", metavar="S", help="ticket: the third party (AWS, Aiven...)")
+    p.add_argument("--case", metavar="ID", help="ticket: the supplier's case id")
+
+
+def _process_commands(command) -> None:
+    p = command("set", "change the facts as you learn them: flags, services, impact started")
+    p.add_argument("ref")
+    p.add_argument("--security", dest="security", action="store_const", const=True, default=None)
+    p.add_argument("--no-security", dest="security", action="store_const", const=False)
+    p.add_argument("--customer-impacting", dest="customer_impacting", action="store_const",
+                   const=True, default=None)
+    p.add_argument("--no-customer-impacting", dest="customer_impacting", action="store_const",
+                   const=False)
+    p.add_argument("--service", action="append", default=None, metavar="X",
+                   help="the impacted services, all of them (repeat)")
+    p.add_argument("--impact-started", metavar="ISO-TIME")
+    p.add_argument("--reason", required=True, help="why (goes in the timeline)")
+
+
+def _optional_text(args: argparse.Namespace) -> str:
+    if args.text:
+        return " ".join(args.text)
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
+
+
+def _note_process(args: argparse.Namespace) -> int:
+    """``note --kind escalation --to WHO`` and ``note --kind ticket --supplier S --case ID``."""
+    if args.kind == "escalation" and not (args.to and args.to.strip()):
+        raise UsageError("--kind escalation needs --to WHO (a level of the escalation chain, or a name)")
+    if args.kind == "ticket" and not (args.supplier and args.supplier.strip()):
+        raise UsageError("--kind ticket needs --supplier S (and --case ID)")
+    text = _optional_text(args)
+    w = open_warroom(args)
+    with w.store:
+        ref = args.incident or w.most_recent_open()
+        if not ref:
+            raise WarroomError("no open incident: declare one, or say which with --incident REF")
+        ref = w.store.incident(ref).ref
+        if args.kind == "escalation":
+            entry = w.log_escalation(ref, args.to, text, how=args.how or "", at=args.at)
+        else:
+            entry = w.log_ticket(ref, args.supplier, args.case or "", text, at=args.at)
+    print(f"{entry.incident}#{entry.seq}")
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    w = open_warroom(args)
+    with w.store:
+        ref = w.store.incident(args.ref).ref
+        result = w.set_facts(ref, reason=args.reason, security=args.security,
+                             customer_impacting=args.customer_impacting, services=args.service,
+                             impact_started=args.impact_started)
+    for entry in result.entries:
+        print(f"{entry.incident}#{entry.seq} {entry.text}")
+    for step in result.security_steps:
+        print(f"security incident, now: {step}", file=sys.stderr)
+    for role in result.roles_now_required:
+        print(f"required now: {role} (the incident affects customers)", file=sys.stderr)
     return 0

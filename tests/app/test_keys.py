@@ -352,6 +352,13 @@ async def test_incident_switcher_and_declare(make_app):
         await type_text(pilot, "Search is slow")
         await press(pilot, "enter")
         await ready(pilot)
+        from warroom.app.dialogs.process import ChecklistDialog
+        for _ in range(10):  # a new incident opens with its declare checklist
+            if isinstance(app.screen, ChecklistDialog):
+                break
+            await ready(pilot)
+        assert isinstance(app.screen, ChecklistDialog)
+        await press(pilot, "escape")
         assert isinstance(app.screen, WarRoomScreen)
         assert app.screen.ref == "INC-2"
         assert app.screen.state.title == "Search is slow"

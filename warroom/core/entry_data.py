@@ -58,6 +58,9 @@ _SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
                "until": ("time", False)},
     "escalation": {"to": ("line", False)},
     "ticket": {"party": ("line", False), "reference": ("line", False)},
+    "checklist": {"checklist": ("id", True), "item": ("id", True), "index": ("int", False),
+                  "outcome": ("id", True), "reason": ("text", False)},
+    "impact": {"field": ("id", True), "at": ("opt", False), "before": ("opt", False)},
 }
 _EMPTY: dict[str, tuple[str, bool]] = {}
 _LINES = frozenset(("line", "id", "opt"))

@@ -63,6 +63,12 @@ class SummaryPane(Vertical):
         span = format_duration(state.duration(now), "elapsed")
         lines.append(Content.assemble(("Elapsed ", "$text-muted"), span,
                                       (f" since {since}", "$text-muted")))
+        steps = profile.checklists.get("declare", ())
+        todo = state.checklist_open("declare", steps) if state.is_open else []
+        if todo:  # unticked declare steps stay in view until done or dismissed
+            lines.append(Content.assemble(
+                (f"Declare checklist {len(steps) - len(todo)}/{len(steps)} (l): ", "$text-warning"),
+                plain(todo[0])))
         latest = state.latest_summary
         if latest is not None:
             summary = Content.assemble(
