@@ -15,7 +15,7 @@ import pytest
 
 from warroom.base.chain import GENESIS, chain_hash
 from warroom.base.clock import FrozenClock
-from warroom.base.model import Entry, dumps_data
+from warroom.base.model import Entry
 from warroom.cli import main
 from warroom.core import importing
 from warroom.core.domain import Warroom

@@ -62,7 +62,7 @@ def test_export_refuses_the_database_itself(db):
 def test_export_refuses_a_hard_link_to_the_open_database(db, tmp_path):
     link = tmp_path / "innocent.md"
     os.link(db, link)
-    with Store.open(db) as s:
+    with Store.open(db):
         with pytest.raises(WarroomError, match="refusing to overwrite"):
             write_private_atomic(link, "report", overwrite=True)
     assert digest(db)[:16] == b"SQLite format 3\x00"

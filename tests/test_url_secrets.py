@@ -68,7 +68,7 @@ def test_missing_driver_names_the_package():
 def test_redact_url_forms():
     assert redact_url(f"mysql://bob:{SECRET}@h/x") == "mysql://bob:***@h/x"
     assert redact_url(f"pg://h/x?password={SECRET}&a=1") == "pg://h/x?password=***&a=1"
-    assert redact_url(f"pg://bob:a/b@c@h:5/x") == "pg://bob:***@h:5/x"
+    assert redact_url("pg://bob:a/b@c@h:5/x") == "pg://bob:***@h:5/x"
     assert redact_url("sqlite:////tmp/a@b.db") == "sqlite:////tmp/a@b.db"
     assert redact_url("/home/me/warroom.db") == "/home/me/warroom.db"
     assert looks_like_url_without_scheme(f"bob:{SECRET}@host/x")
