@@ -112,7 +112,8 @@ class Drafts:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise WarroomError(f"{self.folder}: cannot keep drafts ({exc.strerror})") from None
-        write_private_atomic(path, json.dumps(draft.to_json(), ensure_ascii=False), sync=False)
+        write_private_atomic(path, json.dumps(draft.to_json(), ensure_ascii=False),
+                             overwrite=True, sync=False)
 
 
 def _db_identity(db: str) -> str:
