@@ -51,6 +51,8 @@ def test_amend_text_kind_time_and_stdin(db):
     assert verified.returncode == 0 and "intact" in verified.stdout
     report = run_cli("--db", db, "export", "INC-1").stdout
     assert "deploy 4511 rolled bak" in report and "from stdin" in report and "Corrected" in report
+    plain = report.replace("\\", "")
+    assert "kind note → decision" in plain and "happened at 2026-01-02 03:04" in plain
 
 
 def test_amending_a_correction_amends_the_original_latest_wins(db):

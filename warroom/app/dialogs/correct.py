@@ -86,13 +86,16 @@ class CorrectDialog(Dialog):
         yield Label(Content.assemble((f"#{now.seq} ", "bold"), f"{kind_label(now.kind)} by ",
                                      plain(now.author), f" at {_stamp(now.occurred, self.utc)}"),
                     classes="dialog-text")
+        yield Label("Text", classes="field-label")
         yield Input(now.text, id="fix-text", placeholder="The corrected text")
         if now.kind in SCRIBE_KINDS:
-            yield Input(now.kind, id="fix-kind",
-                        placeholder="Kind: " + ", ".join(SCRIBE_KINDS))
+            yield Label("Kind (" + ", ".join(SCRIBE_KINDS) + ")", classes="field-label")
+            yield Input(now.kind, id="fix-kind", placeholder="Kind: " + ", ".join(SCRIBE_KINDS))
         if now.kind in ("action", "followup"):
+            yield Label("Owner", classes="field-label")
             yield Input(str(now.data.get("owner") or ""), id="fix-owner",
                         placeholder="Owner of an action (@name)")
+        yield Label("When it happened (HH:MM, or a full ISO time)", classes="field-label")
         yield Input(self._when(now.occurred), id="fix-at",
                     placeholder="When it happened: HH:MM, or a full ISO time")
 
