@@ -10,11 +10,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from warroom import __version__
 from warroom.base.errors import UsageError, ValidationError, WarroomError
 from warroom.base.files import write_private_atomic
+
+if TYPE_CHECKING:
+    from warroom.core.domain import Warroom
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,15 +132,11 @@ def _settings(args: argparse.Namespace) -> tuple[str, str | None]:
     return db, user
 
 
-def open_warroom(args: argparse.Namespace, *, readonly: bool = False):
+def open_warroom(args: argparse.Namespace, *, readonly: bool = False) -> "Warroom":
     from warroom.core.domain import Warroom
-    from warroom.core.profiles import ProfileRegistry
-    from warroom.locations import user_profiles_dir
-    from warroom.store import Store
 
     db, user = _settings(args)
-    store = Store.open(db, readonly=readonly)
-    return Warroom(store, ProfileRegistry(user_profiles_dir()), user=user)
+    return Warroom.open(db, user=user, readonly=readonly)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -178,7 +177,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_declare(args: argparse.Namespace) -> int:
     w = open_warroom(args)
-    with w.store:
+    with w:
         first = w.declare(args.title, profile=args.profile, severity=args.severity,
                           services=args.service, description=args.description, lead=args.lead,
                           security=args.security, customer_impacting=args.customer_impacting)
@@ -190,7 +189,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from warroom.base.clock import format_time
 
     w = open_warroom(args)
-    with w.store:
+    with w:
         rows = w.list_incidents(include_closed=args.all)
         if args.json:
             print(json.dumps([{
@@ -226,11 +225,11 @@ def cmd_note(args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
     w = open_warroom(args)
-    with w.store:
+    with w:
         ref = args.incident or w.most_recent_open()
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
-        ref = w.store.incident(ref).ref
+        ref = w.incident(ref).ref
         entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
     print(f"{entry.incident}#{entry.seq}")
     return 0
@@ -238,17 +237,15 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     w = open_warroom(args)
-    with w.store:
-        ref = w.store.incident(args.ref).ref
+    with w:
+        ref = w.incident(args.ref).ref
         if args.format == "json":
             if args.public or args.template:
                 raise UsageError("--public and --template apply to the Markdown report only")
             content = json.dumps(w.export_json(ref), indent=2, ensure_ascii=False) + "\n"
         else:
-            from warroom.core.report import render_report
-
-            content = render_report(w, ref, public=args.public, force=args.force,
-                                    template=args.template)
+            content = w.export_report(ref, public=args.public, force=args.force,
+                                      template=args.template)
     if args.output:
         write_private_atomic(Path(args.output), content)
     else:
@@ -267,10 +264,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{path}: not a warroom JSON export ({exc})") from None
     w = open_warroom(args)
-    with w.store:
+    with w:
         ref = w.import_json(doc, source=str(path))
         try:
-            w.profile(w.store.incident(ref).profile)
+            w.incident_profile(ref)
         except WarroomError as exc:
             print(f"warroom: warning: {exc}", file=sys.stderr)
     print(ref)
@@ -297,19 +294,12 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
     # Read-only: a backup never writes to the database it copies (which may be read-only).
     w = open_warroom(args, readonly=True)
-    with w.store:
-        if args.output:
-            dest = Path(args.output)
-        else:
-            if w.store.path is None:
-                raise UsageError("give -o FILE")
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            dest = w.store.path.with_name(f"{w.store.path.stem}-backup-{stamp}.db")
-        w.store.backup(dest)
+    with w:
+        if not args.output and w.database.path is None:
+            raise UsageError("give -o FILE")
+        dest = w.backup(Path(args.output) if args.output else None)
     print(dest)
     return 0
 
@@ -317,11 +307,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     # Read-only: checking for tampering must never write (it also runs on read-only copies).
     w = open_warroom(args, readonly=True)
-    with w.store:
-        ref = w.store.incident(args.ref).ref
-        count, bad, detail = w.store.verify(ref)
-    if bad is not None:
-        raise WarroomError(f"{ref}: entry #{bad.seq} fails verification: {detail}; "
-                           f"the {count} entries before it are intact")
-    print(f"{ref}: {count} entries intact; chain head {detail}")
+    with w:
+        found = w.verify(args.ref)
+    if found.first_bad is not None:
+        raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
+                           f"{found.detail}; the {found.intact} entries before it are intact")
+    print(f"{found.ref}: {found.intact} entries intact; chain head {found.detail}")
     return 0

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Iterable
 
 from warroom.base.clock import Clock, SystemClock, format_time, parse_time
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
+from warroom.core.results import Database, Feed, Incident, Tail, Verification
 from warroom.core.state import IncidentState, project
 from warroom.core.text import clean_line, clean_text, sanitize
 from warroom.base.errors import NotFound, ValidationError
@@ -79,6 +82,118 @@ class Warroom:
         self.host = sanitize(host if host is not None else socket.gethostname())[:200]
         self.session = session or uuid.uuid4().hex[:12]
 
+    # ------------------------------------------------------------------ opening and closing
+    @classmethod
+    def open(cls, db: str | os.PathLike[str], *, user: str | None = None,
+             readonly: bool | None = False, profiles_dir: Path | None = None,
+             profiles: ProfileRegistry | None = None, clock: Clock | None = None,
+             busy_timeout_ms: int | None = None) -> "Warroom":
+        """The one way to set up a Warroom on a database (a SQLAlchemy URL or a file path).
+
+        ``readonly``: False opens it for writing (creating a new SQLite file), True opens a
+        viewer that never writes, None opens it for writing if it can be written and as a
+        viewer otherwise (see :attr:`readonly`). Profiles come from ``profiles`` or else the
+        folder ``profiles_dir`` (default: the user's profile folder) over the built-in ones.
+        ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite)."""
+        from warroom.base.errors import ReadOnlyStore
+
+        wait = {} if busy_timeout_ms is None else {"busy_timeout_ms": busy_timeout_ms}
+        if readonly is None:
+            try:
+                store = Store.open(db, **wait)
+            except ReadOnlyStore:
+                store = Store.open(db, readonly=True, **wait)
+        else:
+            store = Store.open(db, readonly=readonly, **wait)
+        try:
+            if profiles is None:
+                if profiles_dir is None:
+                    from warroom.locations import user_profiles_dir
+
+                    profiles_dir = user_profiles_dir()
+                profiles = ProfileRegistry(profiles_dir)
+            return cls(store, profiles, clock=clock, user=user)
+        except BaseException:
+            store.close()
+            raise
+
+    def speaking_as(self, user: str, *, clock: Clock | None = None, host: str | None = None,
+                    session: str | None = None,
+                    profiles: ProfileRegistry | None = None) -> "Warroom":
+        """Another person on the same database (and profiles, unless given): a replayed
+        script, a test."""
+        return Warroom(self.store, profiles or self.profiles, clock=clock or self.clock,
+                       user=user, host=host, session=session)
+
+    def close(self) -> None:
+        """Close the database (and remove a read-only viewer's private copy)."""
+        self.store.close()
+
+    def __enter__(self) -> "Warroom":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def readonly(self) -> bool:
+        """Opened as a viewer: every writing verb refuses."""
+        return self.store.readonly
+
+    @property
+    def database(self) -> Database:
+        """Which database this is, for messages."""
+        s = self.store
+        return Database(s.where, s.path, s.dialect, s.readonly, s.viewing)
+
+    # ------------------------------------------------------------------ the log, for screens
+    def incident(self, ref: str) -> Incident:
+        """An incident by reference, however it was typed (``inc-1``): its canonical form.
+        Raises :class:`~warroom.base.errors.NotFound` for an unknown reference."""
+        row = self.store.incident(ref)
+        return Incident(row.ref, row.number, row.profile, row.created_at)
+
+    def last_seq(self, ref: str) -> int:
+        """The number of the incident's newest entry (0 if none)."""
+        return self.store.last_seq(ref)
+
+    def follow(self, ref: str, *, after: int = 0) -> Feed:
+        """A change feed on the incident: every entry above ``after``, then each new one
+        written by any process, in order, once. Close it when done."""
+        from warroom.store.feed import ChangeFeed
+
+        return ChangeFeed(self.store, ref, after=after)
+
+    def load_tail(self, ref: str, n: int) -> Tail:
+        """The newest ``n`` entries, read through a feed that follows the incident from there
+        (nothing written meanwhile is missed). The older ones: ``entries(ref, limit=boundary)``."""
+        found = self.incident(ref)
+        boundary = max(self.last_seq(found.ref) - n, 0)
+        feed = self.follow(found.ref, after=boundary)
+        try:
+            tail = feed.poll()
+        except BaseException:
+            feed.close()
+            raise
+        return Tail(found.ref, found.profile, boundary, tail, feed)
+
+    def busy_retry_message(self, attempt: int) -> str:
+        """The status line while a save is retried after ``attempt`` refusals as
+        :class:`~warroom.base.errors.StoreBusy`: that it retries and nothing is lost, then why."""
+        return self.store.busy_retry_message(attempt)
+
+    # ------------------------------------------------------------------ housekeeping
+    def verify(self, ref: str) -> Verification:
+        """Walk the incident's hash chain (reads only: works on a read-only viewer)."""
+        found = self.incident(ref)
+        intact, bad, detail = self.store.verify(found.ref)
+        return Verification(found.ref, intact, bad, detail)
+
+    def backup(self, dest: Path | None = None) -> Path:
+        """A consistent copy of a live SQLite database, mode 0600, never over an existing file.
+        Without ``dest``: next to the database, named after it and the local time now."""
+        return self.store.backup(dest, at=self.clock.now())
+
     # ------------------------------------------------------------------ reading
     def profile(self, name: str) -> Profile:
         return self.profiles.get(name)
@@ -87,8 +202,9 @@ class Warroom:
         row = self.store.incident(ref)
         return project(row.ref, self.store.iter_entries(row.ref))
 
-    def entries(self, ref: str, after: int = 0) -> list[Entry]:
-        return self.store.entries(ref, after=after)
+    def entries(self, ref: str, after: int = 0, *, limit: int | None = None) -> list[Entry]:
+        """Entries with ``seq > after`` in order (at most ``limit`` of them)."""
+        return self.store.entries(ref, after=after, limit=limit)
 
     def incident_profile(self, ref: str) -> Profile:
         return self.profiles.get(self.store.incident(ref).profile)
@@ -425,6 +541,15 @@ class Warroom:
         self.store.import_incident(ref, number if isinstance(number, int) else None, profile,
                                    created, items)
         return ref
+
+    # ------------------------------------------------------------------ the report (interim)
+    def export_report(self, ref: str, *, public: bool = False, force: bool = False,
+                      template: str | None = None) -> str:
+        """The incident report as Markdown; a forced public report of a security incident is
+        recorded on the timeline."""
+        from warroom.core.report import render_report
+
+        return render_report(self, ref, public=public, force=force, template=template)
 
 
 def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:

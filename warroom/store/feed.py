@@ -139,12 +139,13 @@ class ChangeFeed:
                 return []
             self._block(remaining)
 
-    def block(self, timeout: float) -> None:
+    def block(self, timeout: float | None = None) -> None:
         """Sleep until something may have changed (a NOTIFY arrived on PostgreSQL), or
-        :meth:`close` was called, or ``timeout`` seconds passed (without LISTEN: at most
-        ``interval``). Reads nothing: pair it with :meth:`poll` in a loop on a background
-        thread when the caller wants to deliver what poll returns itself."""
-        self._block(timeout)
+        :meth:`close` was called, or ``timeout`` seconds passed (default
+        :data:`RECHECK_AFTER`; without LISTEN: at most ``interval``). Reads nothing: pair it
+        with :meth:`poll` in a loop on a background thread when the caller wants to deliver
+        what poll returns itself."""
+        self._block(RECHECK_AFTER if timeout is None else timeout)
 
     def close(self) -> None:
         with self._lock:

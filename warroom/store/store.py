@@ -247,6 +247,14 @@ class Store:
             return StoreError(f"{self.where}: refused: {message}")
         return StoreError(f"{self.where}: {message}")
 
+    def busy_retry_message(self, attempt: int) -> str:
+        """What a screen says while it retries a save this store refused as busy
+        (:class:`StoreBusy`) ``attempt`` times so far: retrying and kept first (the line is one
+        row), the cause after."""
+        held = f" for over {self.busy_timeout_ms / 1000:g} s" if self.dialect == "sqlite" else ""
+        return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
+                f"saved once; another process has held the write lock{held} ({self.where})")
+
     # ----------------------------------------------------------------- incidents
     def create_incident(self, profile: str, draft: Draft, *, prefix: str = "INC",
                         ref: str | None = None) -> Entry:
@@ -516,11 +524,15 @@ class Store:
                 return conn.execute(select(func.max(entries.c.id))).scalar() or 0
         return self._guard(run)
 
-    def backup(self, dest: Path) -> Path:
-        """A consistent copy of a live SQLite database (the online backup API), mode 0600."""
+    def backup(self, dest: Path | None = None, *, at: datetime | None = None) -> Path:
+        """A consistent copy of a live SQLite database (the online backup API), mode 0600.
+        Without ``dest``: next to the database, named after it and the local time ``at``."""
         if self.path is None:
             raise StoreError(f"{self.where}: backup copies a SQLite file; for PostgreSQL use "
                              "pg_dump or 'warroom export --format json' per incident")
+        if dest is None:
+            stamp = (at or datetime.now().astimezone()).astimezone().strftime("%Y%m%d-%H%M%S")
+            dest = self.path.with_name(f"{self.path.stem}-backup-{stamp}.db")
         dest = Path(dest)
         if dest.exists():
             raise StoreError(f"{dest}: already exists; choose another file (nothing was overwritten)")

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from warroom.core.domain import Warroom
     from warroom.core.profiles import Profile
     from warroom.core.state import IncidentState
-    from warroom.store.feed import ChangeFeed
+    from warroom.core.results import Feed
 
 Operation = Callable[["Warroom", str], Any]
 POLL_SECONDS = 0.5
@@ -68,7 +68,7 @@ class WarRoomScreen(Screen[None]):
         self.ref = ref
         self.state: IncidentState | None = None
         self.profile: Profile | None = None
-        self.feed: ChangeFeed | None = None
+        self.feed: Feed | None = None
         self.readonly = False
         self.utc = False
         self._polling = False
@@ -140,7 +140,6 @@ class WarRoomScreen(Screen[None]):
         """Newest entries first (a usable timeline at once, even at 50,000 entries), then the
         older ones and the state derived from the whole log."""
         from warroom.core.state import IncidentState
-        from warroom.store.feed import ChangeFeed
 
         try:
             w = self.app.open_warroom()
@@ -148,14 +147,13 @@ class WarRoomScreen(Screen[None]):
             if ref is None:
                 self.app.call_from_thread(self.app.declare, first=True)
                 return
-            row = w.store.incident(ref)
-            ref = row.ref
-            profile = self._profile(w, row.profile)
+            found = w.incident(ref)
+            ref = found.ref
+            profile = self._profile(w, found.profile)
             label = _severity_labeller(profile)
-            boundary = max(w.store.last_seq(ref) - TAIL, 0)
-            feed = ChangeFeed(w.store, ref, after=boundary)
-            tail = feed.poll()
-            self.feed = feed
+            loaded = w.load_tail(ref, TAIL)
+            tail, boundary = loaded.entries, loaded.boundary
+            self.feed = loaded.feed
             self.app.user_name = w.user
             shown = threading.Event()
             self.post_message(TailLoaded(ref, profile, tail, display_texts(tail, label),
@@ -163,7 +161,7 @@ class WarRoomScreen(Screen[None]):
             # Let the newest page reach the screen before the long read of the older entries
             # (which would otherwise share the GIL with drawing it).
             shown.wait(timeout=2.0)
-            older = w.store.entries(ref, limit=boundary) if boundary else []
+            older = w.entries(ref, limit=boundary) if boundary else []
             state = IncidentState(ref=ref)
             for entry in older:
                 state.apply(entry)
@@ -287,8 +285,6 @@ class WarRoomScreen(Screen[None]):
         """PostgreSQL: wait on the feed's LISTEN connection, so that what others commit shows
         the moment the NOTIFY comes (in place of the half-second poll). If LISTEN is lost the
         feed polls, and so does this, at its interval, until it can LISTEN again."""
-        from warroom.store.feed import RECHECK_AFTER
-
         feed = self.feed
         self._following = True
         try:
@@ -297,7 +293,7 @@ class WarRoomScreen(Screen[None]):
                     self._pull()
                 except WarroomError as exc:
                     self.app.call_from_thread(self.show_status, str(exc))
-                feed.block(RECHECK_AFTER)
+                feed.block()
         finally:
             self._following = False
 
@@ -482,7 +478,7 @@ class WarRoomScreen(Screen[None]):
                 # attempts the lock costs. Each attempt waits out the busy timeout itself, so
                 # the save lands the moment the lock goes.
                 attempt += 1
-                self.app.call_from_thread(self.show_status, _busy_retrying(w, attempt))
+                self.app.call_from_thread(self.show_status, w.busy_retry_message(attempt))
                 if self._stopping.wait(BUSY_RETRY_SECONDS):
                     return
             except WarroomError as exc:
@@ -651,13 +647,6 @@ def _phrase(timer, now: datetime) -> str:
     if timer.kind == VACANT:
         return f"{timer.label} (a required role)"
     return f"{timer.label}: {timer.countdown(now)}"
-
-
-def _busy_retrying(w: Warroom, attempt: int) -> str:
-    held = f" for over {w.store.busy_timeout_ms / 1000:g} s" if w.store.dialect == "sqlite" else ""
-    # What the scribe needs first (the line is one row): it is retrying and nothing is lost.
-    return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
-            f"saved once; another process has held the write lock{held} ({w.store.where})")
 
 
 def _severity_labeller(profile: Profile) -> Callable[[str], str]:
