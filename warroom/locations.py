@@ -52,6 +52,3 @@ def builtin_themes_dir() -> Path:
 def sample_data_dir() -> Path:
     return _shipped("sample_data")
 
-
-def builtin_profiles_dir() -> Path:
-    return _PACKAGE / "profiles"

@@ -270,9 +270,6 @@ class Warroom:
                                   "discovered later")
         return at
 
-    def _append(self, ref: str, draft: Draft) -> Entry:
-        return self.store.append(ref, draft)
-
     def declare(self, title: str, *, profile: str = "default", severity: str | None = None,
                 services: Iterable[str] = (), description: str = "", lead: str | None = None,
                 security: bool = False, customer_impacting: bool = False,
@@ -308,7 +305,7 @@ class Warroom:
                 raise ValidationError("an action needs an owner: write @name in the text")
             extra["owner"] = owner_name(who)
         self.store.incident(ref)  # unknown reference: say so before anything else
-        return self._append(ref, self._draft(kind, body, extra, at=at, uid=uid))
+        return self.store.append(ref, self._draft(kind, body, extra, at=at, uid=uid))
 
     def note(self, ref: str, text: str, **kw: Any) -> Entry:
         return self.log(ref, "note", text, **kw)
@@ -326,7 +323,7 @@ class Warroom:
         text = f"{the_role.name} {verb}"
         if note and note.strip():
             text += f": {clean_text(note, what='handover note')}"
-        return self._append(ref, self._draft("role", text, {
+        return self.store.append(ref, self._draft("role", text, {
             "role": the_role.id, "person": who, "previous": previous, "handover": bool(previous),
         }, at=at, uid=uid))
 
@@ -339,7 +336,7 @@ class Warroom:
         text = f"{the_role.name} released by {previous}"
         if note and note.strip():
             text += f": {clean_text(note, what='note')}"
-        return self._append(ref, self._draft("role", text, {
+        return self.store.append(ref, self._draft("role", text, {
             "role": the_role.id, "person": "", "previous": previous, "handover": False,
         }, uid=uid))
 
@@ -349,8 +346,9 @@ class Warroom:
         if new.id == state.severity:
             raise ValidationError(f"{ref} is already {new.label}")
         why = clean_text(reason, what="reason for the severity change")
-        return self._append(ref, self._draft("severity", why, {"from": state.severity, "to": new.id},
-                                             uid=uid))
+        return self.store.append(ref, self._draft("severity", why,
+                                                  {"from": state.severity, "to": new.id},
+                                                  uid=uid))
 
     def change_status(self, ref: str, status: str, note: str = "", *,
                       checklist: dict[str, bool] | None = None, uid: str | None = None) -> Entry:
@@ -370,7 +368,7 @@ class Warroom:
         if checklist is not None:
             known = prof.checklists.get("resolve", ())
             data["checklist"] = {item: bool(checklist.get(item, False)) for item in known}
-        return self._append(ref, self._draft("status", text, data, uid=uid))
+        return self.store.append(ref, self._draft("status", text, data, uid=uid))
 
     def set_services(self, ref: str, services: Iterable[str], *, uid: str | None = None) -> Entry:
         state, prof = self._state_and_profile(ref)
@@ -378,8 +376,8 @@ class Warroom:
         if chosen == state.services:
             raise ValidationError("impacted services unchanged")
         text = "Impacted services: " + (", ".join(chosen) if chosen else "none")
-        return self._append(ref, self._draft("services", text, {"services": chosen,
-                                                                 "before": state.services}, uid=uid))
+        return self.store.append(ref, self._draft("services", text, {"services": chosen,
+                                                                      "before": state.services}, uid=uid))
 
     def set_flags(self, ref: str, *, security: bool | None = None,
                   customer_impacting: bool | None = None, uid: str | None = None) -> Entry:
@@ -394,7 +392,8 @@ class Warroom:
             words.append("customer-impacting" if customer_impacting else "not customer-impacting")
         if not data:
             raise ValidationError("flags unchanged")
-        return self._append(ref, self._draft("flags", "Flagged: " + ", ".join(words), data, uid=uid))
+        return self.store.append(ref, self._draft("flags", "Flagged: " + ", ".join(words), data,
+                                                  uid=uid))
 
     def add_followup(self, ref: str, text: str, owner: str | None = None, *,
                      uid: str | None = None) -> Entry:
@@ -403,7 +402,8 @@ class Warroom:
         if not who:
             raise ValidationError("a follow-up needs an owner: write @name in the text")
         self.store.incident(ref)
-        return self._append(ref, self._draft("followup", body, {"owner": owner_name(who)}, uid=uid))
+        return self.store.append(ref, self._draft("followup", body, {"owner": owner_name(who)},
+                                                  uid=uid))
 
     def mark_done(self, ref: str, seq: int, note: str = "", *, uid: str | None = None) -> Entry:
         state, _ = self._state_and_profile(ref)
@@ -413,7 +413,8 @@ class Warroom:
         if item.done:
             raise ValidationError(f"#{seq} is already done")
         text = clean_text(note, what="note") if note and note.strip() else f"Done: {item.text}"
-        return self._append(ref, self._draft("done", text, {"target": item.seq}, amends=None, uid=uid))
+        return self.store.append(ref, self._draft("done", text, {"target": item.seq}, amends=None,
+                                                  uid=uid))
 
     def log_ticket(self, ref: str, party: str, reference: str = "", text: str = "", *,
                    uid: str | None = None) -> Entry:
@@ -423,13 +424,14 @@ class Warroom:
         body = clean_text(text, what="ticket note") if text and text.strip() else (
             f"Support ticket logged with {who}" + (f": {ticket}" if ticket else ""))
         self.store.incident(ref)
-        return self._append(ref, self._draft("ticket", body, {"party": who, "reference": ticket}, uid=uid))
+        return self.store.append(ref, self._draft("ticket", body,
+                                                  {"party": who, "reference": ticket}, uid=uid))
 
     def log_escalation(self, ref: str, to: str, text: str = "", *, uid: str | None = None) -> Entry:
         target = clean_line(to, what="escalation target")
         body = clean_text(text, what="escalation note") if text and text.strip() else f"Escalated to {target}"
         self.store.incident(ref)
-        return self._append(ref, self._draft("escalation", body, {"to": target}, uid=uid))
+        return self.store.append(ref, self._draft("escalation", body, {"to": target}, uid=uid))
 
     def post_update(self, ref: str, text: str, *, template: str | None = None,
                     audience: str = "", services: Iterable[str] | None = None,
@@ -447,7 +449,7 @@ class Warroom:
             if next_update.total_seconds() <= 0:
                 raise ValidationError("the next update must be in the future")
             data["next_update_s"] = int(next_update.total_seconds())
-        return self._append(ref, self._draft("comms", body, data, uid=uid))
+        return self.store.append(ref, self._draft("comms", body, data, uid=uid))
 
     def write_summary(self, ref: str, text: str, *, late_by: timedelta | None = None,
                       prompted: bool = False, uid: str | None = None) -> Entry:
@@ -473,12 +475,12 @@ class Warroom:
         if until is not None:
             data["until"] = format_time(until)
         self.store.incident(ref)
-        return self._append(ref, self._draft("prompt", text, data, uid=uid))
+        return self.store.append(ref, self._draft("prompt", text, data, uid=uid))
 
     def record_system(self, ref: str, text: str, data: dict[str, Any] | None = None, *,
                       uid: str | None = None) -> Entry:
         self.store.incident(ref)
-        return self._append(ref, self._draft("system", clean_text(text), data or {}, uid=uid))
+        return self.store.append(ref, self._draft("system", clean_text(text), data or {}, uid=uid))
 
     def amend(self, ref: str, seq: int, text: str, *, owner: str | None = None,
               uid: str | None = None) -> Entry:
@@ -490,7 +492,7 @@ class Warroom:
             who = owner or mentioned_owner(body)
             if who:
                 data["owner"] = owner_name(who)
-        return self._append(ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
+        return self.store.append(ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
 
     def _state_and_profile(self, ref: str) -> tuple[IncidentState, Profile]:
         state = self.state(ref)
