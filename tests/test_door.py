@@ -47,6 +47,7 @@ def test_incident_is_canonical_and_typed(wr):
     ref = wr.declare("x", profile="default").incident
     found = wr.incident(f"  {ref.lower()} ")
     assert (found.ref, found.number, found.profile) == (ref, 1, "default")
+    assert wr.canonical_ref(ref.lower()) == ref
     with pytest.raises(NotFound, match="no incident 'INC-9'"):
         wr.incident("INC-9")
 

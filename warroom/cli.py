@@ -229,7 +229,7 @@ def cmd_note(args: argparse.Namespace) -> int:
         ref = args.incident or w.most_recent_open()
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
-        ref = w.incident(ref).ref
+        ref = w.canonical_ref(ref)
         entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
     print(f"{entry.incident}#{entry.seq}")
     return 0
@@ -238,7 +238,7 @@ def cmd_note(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     w = open_warroom(args)
     with w:
-        ref = w.incident(args.ref).ref
+        ref = w.canonical_ref(args.ref)
         if args.format == "json":
             if args.public or args.template:
                 raise UsageError("--public and --template apply to the Markdown report only")

@@ -17,17 +17,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from warroom.base.clock import Clock, SystemClock, format_time, parse_time
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
-from warroom.core.results import Database, Feed, Incident, Tail, Verification
 from warroom.core.state import IncidentState, project
 from warroom.core.text import clean_line, clean_text, sanitize
 from warroom.base.errors import NotFound, ValidationError
 from warroom.base.model import Draft
 from warroom.store import Store
+
+if TYPE_CHECKING:
+    # Imported where used: the typed results cost the hot path (warroom note) nothing.
+    from warroom.core.results import Database, Feed, Incident, Tail, Verification
 
 EXPORT_FORMAT = "warroom-export"
 EXPORT_VERSION = 1
@@ -143,6 +146,8 @@ class Warroom:
     @property
     def database(self) -> Database:
         """Which database this is, for messages."""
+        from warroom.core.results import Database
+
         s = self.store
         return Database(s.where, s.path, s.dialect, s.readonly, s.viewing)
 
@@ -150,8 +155,15 @@ class Warroom:
     def incident(self, ref: str) -> Incident:
         """An incident by reference, however it was typed (``inc-1``): its canonical form.
         Raises :class:`~warroom.base.errors.NotFound` for an unknown reference."""
+        from warroom.core.results import Incident
+
         row = self.store.incident(ref)
         return Incident(row.ref, row.number, row.profile, row.created_at)
+
+    def canonical_ref(self, ref: str) -> str:
+        """An incident's reference as stored, however it was typed (``inc-1`` → ``INC-1``).
+        Raises :class:`~warroom.base.errors.NotFound` for an unknown reference."""
+        return self.store.incident(ref).ref
 
     def last_seq(self, ref: str) -> int:
         """The number of the incident's newest entry (0 if none)."""
@@ -175,6 +187,8 @@ class Warroom:
         except BaseException:
             feed.close()
             raise
+        from warroom.core.results import Tail
+
         return Tail(found.ref, found.profile, boundary, tail, feed)
 
     def busy_retry_message(self, attempt: int) -> str:
@@ -185,6 +199,8 @@ class Warroom:
     # ------------------------------------------------------------------ housekeeping
     def verify(self, ref: str) -> Verification:
         """Walk the incident's hash chain (reads only: works on a read-only viewer)."""
+        from warroom.core.results import Verification
+
         found = self.incident(ref)
         intact, bad, detail = self.store.verify(found.ref)
         return Verification(found.ref, intact, bad, detail)
