@@ -47,7 +47,8 @@ def child(db: str, appends: int) -> dict:
 
     async def main() -> None:
         t0 = time.perf_counter()
-        app = WarroomApp(db=db, user="bench", ref="INC-1", prompts=os.environ.get("BENCH_PROMPTS", "1") == "1")
+        app = WarroomApp(db=db, user="bench", ref="INC-1",
+                         prompts=os.environ.get("BENCH_PROMPTS", "1") == "1")
         from warroom.app.widgets.timeline import Timeline
 
         # "Usable" is the first line the timeline renders once it holds entries (the frame
@@ -185,7 +186,9 @@ def main() -> int:
           f"{'ok' if rss_ok else 'MISSED'}")
     line("append: Enter to drawn (med)", median(r["append_ms"]), median(r["floor_log_ms"]), "ms",
          APPEND_TARGET_MS)
-    print(f"{'append: worst of ' + str(len(r['append_ms'])):<28} {max(r['append_ms']):9.1f} ms   (each: {', '.join(f'{t:.0f}' for t in r['append_ms'])})")
+    each = ", ".join(f"{t:.0f}" for t in r["append_ms"])
+    label = f"append: worst of {len(r['append_ms'])}"
+    print(f"{label:<28} {max(r['append_ms']):9.1f} ms   (each: {each})")
     return 0 if ok else 1
 
 

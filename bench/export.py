@@ -7,7 +7,7 @@ Builds one incident of N entries (a realistic mix: notes with punctuation, multi
 changes, corrections) straight into a SQLite file with ``Store.import_incident``, hash chain
 and all. Then, each in a fresh child process so one cannot warm or bloat the other:
 
-- figure: ``render_report(warroom, ref)`` (default template, full report, a local-time column)
+- figure: ``Warroom.export_report(ref)`` (default template, full report, a local-time column)
   written to a file;
 - floor: the same entries read with ``store.iter_entries`` and written as ``"\\n".join`` of
   their texts: the least any export of this log must do.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -102,7 +101,8 @@ def build(path: Path, n: int) -> None:
             add("note", who, text)
         elif roll < 0.65:
             owner = rng.choice(PEOPLE)
-            add("action", who, f"@{owner} check shard {rng.randint(1, 64)} (runbook step {rng.randint(1, 9)})",
+            add("action", who,
+                f"@{owner} check shard {rng.randint(1, 64)} (runbook step {rng.randint(1, 9)})",
                 {"owner": owner})
             open_actions.append(len(entries))
         elif roll < 0.72 and open_actions:
@@ -115,10 +115,12 @@ def build(path: Path, n: int) -> None:
         elif roll < 0.89:
             add("decision", who, "aisha: keep civil-payments on v2.13.2; no second change while we monitor.")
         elif roll < 0.92:
-            add("comms", "aisha", "We are investigating a problem affecting Networking. Next update in 30 minutes.",
+            add("comms", "aisha",
+                "We are investigating a problem affecting Networking. Next update in 30 minutes.",
                 {"audience": "External status page (PagerDuty)", "services": [], "next_update_s": 1800})
         elif roll < 0.94:
-            add("summary", "aisha", "Cause: firewall policy change. Reverted; monitoring.", {"prompted": True})
+            add("summary", "aisha", "Cause: firewall policy change. Reverted; monitoring.",
+                {"prompted": True})
         elif roll < 0.95:
             new = rng.choice([p for p in PEOPLE if p != scribe])
             add("role", "aisha", f"Scribe handed over from {scribe} to {new}: shift change",
@@ -158,7 +160,6 @@ def child(mode: str, db: str, out: str, memory: bool) -> None:
     """One measured export, in this fresh process; prints a JSON line."""
     from warroom.core.domain import Warroom
     from warroom.core.profiles import ProfileRegistry
-    from warroom.core.report import render_report
     from warroom.store import Store
 
     store = Store.open(db, readonly=True)
@@ -170,7 +171,7 @@ def child(mode: str, db: str, out: str, memory: bool) -> None:
     before = _rss_kb()
     t0 = time.perf_counter()
     if mode == "report":
-        content = render_report(w, REF, tz=TZ)
+        content = w.export_report(REF, tz=TZ)
     else:
         content = "\n".join(e.text for e in store.iter_entries(REF)) + "\n"
     with open(out, "w", encoding="utf-8") as fh:

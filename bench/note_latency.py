@@ -86,8 +86,10 @@ def main() -> None:
     raw = flo
     ms = 1000
     print(f"note commit latency over {len(dom)} notes (SQLite WAL, synchronous=FULL, on {Path.cwd()})")
-    print(f"  warroom domain API : p50 {statistics.median(dom) * ms:7.3f} ms   p99 {pct(dom, 99) * ms:7.3f} ms")
-    print(f"  raw sqlite3 (floor): p50 {statistics.median(raw) * ms:7.3f} ms   p99 {pct(raw, 99) * ms:7.3f} ms")
+    print(f"  warroom domain API : p50 {statistics.median(dom) * ms:7.3f} ms"
+          f"   p99 {pct(dom, 99) * ms:7.3f} ms")
+    print(f"  raw sqlite3 (floor): p50 {statistics.median(raw) * ms:7.3f} ms"
+          f"   p99 {pct(raw, 99) * ms:7.3f} ms")
     print(f"  ratio              : p50 {statistics.median(dom) / statistics.median(raw):5.2f}x     "
           f"p99 {pct(dom, 99) / pct(raw, 99):5.2f}x   (target p99 ≤ 2.00x)")
 

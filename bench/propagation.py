@@ -11,8 +11,8 @@ reader doing the same job with nothing in between:
 - SQLite, polling every ``--interval`` (default: the app's poll interval): ChangeFeed.poll()
   against a raw sqlite3 loop (``PRAGMA data_version``, then ``seq > last``) at the same interval;
   and the same pair at 10 ms, where the interval no longer hides the feed's own cost.
-- PostgreSQL LISTEN (how an open screen follows PostgreSQL): ChangeFeed.wait() against raw psycopg (LISTEN, then one SELECT of the
-  new rows per notification).
+- PostgreSQL LISTEN (how an open screen follows PostgreSQL): ChangeFeed.wait() against raw
+  psycopg (LISTEN, then one SELECT of the new rows per notification).
 - PostgreSQL polling at the app's interval (the fallback when LISTEN is lost): ChangeFeed.poll()
   against a raw ``seq > last`` poll at the same interval.
 

@@ -7,7 +7,8 @@ Each run spawns the program on a fresh 80x24 pty and reads what it writes until 
 frame shows a word only the painted screen holds ("Timeline" for warroom, the Static's text
 for the floor); the time from spawn to that byte is the figure. The process is then killed.
 The database is a real SQLite file holding one incident of ``--entries`` entries (the sample
-incident plus notes). warroom's modules are byte-compiled first, as an installed copy's are. Median of ``--runs``, alternating the two programs.
+incident plus notes). warroom's modules are byte-compiled first, as an installed copy's are.
+Median of ``--runs``, alternating the two programs.
 Target: warroom ≤ 1.3× the minimal app.
 """
 
@@ -125,8 +126,10 @@ def main() -> int:
             ours.append(first_paint(warroom, b"Timeline", env))
     o, f = statistics.median(ours), statistics.median(floor)
     print(f"start to first painted frame, median of {args.runs} ({args.entries} entries):")
-    print(f"  warroom open      {o * 1000:7.0f} ms   (min {min(ours) * 1000:.0f}, max {max(ours) * 1000:.0f})")
-    print(f"  floor: minimal    {f * 1000:7.0f} ms   (min {min(floor) * 1000:.0f}, max {max(floor) * 1000:.0f})")
+    print(f"  warroom open      {o * 1000:7.0f} ms"
+          f"   (min {min(ours) * 1000:.0f}, max {max(ours) * 1000:.0f})")
+    print(f"  floor: minimal    {f * 1000:7.0f} ms"
+          f"   (min {min(floor) * 1000:.0f}, max {max(floor) * 1000:.0f})")
     print(f"  ratio             {o / f:7.2f}x   target <= 1.30x  {'OK' if o / f <= 1.3 else 'OVER'}")
     return 0
 

@@ -19,9 +19,21 @@ REPO = Path(__file__).resolve().parent.parent
 FROZEN_AT = "2026-11-22T14:00:00Z"
 
 
+def needs_postgresql(item) -> bool:
+    """A test that takes ``pg_url``, or a backend fixture parametrized with "pg"."""
+    if "pg_url" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "pg" in callspec.params.values()
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``slow`` (long fault-injection loops) run only with WARROOM_RUN_SLOW=1,
+    """Every test that needs PostgreSQL is marked ``pg`` (so ``-m "not pg"`` leaves them all
+    out). Tests marked ``slow`` (long fault-injection loops) run only with WARROOM_RUN_SLOW=1,
     which .ci/run sets; otherwise they are skipped and say how to run them."""
+    for item in items:
+        if needs_postgresql(item):
+            item.add_marker(pytest.mark.pg)
     if os.environ.get("WARROOM_RUN_SLOW") == "1":
         return
     skip = pytest.mark.skip(reason="slow fault-injection loop: set WARROOM_RUN_SLOW=1 to run it "
@@ -91,6 +103,45 @@ def pg_url():
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+def open_domain(db, *, clock=None, user: str = "alice") -> Warroom:
+    """The domain API over a database, in this process: how a test builds what a command then
+    works on, without starting a process per step. Close it with ``w.store.close()``."""
+    return Warroom(Store.open(db), clock=clock, user=user, host="test-host", session="setup")
+
+
+def seed(db, *notes: str, title: str = "Existing", user: str = "alice", **declare) -> str:
+    """Declare an incident in ``db`` (created if need be) and add ``notes``; returns its ref."""
+    w = open_domain(db, user=user)
+    try:
+        ref = w.declare(title, **declare).incident
+        for text in notes:
+            w.note(ref, text)
+        return ref
+    finally:
+        w.store.close()
+
+
+def export_doc(db, ref: str = "INC-1") -> dict:
+    """The incident's lossless JSON export, read in this process."""
+    w = open_domain(db)
+    try:
+        return w.export_json(ref)
+    finally:
+        w.store.close()
+
+
+def dump(db) -> list[str]:
+    """Everything in a SQLite database file, as SQL text: equal before and after means a
+    command changed nothing."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
 
 
 def run_cli(*args: str, input: str | None = None, env: dict | None = None,

@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from warroom.cli import main as cli_main
 from warroom.core.domain import Warroom

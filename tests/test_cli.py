@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import dump, export_doc, run_cli, seed
 
 
 @pytest.fixture
@@ -35,11 +35,11 @@ def test_declare_prints_the_reference_alone(db):
 
 
 def test_db_and_as_before_or_after_the_command(db, monkeypatch):
-    assert run_cli("--db", db, "declare", "x").returncode == 0
+    seed(db, title="x")
     assert run_cli("note", "--db", db, "--as", "zoe", "after").returncode == 0
     assert run_cli("--db", db, "--as", "yan", "note", "before").returncode == 0
     assert run_cli("note", "from env", env={"WARROOM_DB": db, "WARROOM_USER": "xi"}).returncode == 0
-    doc = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)
+    doc = export_doc(db)
     assert [(e["author"], e["text"]) for e in doc["entries"][1:]] == [
         ("zoe", "after"), ("yan", "before"), ("xi", "from env")]
 
@@ -51,12 +51,12 @@ def test_default_database_is_in_the_data_folder(tmp_path):
 
 
 def test_note_from_stdin_kind_and_backdating(db):
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     result = run_cli("--db", db, "note", "--kind", "result", input="line one\nline two\n")
     assert result.stdout == "INC-1#2\n"
     result = run_cli("--db", db, "note", "--at", "2026-11-22T09:00:00Z", "first alert")
     assert result.returncode == 0
-    doc = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)
+    doc = export_doc(db)
     assert doc["entries"][1]["kind"] == "result"
     assert doc["entries"][1]["text"] == "line one\nline two"
     assert doc["entries"][2]["occurred_at"] == "2026-11-22T09:00:00.000000Z"
@@ -81,13 +81,11 @@ def test_note_from_stdin_kind_and_backdating(db):
     (["import", "/nonexistent/file.json"], 1, "cannot be read"),
 ])
 def test_bad_input_one_line_and_nothing_lost(db, args, code, fragment):
-    run_cli("--db", db, "declare", "Existing")
-    run_cli("--db", db, "note", "kept")
-    before = run_cli("--db", db, "export", "INC-1", "--format", "json").stdout
+    seed(db, "kept")
+    before = dump(db)
     line = one_line_error(run_cli("--db", db, *args), code)
     assert fragment in line
-    assert run_cli("--db", db, "export", "INC-1", "--format", "json").stdout == before
-    assert json.loads(run_cli("--db", db, "list", "--all", "--json").stdout)[0]["ref"] == "INC-1"
+    assert dump(db) == before  # every row of every table, as it was
 
 
 def test_no_open_incident(db):
@@ -96,7 +94,7 @@ def test_no_open_incident(db):
 
 
 def test_huge_text_refused(db):
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     line = one_line_error(run_cli("--db", db, "note", input="y" * 100_000))
     assert "100,000 characters; the limit is 20,000" in line
 
@@ -105,15 +103,14 @@ def test_non_utf8_stdin(db, tmp_path):
     import subprocess
     import sys
 
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     result = subprocess.run([sys.executable, "-m", "warroom", "--db", db, "note"],
                             input=b"\xff\xfe bad bytes", capture_output=True)
     assert result.returncode == 1 and b"not UTF-8" in result.stderr
 
 
 def test_import_round_trip_and_bad_files(db, tmp_path):
-    run_cli("--db", db, "declare", "x", "--lead", "ann")
-    run_cli("--db", db, "note", "a | b `c` [bold]d")
+    seed(db, "a | b `c` [bold]d", title="x", lead="ann")
     out = tmp_path / "inc.json"
     assert run_cli("--db", db, "export", "INC-1", "--format", "json", "-o", str(out)).returncode == 0
     assert oct(out.stat().st_mode & 0o777) == "0o600"

@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from warroom.store import Store
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, seed
 
 WRITERS = 4
 NOTES = 500
@@ -48,8 +48,7 @@ def _contiguous(db, ref):
 
 def test_four_cli_writers_500_notes_each(tmp_path):
     db = str(tmp_path / "team.db")
-    ref = run_cli("--db", db, "declare", "Checkout 503s", "--severity", "P2",
-                  "--profile", "modernisation-platform").stdout.strip()
+    ref = seed(db, title="Checkout 503s", severity="P2", profile="modernisation-platform")
     assert ref == "INC-1"
     procs = [subprocess.Popen([sys.executable, "-c", CLI_LOOP, db, ref, f"w{n}", str(NOTES)],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -73,7 +72,7 @@ def test_four_cli_writers_500_notes_each(tmp_path):
 def test_real_warroom_processes_at_once(tmp_path):
     """The same through separate `python -m warroom note` processes (fewer: start-up is slow)."""
     db = str(tmp_path / "team.db")
-    ref = run_cli("--db", db, "declare", "x").stdout.strip()
+    ref = seed(db, title="x")
     procs = [subprocess.Popen([sys.executable, "-m", "warroom", "--db", db, "note", "--incident",
                                ref, f"proc {n}"], cwd=REPO, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for n in range(8)]
@@ -101,7 +100,7 @@ WRITER = textwrap.dedent("""
 @pytest.mark.parametrize("round_", range(3))
 def test_sigkill_mid_burst_loses_nothing_acknowledged(tmp_path, round_):
     db = str(tmp_path / "w.db")
-    ref = run_cli("--db", db, "declare", "x").stdout.strip()
+    ref = seed(db, title="x")
     rng = random.Random(round_)
     stop_after = rng.randint(20, 200)
     proc = subprocess.Popen([sys.executable, "-c", WRITER, db, ref], cwd=REPO,

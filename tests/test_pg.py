@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, seed
 from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.base.errors import StoreError
@@ -169,7 +169,7 @@ def _holes_watcher(url: str, incident_id: int, stop: threading.Event, seen: list
 def test_four_processes_500_notes_each_at_once(pg_url):
     """Nothing lost, numbers unique and contiguous, the chain verifies; and every snapshot a
     reader took had no hole, so a feed reading 'seq > last seen' never skips an entry."""
-    ref = run_cli("--db", pg_url, "declare", "Checkout 503s").stdout.strip()
+    ref = seed(pg_url, title="Checkout 503s")
     assert ref == "INC-1"
     store = Store.open(pg_url)
     feed = ChangeFeed(store, ref)
@@ -215,7 +215,7 @@ def test_four_processes_500_notes_each_at_once(pg_url):
 
 
 def test_real_warroom_note_processes_at_once(pg_url):
-    ref = run_cli("--db", pg_url, "declare", "x").stdout.strip()
+    ref = seed(pg_url, title="x")
     procs = [subprocess.Popen([sys.executable, "-m", "warroom", "note", "--db", pg_url, "--as",
                                f"p{n}", "--incident", ref, f"proc {n}"], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -338,8 +338,8 @@ def test_feed_polls_when_the_server_refuses_its_connection(pg_url, monkeypatch):
         assert [e.seq for e in feed.poll()] == [1]
         w.note(ref, "still seen")
         start = time.monotonic()
-        assert [e.seq for e in feed.wait(2.0)] == [2]
-        assert time.monotonic() - start < 1.0
+        assert [e.seq for e in feed.wait(30)] == [2]
+        assert time.monotonic() - start < 15  # woken by a poll, not by the end of the wait
     finally:
         feed.close()
         w.store.close()
@@ -355,8 +355,8 @@ def test_feed_polls_in_a_database_without_the_notify_trigger(pg_url):
         assert [e.seq for e in feed.poll()] == [1]
         w.note(ref, "seen without NOTIFY")
         start = time.monotonic()
-        assert [e.seq for e in feed.wait(2.0)] == [2]
-        assert time.monotonic() - start < 1.0
+        assert [e.seq for e in feed.wait(30)] == [2]
+        assert time.monotonic() - start < 15  # woken by a poll, not by the end of the wait
     finally:
         feed.close()
         feed.store.close()

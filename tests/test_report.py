@@ -18,11 +18,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tests.conftest import run_cli
+from tests.conftest import export_doc, run_cli, seed
 from warroom.core import domain
 from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom, owner_name
@@ -147,7 +147,7 @@ def sample(store, monkeypatch):
 @pytest.mark.parametrize("public", [False, True], ids=["full", "public"])
 def test_golden_report_of_the_sample(sample, template, public):
     w, ref = sample
-    report = render_report(w, ref, public=public, template=template, tz=GOLDEN_TZ)
+    report = w.export_report(ref, public=public, template=template, tz=GOLDEN_TZ)
     golden = GOLDENS / f"{template}-{'public' if public else 'full'}.md"
     if UPDATE:
         GOLDENS.mkdir(exist_ok=True)
@@ -162,7 +162,7 @@ def test_golden_report_of_the_sample(sample, template, public):
 def test_sample_report_content(sample):
     w, ref = sample
     state = w.state(ref)
-    doc = check_report(render_report(w, ref, tz=GOLDEN_TZ), "govuk", False, ref, state.title)
+    doc = check_report(w.export_report(ref, tz=GOLDEN_TZ), "govuk", False, ref, state.title)
     details = {r["Field"]: r["Value"] for r in table(doc, "Incident details")}
     assert details["Reference"] == ref
     assert details["Severity"].splitlines()[0] == w.incident_profile(ref).severity(state.severity).label
@@ -198,7 +198,7 @@ def test_public_sample_has_no_names(sample):
     names = {e.author for e in entries} | {str(e.data[k]) for e in entries
                                            for k in ("person", "previous", "owner") if e.data.get(k)}
     for template in BUILTIN_TEMPLATES:
-        report = render_report(w, ref, public=True, template=template, tz=GOLDEN_TZ)
+        report = w.export_report(ref, public=True, template=template, tz=GOLDEN_TZ)
         for name in names:
             assert not re.search(rf"(?i)(?<!\w){re.escape(md(name))}(?!\w)", report), (template, name)
         assert "@" not in report
@@ -210,32 +210,44 @@ def test_public_sample_has_no_names(sample):
 
 def test_same_log_gives_the_same_bytes(sample, tmp_path):
     w, ref = sample
-    first = render_report(w, ref, tz=GOLDEN_TZ)
-    assert render_report(w, ref, tz=GOLDEN_TZ) == first
+    first = w.export_report(ref, tz=GOLDEN_TZ)
+    assert w.export_report(ref, tz=GOLDEN_TZ) == first
     # Moved to another database through a JSON export: the same log, the same report.
     other = Store.open(tmp_path / "other.db")
     try:
         moved = Warroom(other, ProfileRegistry(), user="someone-else", host="elsewhere")
         assert moved.import_json(json.loads(json.dumps(w.export_json(ref)))) == ref
-        assert render_report(moved, ref, tz=GOLDEN_TZ) == first
+        assert moved.export_report(ref, tz=GOLDEN_TZ) == first
     finally:
         other.close()
 
 
+def test_render_report_is_a_pure_function_of_the_log_and_the_profile(sample):
+    """No store and no Warroom: the entries, the profile and the options give the bytes."""
+    w, ref = sample
+    entries, profile = w.entries(ref), w.incident_profile(ref)
+    for template in sorted(BUILTIN_TEMPLATES):
+        for public in (False, True):
+            assert render_report(ref, iter(entries), profile, public=public,
+                                 template=load_template(template), tz=GOLDEN_TZ) == \
+                w.export_report(ref, public=public, template=template, tz=GOLDEN_TZ)
+    assert len(w.entries(ref)) == len(entries)  # exporting wrote nothing
+
+
 def test_local_time_column_only_when_the_zone_is_not_utc(sample, monkeypatch):
     w, ref = sample
-    doc = parse(render_report(w, ref, tz="America/New_York"))
+    doc = parse(w.export_report(ref, tz="America/New_York"))
     first = table(doc, "Timeline")[0]
     assert first["Time (UTC)"] == "2026-11-22 14:00:00"
     assert first["Local (America/New_York)"] == "2026-11-22 09:00:00 EST"
     for tz in ("UTC", timezone.utc, "Etc/UTC"):
-        assert list(table(parse(render_report(w, ref, tz=tz)), "Timeline")[0]) == [
+        assert list(table(parse(w.export_report(ref, tz=tz)), "Timeline")[0]) == [
             "Time (UTC)", "#", "Kind", "Author", "Entry"]
     monkeypatch.setenv("TZ", "Asia/Kolkata")  # the default is the system's zone
-    assert table(parse(render_report(w, ref)), "Timeline")[0]["Local (Asia/Kolkata)"] == \
+    assert table(parse(w.export_report(ref)), "Timeline")[0]["Local (Asia/Kolkata)"] == \
         "2026-11-22 19:30:00 IST"
     with pytest.raises(ValidationError, match="unknown time zone"):
-        render_report(w, ref, tz="Mars/Olympus_Mons")
+        w.export_report(ref, tz="Mars/Olympus_Mons")
 
 
 # --------------------------------------------------------------------------- hostile text
@@ -295,7 +307,7 @@ def test_hostile_text_stays_text(wr, notes, title, summary, update, owner):
     wr.add_followup(ref, summary, owner=owner)
     state = wr.state(ref)
     for template in BUILTIN_TEMPLATES:
-        doc = check_report(render_report(wr, ref, template=template, tz="UTC"), template, False,
+        doc = check_report(wr.export_report(ref, template=template, tz="UTC"), template, False,
                            ref, state.title)
         timeline = {r["#"]: r["Entry"] for r in table(doc, "Timeline")}
         appendix = {r["#"]: r["Text"] for r in table(doc, load_template(template).sections[-1].heading)}
@@ -307,7 +319,7 @@ def test_hostile_text_stays_text(wr, notes, title, summary, update, owner):
         assert [u["Update"] for u in updates] == [state.latest_comms.text]
         followups = table(doc, "Follow-up actions" if template == "govuk" else "Action items")
         assert {f["Owner"] for f in followups} == {owner_name(owner)}
-        public = render_report(wr, ref, public=True, template=template, tz="UTC")
+        public = wr.export_report(ref, public=True, template=template, tz="UTC")
         check_report(public, template, True, ref, None)
 
 
@@ -331,7 +343,7 @@ def test_public_report_redacts_secrets_and_names(wr):
                           "https://admin:pw@auth.example.com")
     wr.post_update(ref, "We are investigating. Contact support@example.com. Token: ghp_"
                         + "x" * 36)
-    report = render_report(wr, ref, public=True, tz="UTC")
+    report = wr.export_report(ref, public=True, tz="UTC")
     doc = check_report(report, "govuk", True, ref, "Login failures")
     assert "scratchpad" not in report
     summary = doc["sections"]["Summary"]["paragraphs"][-1]
@@ -343,7 +355,7 @@ def test_public_report_redacts_secrets_and_names(wr):
     for name in ("alice", "bob", "carol", "dave", "tester"):
         assert name not in report.lower()
     # The full report is the internal record: names stay.
-    full = table(parse(render_report(wr, ref, tz="UTC")), "Timeline")
+    full = table(parse(wr.export_report(ref, tz="UTC")), "Timeline")
     assert "scratchpad: bob.smith thinks it is the cache" in [r["Entry"] for r in full]
 
 
@@ -351,11 +363,13 @@ def test_public_report_of_a_security_incident_is_refused_unless_forced(wr):
     ref = wr.declare("Credential stuffing", security=True).incident
     before = len(wr.entries(ref))
     with pytest.raises(WarroomError, match="security incident") as refused:
-        render_report(wr, ref, public=True)
+        wr.export_report(ref, public=True)
     assert "\n" not in str(refused.value)
     assert len(wr.entries(ref)) == before
-    assert render_report(wr, ref)  # the internal report is fine
-    report = render_report(wr, ref, public=True, force=True)
+    with pytest.raises(WarroomError, match="security incident"):  # the pure function too
+        render_report(ref, wr.entries(ref), wr.incident_profile(ref), public=True)
+    assert wr.export_report(ref)  # the internal report is fine
+    report = wr.export_report(ref, public=True, force=True)
     forced = wr.entries(ref)[-1]
     assert forced.kind == "system" and forced.author == "alice"
     assert forced.data["event"] == "public_report_forced"
@@ -375,7 +389,7 @@ def test_cadence_on_time_late_and_missed(wr, clock):
     wr.post_update(ref, "third")  # no promise: the profile's hourly cadence applies
     clock.advance(timedelta(minutes=90))
     wr.change_status(ref, "resolved", "fixed")
-    doc = parse(render_report(wr, ref, tz="UTC"))
+    doc = parse(wr.export_report(ref, tz="UTC"))
     cadence = [r["Cadence"] for r in table(doc, "Communications sent")]
     assert cadence == ["first update, 5m 00s after declaration",
                        "late by 5m 00s (due by 2026-11-22 14:15:00)",
@@ -390,9 +404,10 @@ def test_post_incident_review_due_date_runbook_and_checklist(wr, clock):
     wr.log(ref, "change", "rm -rf /var/log/old/*  # freed 40G")
     clock.advance(timedelta(hours=1))
     wr.change_status(ref, "resolved", "Disk cleaned", checklist={"Users are no longer facing issues": True})
-    doc = parse(render_report(wr, ref, tz="UTC"))
+    doc = parse(wr.export_report(ref, tz="UTC"))
     post = doc["sections"]["Post-incident"]["paragraphs"]
-    assert post[0] == "Review meeting due by Sunday 2026-11-29 (7d after resolution, per Default incident process)."
+    assert post[0] == ("Review meeting due by Sunday 2026-11-29 "
+                       "(7d after resolution, per Default incident process).")
     assert "rm -rf /var/log/old/*  # freed 40G" in post
     assert post[-3:] == ["[ ] Schedule a blameless review meeting", "[ ] Draft the incident report",
                          "[ ] Publish a runbook for this failure"]
@@ -411,7 +426,7 @@ def test_labelled_entries_fill_the_sre_sections(wr, clock):
     wr.amend(ref, root.seq, "Root cause: consumer concurrency capped at 1 by a config default")
     wr.note(ref, "Went well: alerting fired in 2 minutes")
     wr.note(ref, "nothing labelled here")
-    doc = parse(render_report(wr, ref, template="sre", tz="UTC"))
+    doc = parse(wr.export_report(ref, template="sre", tz="UTC"))
     section = lambda h: doc["sections"][h]["paragraphs"]  # noqa: E731
     assert section("Trigger") == ["2026-11-22 14:00:00 UTC by alice: the 02:00 batch doubled its batch size"]
     assert section("Root causes") == ["2026-11-22 14:00:00 UTC by alice: consumer concurrency "
@@ -440,7 +455,7 @@ def test_a_log_with_control_characters_in_every_field_is_safe_to_cat(store, prof
     w = Warroom(store, profiles, user="alice")
     for template in BUILTIN_TEMPLATES:
         for public in (False, True):
-            report = render_report(w, "INC-9", template=template, public=public, tz="Europe/Paris")
+            report = w.export_report("INC-9", template=template, public=public, tz="Europe/Paris")
             assert CONTROL.search(report) is None
             assert "\x1b" not in report and "\r" not in report
             parse(report)
@@ -469,7 +484,7 @@ heading = "What we will change"
 ''')
     ref = wr.declare("Outage").incident
     wr.write_summary(ref, "All good now")
-    report = render_report(wr, ref, template="review", tz="UTC")
+    report = wr.export_report(ref, template="review", tz="UTC")
     doc = check_report(report, "review", False, ref, "Outage")
     assert [h for _, h in doc["headings"]][1:] == ["What happened (#1 <b>|</b>)", "What we will change"]
     assert doc["sections"]["What happened (#1 <b>|</b>)"]["paragraphs"][0] == \
@@ -490,7 +505,7 @@ def test_a_bad_user_template_names_the_key_and_the_problem(wr, text, problem):
     path = write_template("broken", text)
     ref = wr.declare("x").incident
     with pytest.raises(ValidationError) as err:
-        render_report(wr, ref, template="broken")
+        wr.export_report(ref, template="broken")
     assert str(path) in str(err.value) and problem in str(err.value)
 
 
@@ -498,10 +513,10 @@ def test_a_bad_user_template_names_the_key_and_the_problem(wr, text, problem):
 def test_unknown_template_is_one_line_not_found(wr, name):
     ref = wr.declare("x").incident
     if name == "":
-        assert render_report(wr, ref, template=name)  # empty means the default
+        assert wr.export_report(ref, template=name)  # empty means the default
         return
     with pytest.raises(NotFound, match="unknown report template") as err:
-        render_report(wr, ref, template=name)
+        wr.export_report(ref, template=name)
     assert "\n" not in str(err.value) and "govuk, sre" in str(err.value)
 
 
@@ -513,8 +528,7 @@ def db(tmp_path):
 
 
 def test_export_writes_atomically_with_mode_0600(db, tmp_path):
-    assert run_cli("--db", db, "declare", "Checkout 503s", "--lead", "ana").returncode == 0
-    assert run_cli("--db", db, "note", "--incident", "INC-1", "| not | a | table |").returncode == 0
+    seed(db, "| not | a | table |", title="Checkout 503s", lead="ana")
     out = tmp_path / "reports" / "INC-1.md"
     out.parent.mkdir()
     out.write_text("old report", encoding="utf-8")
@@ -532,14 +546,14 @@ def test_export_writes_atomically_with_mode_0600(db, tmp_path):
 
 
 def test_export_to_a_missing_folder_is_a_one_line_error(db, tmp_path):
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     result = run_cli("--db", db, "export", "INC-1", "-o", str(tmp_path / "no" / "such" / "r.md"))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_export_public_of_a_security_incident(db, tmp_path):
-    run_cli("--db", db, "declare", "Leaked key", "--security", "--lead", "ana")
+    seed(db, title="Leaked key", security=True, lead="ana")
     out = tmp_path / "public.md"
     refused = run_cli("--db", db, "export", "INC-1", "--public", "-o", str(out))
     assert refused.returncode == 1
@@ -550,15 +564,22 @@ def test_export_public_of_a_security_incident(db, tmp_path):
                      "-o", str(out))
     assert forced.returncode == 0, forced.stderr
     assert out.read_text(encoding="utf-8").startswith("# INC\\-1: Leaked key\n")
-    log = json.loads(run_cli("--db", db, "export", "INC-1", "--format", "json").stdout)["entries"]
+    log = export_doc(db)["entries"]
     assert log[-1]["kind"] == "system" and log[-1]["author"] == "comms-lead"
     assert log[-1]["data"]["event"] == "public_report_forced"
     assert not re.search(r"\bana\b", out.read_text(encoding="utf-8"))
 
 
 def test_export_unknown_template_exit_1_one_line(db):
-    run_cli("--db", db, "declare", "x")
+    seed(db, title="x")
     result = run_cli("--db", db, "export", "INC-1", "--template", "fancy")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "warroom: unknown report template 'fancy' (choose from: govuk, sre)"]
+
+
+def test_every_section_id_has_a_writer():
+    from warroom.core.report.sections import WRITERS
+    from warroom.core.report.templates import SECTIONS
+
+    assert list(WRITERS) == list(SECTIONS)

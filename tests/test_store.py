@@ -12,7 +12,6 @@ import sys
 
 import pytest
 
-from warroom.core.domain import Warroom
 from warroom.base.errors import NotFound, ReadOnlyStore, StoreError
 from warroom.store import Store
 from tests.conftest import run_cli

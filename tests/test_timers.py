@@ -16,9 +16,10 @@ from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import BUILTIN_NAMES
 from warroom.core.state import IncidentState
+from warroom.core.summary_draft import summary_draft
 from warroom.core.timers import (
     DUE_GRACE, Timer, TimerState, compute_timers, describe_lateness, find, lateness,
-    next_change, summary_draft, summary_lateness, working_hours_resume,
+    next_change, summary_lateness, working_hours_resume,
 )
 from warroom.store import Store
 
@@ -704,3 +705,17 @@ def test_summary_draft_with_nothing_new(wr):
     assert "Since the incident was declared (14:00 UTC)" in draft
     assert "No decisions, actions, results or changes logged" in draft
     assert "Open actions: none" in draft
+
+
+def test_the_next_update_offered_is_the_one_chosen_last_time(wr):
+    from warroom.core.updates import draft_update, next_update_interval
+
+    ref = declare(wr, "default", "2026-03-10T14:00:00Z")
+    prof = wr.incident_profile(ref)
+    assert next_update_interval(prof, wr.state(ref)) == (
+        prof.status_update_interval(wr.state(ref).severity) or timedelta(hours=1))
+    wr.post_update(ref, "Investigating", next_update=timedelta(minutes=20))
+    assert next_update_interval(prof, wr.state(ref)) == timedelta(minutes=20)
+    template = next(t for t in prof.templates if "{services}" in t.text or "{next_update}" in t.text)
+    text = draft_update(template, prof, [], wr.clock.now(), timedelta(minutes=20))
+    assert "{services}" not in text and "{next_update}" not in text

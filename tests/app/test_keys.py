@@ -184,7 +184,7 @@ async def test_handover_dialog_warns_and_writes_a_handover(make_app):
         await press(pilot, "tab")
         await type_text(pilot, lead)
         await settle(pilot)
-        assert any("would be both" in w for w in dialog.warnings())
+        assert any("would be both" in w.text for w in dialog.warnings())
         dialog.query_one("#role-person", Input).value = "grcae"  # a typo: nobody of that name
         await settle(pilot)
         assert "grcae has not appeared in this incident before (check the spelling)" in \

@@ -13,6 +13,7 @@ import time
 import pytest
 from datetime import timedelta
 
+from warroom.app import compat
 from warroom.app.dialogs.summary_prompt import SummaryPrompt
 from warroom.app.screens.war_room import WarRoomScreen
 from warroom.base.clock import FrozenClock, SystemClock
@@ -216,7 +217,7 @@ async def test_other_timers_notify_with_the_bell_and_keep_focus(tmp_path, make_a
         clock.advance(timedelta(minutes=31))
         screen.replan_timers()
         await settle(pilot)
-        titles = [n.message for n in app._notifications]
+        titles = [n.message for n in compat.notifications(app)]
         assert any(m.startswith("Status update: ") for m in titles), titles
         assert any(m.startswith("Lead summary: ") and "(for the lead, grace)" in m for m in titles)
         assert len(bells) >= 2
@@ -261,4 +262,4 @@ async def test_the_lead_reopening_with_the_summary_overdue_is_prompted(tmp_path,
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, WarRoomScreen)
-        assert any("Lead summary" in n.message for n in app._notifications)
+        assert any("Lead summary" in n.message for n in compat.notifications(app))

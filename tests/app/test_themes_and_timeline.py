@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -93,7 +92,8 @@ def _entries(n: int) -> list[Entry]:
                   text=f"entry number {i} " + "x" * (i % 90)) for i in range(1, n + 1)]
 
 
-async def test_timeline_with_50k_entries_is_fast():
+async def test_timeline_with_50k_entries():
+    # How fast is bench/big_timeline.py's figure; this checks what is shown.
     from textual.app import App
 
     from warroom.app.widgets.timeline import Timeline
@@ -106,17 +106,13 @@ async def test_timeline_with_50k_entries_is_fast():
     entries = _entries(50_000)
     async with app.run_test(size=(80, 24)) as pilot:
         timeline = app.query_one(Timeline)
-        started = time.perf_counter()
         timeline.set_entries(entries)
         await pilot.pause()
-        assert time.perf_counter() - started < 2.0  # the bench holds the real 1 s target
         assert timeline.entry_count == 50_000
         assert timeline.scroll_y == timeline.max_scroll_y
         extra = _entries(50_001)[-1:]
-        started = time.perf_counter()
         timeline.add(extra)
         await pilot.pause()
-        assert time.perf_counter() - started < 0.5
         assert timeline.row_texts()[-1].startswith("entry number 50001")
         timeline.set_filter("note", "number 4999")
         assert 0 < timeline.shown_count < 50_000

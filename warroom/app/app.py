@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Iterable
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from warroom.app import compat
 from warroom.app.bindings import KEYMAP, display_key
 from warroom.app.screens.war_room import WarRoomScreen
 from warroom.app.themes import DEFAULT_THEME, ThemeError, ThemeSet, load_themes, save_theme, saved_theme
@@ -59,7 +60,7 @@ class WarroomApp(App[None]):
         # queued re-parse (which the first frame would wait for) is skipped.
         self._skip_css_refresh = self.theme != before
         if self._skip_css_refresh:
-            self.stylesheet.set_variables(self.get_css_variables())
+            compat.set_css_variables(self, self.get_css_variables())
         self._remember_theme = theme is not None
 
     def get_default_screen(self) -> Screen:
@@ -69,7 +70,7 @@ class WarroomApp(App[None]):
         # the app with an empty screen stack.
         screen = WarRoomScreen(self.start_ref)
         # What push_screen gives a screen, so that switch_screen can replace this one too.
-        screen._push_result_callback(self, None)
+        compat.adopt_default_screen(screen, self)
         return screen
 
     def on_mount(self) -> None:

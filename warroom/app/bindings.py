@@ -59,9 +59,3 @@ def textual_bindings() -> list[Binding]:
     return [Binding(k.key, k.action, k.label, show=k.show, key_display=display_key(k.key),
                     priority=True) for k in KEYMAP]
 
-
-def find(action: str) -> KeyAction:
-    for item in KEYMAP:
-        if item.action == action:
-            return item
-    raise KeyError(action)

@@ -1,4 +1,5 @@
-"""How entries and durations read on screen. Pure functions: no widget, no store.
+"""How entries and times read on screen (durations: :mod:`warroom.core.durations`). Pure
+functions: no widget, no store.
 
 Everything a person typed reaches the screen through :func:`plain`: stored text was sanitised at
 the door, but a database written behind the app's back may still hold escape sequences, so
@@ -7,9 +8,12 @@ display text is sanitised again (cheap) and folded to one line.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from typing import Callable
 
 from warroom.base.model import Entry
+from warroom.core.describe import describe
+from warroom.core.durations import describe_lateness
 from warroom.core.text import one_line, sanitize
 
 KIND_LABELS = {
@@ -31,54 +35,42 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)[:KIND_WIDTH]
 
 
-def entry_text(entry: Entry, severity_label=None) -> str:
-    """The text column of a timeline row: the entry's text, with what the system kinds imply."""
-    data = entry.data or {}
-    label = severity_label or (lambda s: str(s).upper())
-    text = plain(entry.text)
-    if entry.kind == "severity":
-        return f"{label(data.get('from', '?'))} → {label(data.get('to', '?'))}: {text}"
-    if entry.kind == "status":
-        moved = f"{data.get('from', '?')} → {data.get('to', '?')}"
-        return moved if text == f"Status: {data.get('to')}" else f"{moved}: {text}"
-    if entry.kind == "amend" and entry.amends is not None:
-        return f"corrects #{entry.amends}: {text}"
-    if entry.kind == "done" and data.get("target") is not None:
-        return f"#{data['target']} {text}"
-    if entry.kind == "declared":
+def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
+    """The text column of a timeline row: the entry's text, with what the system kinds imply
+    (read from the entry's data by :func:`warroom.core.describe.describe`)."""
+    kind = entry.kind
+    if kind not in _DESCRIBED:
+        return plain(entry.text)
+    d = describe(entry)
+    text = plain(d.text)
+    if kind == "severity":
+        label = severity_label or (lambda s: str(s).upper())
+        return f"{label(_known(d.before))} → {label(_known(d.after))}: {text}"
+    if kind == "status":
+        moved = f"{_known(d.before)} → {_known(d.after)}"
+        return f"{moved}: {plain(d.note)}" if d.note else moved
+    if kind == "amend" and d.target is not None:
+        return f"corrects #{d.target}: {text}"
+    if kind == "done" and d.target is not None:
+        return f"#{d.target} {text}"
+    if kind == "declared":
         return f"Declared: {text}"
-    if entry.kind == "summary" and data.get("late_by_s"):
-        from warroom.core.timers import describe_lateness
-
-        return f"{text} (summary {describe_lateness(timedelta(seconds=data['late_by_s']))})"
+    if kind == "summary" and d.late_by is not None:
+        return f"{text} (summary {describe_lateness(d.late_by)})"
     return text
+
+
+_DESCRIBED = frozenset({"severity", "status", "amend", "done", "declared", "summary"})
+
+
+def _known(value: object) -> object:
+    return "?" if value is None else value
 
 
 def clock_time(at: datetime, utc: bool) -> str:
     """HH:MM in local time, or UTC when toggled (the report and the CLI speak UTC)."""
     shown = at.astimezone(timezone.utc) if utc else at.astimezone()
     return shown.strftime("%H:%M")
-
-
-def countdown(delta: timedelta) -> str:
-    """A ticking duration: ``12:04`` under an hour, ``1h 05m`` above; never negative."""
-    total = int(abs(delta).total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours >= 24:
-        return f"{hours // 24}d {hours % 24}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes:02d}:{seconds:02d}"
-
-
-def elapsed(delta: timedelta) -> str:
-    total = int(max(delta.total_seconds(), 0))
-    hours, rest = divmod(total, 3600)
-    minutes = rest // 60
-    if hours >= 24:
-        return f"{hours // 24}d {hours % 24}h {minutes:02d}m"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
 def set_content(widget, content) -> None:

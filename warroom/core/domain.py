@@ -560,14 +560,31 @@ class Warroom:
                                    created, items)
         return ref
 
-    # ------------------------------------------------------------------ the report (interim)
+    # ------------------------------------------------------------------ report (export)
     def export_report(self, ref: str, *, public: bool = False, force: bool = False,
-                      template: str | None = None) -> str:
-        """The incident report as Markdown; a forced public report of a security incident is
-        recorded on the timeline."""
-        from warroom.core.report import render_report
+                      template: str | None = None, tz: Any = None) -> str:
+        """The Markdown incident report (:func:`warroom.core.report.render_report`, from the
+        log and the profile). A forced public report of a security incident is recorded on
+        the timeline first, as its own entry."""
+        from warroom.base.errors import ProfileError
+        from warroom.core.report import load_template, local_zone, render_report, security_refusal
+        from warroom.core.report import stand_in_profile
 
-        return render_report(self, ref, public=public, force=force, template=template)
+        row = self.store.incident(ref)
+        chosen = load_template(template)
+        local_zone(tz)  # an unknown zone is refused before anything is recorded
+        if public and project(row.ref, self.store.entries(row.ref, kinds=("declared", "flags"))).security:
+            if not force:
+                raise security_refusal(row.ref)
+            self.record_system(row.ref, "Public report exported for a security incident "
+                                        "(override: --force)",
+                               {"event": "public_report_forced", "template": chosen.name})
+        try:
+            profile = self.profiles.get(row.profile)
+        except (NotFound, ProfileError):
+            profile = stand_in_profile(row.profile)
+        return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
+                             force=force, template=chosen, tz=tz)
 
 
 def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:
@@ -597,48 +614,5 @@ def _unique(items: list[str]) -> list[str]:
     return seen
 
 
-def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list[str]:
-    """What the processes warn about: vacant required roles, one person in two roles that
-    should be two people, someone in a role for longer than the rotation interval."""
-    holders = {r: h.person for r, h in state.roles.items()}
-    warnings = _vacant(holders, profile)
-    for a, b in _doubled(holders, profile):
-        warnings.append(f"{holders[a]} is both {profile.role(a).name} and {profile.role(b).name}")
-    rotation = profile.cadences.rotation
-    if rotation and state.is_open:
-        for holder in state.roles.values():
-            if now - holder.since > rotation:
-                name = profile.role(holder.role).name if any(r.id == holder.role for r in profile.roles) else holder.role
-                warnings.append(f"{holder.person} has been {name} for over "
-                                f"{int(rotation.total_seconds() // 3600) or 1}h: rotate")
-    return warnings
-
-
-def assignment_warnings(state: IncidentState, profile: Profile, role: str, person: str,
-                        people: Iterable[str] = ()) -> list[str]:
-    """What the process warns about if ``person`` takes ``role`` now (before it is saved): one
-    person in two roles that should be two people, required roles left vacant, and a name
-    nobody has used in this incident yet (``people``: the names seen so far; a typo in a
-    handover sends the pager to nobody)."""
-    person = person.strip()
-    holders = {r: h.person for r, h in state.roles.items()}
-    if person:
-        holders[role] = person
-    out = [f"{holders[a]} would be both {profile.role(a).name} and {profile.role(b).name}"
-           for a, b in _doubled(holders, profile) if role in (a, b)]
-    out += _vacant(holders, profile)
-    known = {p.casefold() for p in people}
-    if person and known and person.casefold() not in known:
-        out.append(f"{person} has not appeared in this incident before (check the spelling)")
-    return out
-
-
-def _vacant(holders: dict[str, str], profile: Profile) -> list[str]:
-    return [f"{r.name} is vacant" for r in profile.roles if r.required and not holders.get(r.id)]
-
-
-def _doubled(holders: dict[str, str], profile: Profile) -> list[tuple[str, str]]:
-    """Role pairs the process wants held by two people that one person holds (however the
-    name was typed)."""
-    return [(a, b) for a, b in profile.same_person_warnings
-            if holders.get(a) and holders.get(b) and holders[a].casefold() == holders[b].casefold()]
+# Role warnings live in warroom.core.roles; imported here for the callers of their old home.
+from warroom.core.roles import RoleWarning, assignment_warnings, role_warnings  # noqa: E402,F401

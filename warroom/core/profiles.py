@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +124,23 @@ class Profile:
         known = ", ".join(s.label for s in self.severities)
         raise NotFound(f"unknown severity {key!r} for profile {self.name} (choose from: {known})")
 
+    def severity_by_id(self, severity_id: object) -> Severity | None:
+        """The severity with this exact id, or None (an old incident may hold one its profile
+        no longer lists)."""
+        return next((sev for sev in self.severities if sev.id == severity_id), None)
+
+    def severity_label(self, severity_id: object, missing: str = "none") -> str:
+        """A severity id as people read it (``p2`` → ``P2 Major``): the label, else the id as
+        stored, else ``missing`` when there is none."""
+        sev = self.severity_by_id(severity_id)
+        if sev is not None:
+            return sev.label
+        return str(severity_id) if severity_id else missing
+
+    def role_name(self, role_id: object) -> str:
+        """A role id as people read it (``lead`` → ``Incident lead``), else the id as stored."""
+        return next((role.name for role in self.roles if role.id == role_id), str(role_id))
+
     def role(self, key: str) -> Role:
         wanted = key.strip().lower()
         for role in self.roles:
@@ -155,11 +172,18 @@ class Profile:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def out_of_hours_at(self, at: datetime) -> bool:
+        """True when ``at`` falls in the profile's out-of-hours window, on its local clock."""
+        ooh = self.cadences.out_of_hours
+        return bool(ooh and ooh.contains(at.astimezone(self.zone).time()))
+
     def status_update_interval(self, severity: str | None) -> timedelta | None:
-        if severity:
-            for sev in self.severities:
-                if sev.id == severity and sev.status_update:
-                    return sev.status_update
+        """The profile's status-update cadence at this severity (see also
+        :func:`warroom.core.timers.status_update_interval`, which prefers the interval chosen
+        with the last update)."""
+        sev = self.severity_by_id(severity) if severity else None
+        if sev is not None and sev.status_update:
+            return sev.status_update
         return self.cadences.status_update
 
 

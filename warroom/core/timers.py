@@ -20,7 +20,6 @@ an entry, after which the caller computes the timers again.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -29,8 +28,10 @@ from zoneinfo import ZoneInfo
 
 from warroom.base.clock import parse_time
 from warroom.base.model import Entry
+from warroom.core.durations import describe_lateness, format_duration  # noqa: F401 - describe_lateness's old home
 from warroom.core.profiles import OutOfHours, Profile
 from warroom.core.state import IncidentState
+from warroom.core.summary_draft import summary_draft  # noqa: F401 - its old home
 
 UTC = timezone.utc
 DUE_GRACE = timedelta(minutes=1)
@@ -154,10 +155,6 @@ class Timer:
         """Time left before it is due (negative once past); None when not applicable."""
         return None if self.due_at is None else self.due_at - now
 
-    def overdue_by(self, now: datetime) -> timedelta:
-        """How late it is now against its due time (zero before then). A snooze is no excuse."""
-        return lateness(self, now)
-
     # ------------------------------------------------------------------ display
     def countdown(self, now: datetime, tz: str | ZoneInfo | None = None) -> str:
         """Display text: ``in 12m 04s``, ``due now``, ``overdue 3m 10s``,
@@ -170,12 +167,12 @@ class Timer:
             assert self.snoozed_until is not None
             return f"snoozed until {self.snoozed_until.astimezone(zone):%H:%M}"
         if state is TimerState.UPCOMING:
-            return f"in {_clock_span(self.due_at - now, up=True)}"
+            return f"in {format_duration(self.due_at - now, precise=True, round_up=True)}"
         if self.sticky and self.kind == VACANT:
-            return f"vacant {_clock_span(now - self.due_at)}"
+            return f"vacant {format_duration(now - self.due_at, precise=True)}"
         if state is TimerState.DUE:
             return "due now"
-        return f"overdue {_clock_span(now - self.due_at)}"
+        return f"overdue {format_duration(now - self.due_at, precise=True)}"
 
 
 # ---------------------------------------------------------------------- helpers
@@ -183,21 +180,10 @@ def _zone(tz: str | ZoneInfo) -> ZoneInfo:
     return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
 
 
-def _clock_span(delta: timedelta, *, up: bool = False) -> str:
-    """``45s``, ``12m 04s``, ``1h 05m``, ``6d 23h``. Counting down rounds up, so a timer never
-    reads ``in 0s`` before it is due."""
-    raw = max(delta.total_seconds(), 0.0)
-    total = math.ceil(raw) if up else math.floor(raw)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
+
+
+def _cadence(delta: timedelta) -> str:
+    return format_duration(delta, "cadence")
 
 
 def _hm(at: datetime, zone: ZoneInfo) -> str:
@@ -209,15 +195,6 @@ def _day(at: datetime, zone: ZoneInfo) -> str:
     return f"{local:%a} {local.day} {local:%b} {local:%H:%M %Z}"
 
 
-def _span(delta: timedelta) -> str:
-    """A cadence as a person writes it: ``30m``, ``1h``, ``1h 30m``, ``7d``."""
-    total = int(delta.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, total = divmod(total, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return " ".join(parts) or "0s"
 
 
 @dataclass(frozen=True)
@@ -325,11 +302,11 @@ def summary_timer(profile: Profile, state: IncidentState, now: datetime) -> Time
         return _na(SUMMARY, SUMMARY, label, why, zone, interval=cadence)
     if state.last_summary_at is not None:
         anchor_at, anchor_seq = state.last_summary_at, state.last_summary_seq
-        detail = f"every {_span(cadence)}; last summary {_hm(anchor_at, profile.zone)}"
+        detail = f"every {_cadence(cadence)}; last summary {_hm(anchor_at, profile.zone)}"
     else:
         assert state.declared_at is not None
         anchor_at, anchor_seq = state.declared_at, 0
-        detail = f"every {_span(cadence)}; none yet"
+        detail = f"every {_cadence(cadence)}; none yet"
     return _cycle(state, profile, now, timer_id=SUMMARY, kind=SUMMARY, label=label,
                   anchor_at=anchor_at, anchor_seq=anchor_seq, interval=cadence, detail=detail)
 
@@ -342,10 +319,10 @@ def status_update_interval(profile: Profile, state: IncidentState) -> tuple[time
         seconds = int(comms.data["next_update_s"])
         return timedelta(seconds=seconds), "chosen with the last update"
     interval = profile.status_update_interval(state.severity)
-    sev = next((s for s in profile.severities if s.id == state.severity), None)
+    sev = profile.severity_by_id(state.severity)
     if sev is not None and sev.status_update is not None:
-        return interval, f"{sev.label}: {sev.update_note or 'every ' + _span(sev.status_update)}"
-    return interval, f"every {_span(interval)}" if interval else ""
+        return interval, f"{sev.label}: {sev.update_note or 'every ' + _cadence(sev.status_update)}"
+    return interval, f"every {_cadence(interval)}" if interval else ""
 
 
 def status_update_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
@@ -390,7 +367,7 @@ def escalation_timer(profile: Profile, state: IncidentState, now: datetime) -> T
     if after is None and immediate is None:
         if any(s.escalate_immediately for s in profile.severities):
             return _na(ESCALATION, ESCALATION, label,
-                       f"no deadline at {_severity_label(profile, state.severity)}", zone)
+                       f"no deadline at {profile.severity_label(state.severity, 'this severity')}", zone)
         return _na(ESCALATION, ESCALATION, label, "no escalation deadline in this process", zone)
     if state.escalations:
         first = state.escalations[0]
@@ -405,18 +382,13 @@ def escalation_timer(profile: Profile, state: IncidentState, now: datetime) -> T
         at, seq = immediate
         return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
                       anchor_at=at, anchor_seq=seq, interval=timedelta(0), again=after,
-                      detail=f"{_severity_label(profile, state.severity)}: escalate to {target} at once")
+                      detail=f"{profile.severity_label(state.severity, 'this severity')}: escalate to {target} at once")
     assert after is not None
     return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
                   anchor_at=state.declared_at, anchor_seq=0, interval=after,
-                  detail=f"escalate to {target} if not fixed within {_span(after)}")
+                  detail=f"escalate to {target} if not fixed within {_cadence(after)}")
 
 
-def _severity_label(profile: Profile, severity: str) -> str:
-    for sev in profile.severities:
-        if sev.id == severity:
-            return sev.label
-    return severity or "this severity"
 
 
 def working_hours_resume(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datetime:
@@ -433,10 +405,7 @@ def working_hours_resume(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datet
 
 
 def declared_out_of_hours(profile: Profile, state: IncidentState) -> bool:
-    ooh = profile.cadences.out_of_hours
-    if ooh is None or state.declared_at is None:
-        return False
-    return ooh.contains(state.declared_at.astimezone(profile.zone).time())
+    return state.declared_at is not None and profile.out_of_hours_at(state.declared_at)
 
 
 def out_of_hours_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
@@ -456,7 +425,7 @@ def out_of_hours_timer(profile: Profile, state: IncidentState, now: datetime) ->
     return _cycle(state, profile, now, timer_id=OUT_OF_HOURS, kind=OUT_OF_HOURS, label=label,
                   anchor_at=state.declared_at, anchor_seq=0, interval=ooh.stop_after,
                   detail=f"declared out of hours ({_hm(state.declared_at, profile.zone)}): after "
-                         f"{_span(ooh.stop_after)} stop unless close or it needs urgent resolution",
+                         f"{_cadence(ooh.stop_after)} stop unless close or it needs urgent resolution",
                   lapses_at=resume,
                   lapse_note=f"working hours since {_hm(resume, profile.zone)}")
 
@@ -473,22 +442,17 @@ def rotation_timers(profile: Profile, state: IncidentState, now: datetime) -> li
         return [_na(ROTATION, ROTATION, "Role rotation", "nobody holds a role", zone, interval=rotation)]
     timers = []
     for holder in holders:
-        name = _role_name(profile, holder.role)
+        name = profile.role_name(holder.role)
         timers.append(_cycle(
             state, profile, now, timer_id=f"{ROTATION}_{holder.role}", kind=ROTATION,
             label=f"Rotate {name}", anchor_at=holder.since, anchor_seq=holder.seq,
             interval=rotation,
             detail=f"{holder.person} is {name} since {_hm(holder.since, profile.zone)}; "
-                   f"hand over after {_span(rotation)}",
+                   f"hand over after {_cadence(rotation)}",
             role=holder.role, person=holder.person))
     return timers
 
 
-def _role_name(profile: Profile, role_id: str) -> str:
-    for role in profile.roles:
-        if role.id == role_id:
-            return role.name
-    return role_id
 
 
 def review_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
@@ -502,7 +466,7 @@ def review_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer
         return _na(REVIEW, REVIEW, label, "incident closed: post-incident work done", zone,
                    interval=within)
     if state.resolved_at is None:
-        return _na(REVIEW, REVIEW, label, f"within {_span(within)} of resolution", zone,
+        return _na(REVIEW, REVIEW, label, f"within {_cadence(within)} of resolution", zone,
                    interval=within)
     resolved_seq = next((c.seq for c in reversed(state.status_history) if c.after == "resolved"), 0)
     due = state.resolved_at + within
@@ -555,78 +519,3 @@ def lateness(timer: Timer, now: datetime) -> timedelta:
 def summary_lateness(profile: Profile, state: IncidentState, now: datetime) -> timedelta:
     """What to pass as ``write_summary(late_by=...)`` for a summary written at ``now``."""
     return lateness(summary_timer(profile, state, now), now)
-
-
-def describe_lateness(late_by: timedelta | None) -> str:
-    """``on time``, ``45 s late``, ``12 min late``, ``1 h 05 min late``."""
-    if late_by is None or late_by.total_seconds() < 1:
-        return "on time"
-    total = int(late_by.total_seconds())
-    if total < 60:
-        return f"{total} s late"
-    minutes = total // 60
-    if minutes < 60:
-        return f"{minutes} min late"
-    return f"{minutes // 60} h {minutes % 60:02d} min late"
-
-
-# ---------------------------------------------------------------------- the summary draft
-_DRAFT_SECTIONS = (("decision", "Decisions"), ("action", "Actions"), ("result", "Results"),
-                   ("change", "Changes made"))
-
-
-def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
-                  profile: Profile | None = None, zone: str | ZoneInfo | None = None) -> str:
-    """A draft lead summary from what happened since the last summary: status and severity
-    moves, decisions, actions, results and changes made (as corrected), then every action
-    still open. The lead edits it; it is plain text, one ``- `` line per item. Times are shown
-    in ``zone``, else the profile's, else UTC."""
-    tz = _zone(zone or (profile.timezone if profile else "UTC"))
-    severity = _severity_label(profile, state.severity) if profile and state.severity else state.severity
-    since_seq = state.last_summary_seq
-    fresh = [e for e in entries if e.seq > since_seq]
-    lines = []
-    if state.last_summary_at is not None:
-        lines.append(f"Since the last summary ({state.last_summary_at.astimezone(tz):%H:%M %Z}):")
-    elif state.declared_at is not None:
-        lines.append(f"Since the incident was declared ({state.declared_at.astimezone(tz):%H:%M %Z}):")
-    lines.append(f"Status: {state.status}; severity: {severity or 'not set'}")
-    status_moves = [e for e in fresh if e.kind in ("status", "severity")]
-    for e in status_moves:
-        what = "status" if e.kind == "status" else "severity"
-        lines.append(f"- {what} {e.data.get('from', '?')} → {e.data.get('to', '?')} "
-                     f"({e.occurred.astimezone(tz):%H:%M}): {_one_line(state.current_text(e))}")
-    wrote_any = False
-    for kind, heading in _DRAFT_SECTIONS:
-        items = [e for e in fresh if e.kind == kind]
-        if not items:
-            continue
-        wrote_any = True
-        lines.append("")
-        lines.append(f"{heading}:")
-        for e in items:
-            text = _one_line(state.current_text(e))
-            done = ""
-            if kind == "action":
-                item = state.actions.get(e.seq)
-                done = " [done]" if item is not None and item.done else ""
-            lines.append(f"- {text}{done}")
-    if not wrote_any:
-        lines.append("")
-        lines.append("No decisions, actions, results or changes logged since then.")
-    open_actions = [a for a in state.open_actions() if a.kind == "action"]
-    lines.append("")
-    if open_actions:
-        lines.append("Open actions:")
-        for a in open_actions:
-            owner = f"@{a.owner}: " if a.owner and f"@{a.owner}" not in a.text else ""
-            lines.append(f"- #{a.seq} {owner}{_one_line(a.text)}")
-    else:
-        lines.append("Open actions: none")
-    lines.append("")
-    lines.append("Next steps:")
-    return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -24,7 +24,6 @@ from urllib.parse import quote
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import QueuePool
 
@@ -459,6 +458,7 @@ class Store:
         forget = format_time(parse_time(seen) - PRESENCE_FORGET_AFTER)
 
         def run() -> None:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert  # lazy: SQLite never needs it
             upsert = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(presence)
             stmt = upsert.values(session=session, incident_ref=ref, author=author, host=host,
                                  seen_at=seen)

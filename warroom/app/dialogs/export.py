@@ -90,13 +90,8 @@ class ExportDialog(Dialog):
         from warroom.base.files import write_private_atomic
 
         try:
-            from warroom.core.report import render_report
-        except ImportError:
-            self.app.call_from_thread(self.show_error, "the report module is not available in this build")
-            return
-        try:
-            content = render_report(self.app.open_warroom(), self.ref, public=public, force=force,
-                                    template=template)
+            content = self.app.open_warroom().export_report(self.ref, public=public, force=force,
+                                                            template=template)
             write_private_atomic(path, content)
         except WarroomError as exc:
             self.app.call_from_thread(self.show_error, str(exc))

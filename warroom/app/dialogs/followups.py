@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
+from warroom.core.describe import owner_mentioned
 
 
 class FollowupsDialog(Dialog):
@@ -46,7 +47,7 @@ class FollowupsDialog(Dialog):
             return
         for item in items:
             box = ("[x] ", "$text-success") if item.done else ("[ ] ", "bold")
-            owner = f"@{plain(item.owner)} " if f"@{item.owner}" not in item.text else ""
+            owner = "" if owner_mentioned(item.owner, item.text) else f"@{plain(item.owner)} "
             listing.add_option(Option(Content.assemble(
                 box, (f"#{item.seq} ", "$text-muted"), (item.kind, "$text-muted"), " ",
                 (owner, "bold"), plain(item.text),

@@ -3,6 +3,8 @@ any pair the profile says should be two people) and when a required role is vaca
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
@@ -12,6 +14,9 @@ from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
+
+if TYPE_CHECKING:
+    from warroom.core.roles import RoleWarning
 
 
 class HandoverDialog(Dialog):
@@ -62,9 +67,9 @@ class HandoverDialog(Dialog):
     def _typed(self, event: Input.Changed) -> None:
         self._update()
 
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[RoleWarning]:
         """What the profile's process warns about if this assignment is saved."""
-        from warroom.core.domain import assignment_warnings
+        from warroom.core.roles import assignment_warnings
 
         role = self.role
         if role is None:
@@ -76,7 +81,7 @@ class HandoverDialog(Dialog):
         role = self.role
         duties = "; ".join(role.responsibilities) if role else ""
         self.query_one("#role-duties", Label).update(Content.styled(plain(duties), "$text-muted"))
-        lines = [Content.styled(f"⚠ {plain(w)}", "$text-warning") for w in self.warnings()]
+        lines = [Content.styled(f"⚠ {plain(w.text)}", "$text-warning") for w in self.warnings()]
         self.query_one("#role-warnings", Label).update(Content("\n").join(lines))
 
     @on(Input.Submitted, "#role-person, #role-note")

@@ -1,9 +1,10 @@
 """Compose a status update: a template from the profile, the text, and when the next one is due
-(which restarts the update timer)."""
+(which restarts the update timer). The rules (the default interval, filling a template) live
+in :mod:`warroom.core.updates`."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,12 +18,7 @@ from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
 from warroom.core.durations import format_duration, parse_duration
 from warroom.core.text import sanitize
-
-
-def fill_template(text: str, services: list[str], next_update: datetime) -> str:
-    """Only the two documented placeholders are replaced: any other brace stays as written."""
-    named = ", ".join(services) if services else "our services"
-    return text.replace("{services}", named).replace("{next_update}", next_update.strftime("%H:%M %Z"))
+from warroom.core.updates import draft_update, next_update_interval
 
 
 class StatusUpdateDialog(Dialog):
@@ -33,7 +29,7 @@ class StatusUpdateDialog(Dialog):
     def __init__(self, save: Save, state, profile, now: datetime) -> None:
         super().__init__(save)
         self.state, self.profile, self.now = state, profile, now
-        self.interval = profile.status_update_interval(state.severity) or timedelta(hours=1)
+        self.interval = next_update_interval(profile, state)
         self._filled = ""
 
     def body(self) -> ComposeResult:
@@ -81,14 +77,14 @@ class StatusUpdateDialog(Dialog):
         tid = self._template_id()
         text = ""
         if tid:
-            tpl = self.profile.template(tid)
             try:
-                nxt = self.now + parse_duration(self.query_one("#update-next", Input).value)
+                next_in = parse_duration(self.query_one("#update-next", Input).value)
             except ValueError:
-                nxt = self.now + self.interval
+                next_in = self.interval
             services = self._services()
-            text = fill_template(tpl.text, self.state.services if services is None else services,
-                                 nxt.astimezone(self.profile.zone))
+            text = draft_update(self.profile.template(tid), self.profile,
+                                self.state.services if services is None else services,
+                                self.now, next_in)
         field = self.query_one("#update-text", Input)
         self._filled = field.value = text
         field.cursor_position = len(text)

@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from warroom.app import compat
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import clock_time, plain
 from warroom.core.timers import describe_lateness
@@ -38,7 +39,7 @@ class PlainTextArea(TextArea):
         event.stop()
         if self.read_only:
             return
-        if result := self._replace_via_keyboard(sanitize(event.text), *self.selection):
+        if result := compat.replace_as_typed(self, sanitize(event.text), *self.selection):
             self.move_cursor(result.end_location)
 
 

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from warroom.app.formatting import elapsed, plain, set_content
+from warroom.app.formatting import plain, set_content
+from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
+    from warroom.core.roles import RoleWarning
     from warroom.core.state import IncidentState
 
 
@@ -19,7 +21,7 @@ class RoleBoard(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Content("…"), id=id)
         self.border_title = "Roles"
-        self.warnings: list[str] = []
+        self.warnings: list[RoleWarning] = []
         self._shown: tuple | None = None
 
     def on_resize(self) -> None:
@@ -28,7 +30,7 @@ class RoleBoard(Static):
             self.show(*self._shown)
 
     def show(self, state: IncidentState, profile: Profile, now: datetime,
-             warnings: list[str], here: list[str] | None = None) -> None:
+             warnings: list[RoleWarning], here: list[str] | None = None) -> None:
         self.warnings = warnings
         self._shown = (state, profile, now, warnings, here)
         lines = []
@@ -43,11 +45,12 @@ class RoleBoard(Static):
             else:
                 lines.append(Content.assemble(
                     (f"{name}: ", ""), (plain(holder.person), "bold"),
-                    (f" {elapsed(now - holder.since)}", "$text-muted")))
+                    (f" {format_duration(now - holder.since, 'elapsed')}", "$text-muted")))
         for warning in warnings:
-            if "vacant" in warning:
+            if warning.kind == "vacant":
                 continue  # already shown in its row
-            lines.append(Content.assemble(("⚠ ", "$text-warning"), (plain(warning), "$text-warning")))
+            lines.append(Content.assemble(("⚠ ", "$text-warning"),
+                                          (plain(warning.text), "$text-warning")))
         if here:
             lines.append(Content.assemble(("Here now: ", "$text-muted"),
                                           (plain(", ".join(here)), "")))

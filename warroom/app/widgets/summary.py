@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from warroom.app.formatting import clock_time, elapsed, plain, set_content
+from warroom.app.formatting import clock_time, plain, set_content
+from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
@@ -18,16 +19,10 @@ if TYPE_CHECKING:
 
 
 def severity_badge(profile: Profile, severity: str) -> Content:
-    try:
-        sev = profile.severity(severity)
-    except Exception:  # an old incident may hold a severity its profile no longer lists
+    sev = profile.severity_by_id(severity)
+    if sev is None:  # an old incident may hold a severity its profile no longer lists
         return Content.styled(f" {severity or '?'} ", "bold reverse")
     return Content.styled(f" {sev.label} ", f"bold black on {sev.colour}")
-
-
-def out_of_hours(profile: Profile, now: datetime) -> bool:
-    ooh = profile.cadences.out_of_hours
-    return bool(ooh and ooh.contains(now.astimezone(profile.zone).time()))
 
 
 class SummaryPane(Vertical):
@@ -57,7 +52,7 @@ class SummaryPane(Vertical):
             head += [" ", ("SECURITY", "bold reverse $text-error")]
         if state.customer_impacting:
             head += [" ", ("customers", "$text-warning")]
-        if out_of_hours(profile, now):
+        if profile.out_of_hours_at(now):
             head += [" ", ("OOH", "bold $text-warning")]
         if readonly:
             head += [" ", ("read-only", "reverse")]
@@ -65,7 +60,7 @@ class SummaryPane(Vertical):
         services = ", ".join(plain(s) for s in state.services) or "none"
         lines.append(Content.assemble(("Services ", "$text-muted"), plain(services)))
         since = clock_time(state.declared_at, utc) if state.declared_at else "?"
-        span = elapsed(state.duration(now))
+        span = format_duration(state.duration(now), "elapsed")
         lines.append(Content.assemble(("Elapsed ", "$text-muted"), span,
                                       (f" since {since}", "$text-muted")))
         latest = state.latest_summary

@@ -130,11 +130,6 @@ class Timeline(ScrollView, can_focus=True):
     def filtered(self) -> bool:
         return bool(self._kind or self._search)
 
-    @property
-    def last_text(self) -> str:
-        """The newest entry's text column ("" when empty)."""
-        return self._texts[-1] if self._texts else ""
-
     def entries_since(self, seq: int) -> list[Entry]:
         """Every loaded entry numbered after ``seq`` (what the summary draft is built from)."""
         return [e for e in self._entries if e.seq > seq]

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from warroom.app.formatting import countdown, set_content
+from warroom.app.formatting import set_content
+from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
     from warroom.core.timers import Timer
@@ -24,13 +25,13 @@ def timer_value(timer: Timer, now: datetime) -> tuple[str, str]:
         return f"zz {timer.snoozed_until.astimezone():%H:%M}", "$text-muted"
     if state == "upcoming" and left is not None:
         soon = left.total_seconds() < 300
-        return countdown(left), "bold $text-warning" if soon else ""
+        return format_duration(left, "clock"), "bold $text-warning" if soon else ""
     if state == "due":
         if timer.sticky and left is not None:
-            return countdown(left), "bold reverse $text-error"
+            return format_duration(left, "clock"), "bold reverse $text-error"
         return "due", "bold reverse $text-warning"
     if state == "overdue" and left is not None:
-        return "+" + countdown(left), "bold reverse $text-error"
+        return "+" + format_duration(left, "clock"), "bold reverse $text-error"
     return "—", "$text-muted"
 
 

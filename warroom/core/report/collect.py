@@ -1,0 +1,158 @@
+"""The one walk over the log: :class:`Walker` folds each entry into the incident state and
+keeps only what the chosen sections show (timeline and appendix rows, decisions, changes,
+updates, tickets, labelled entries, the names a public report must drop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from warroom.base.model import Entry
+from warroom.core.describe import describe
+from warroom.core.durations import format_duration
+from warroom.core.profiles import Profile
+from warroom.core.report.markdown import md
+from warroom.core.report.templates import LABEL_KINDS, LABEL_RE
+from warroom.core.report.times import Zone, canonical, stamp
+from warroom.core.state import IncidentState
+
+@dataclass
+class Comms:
+    entry: Entry
+    at: datetime
+    severity: str
+
+
+@dataclass
+class Collected:
+    """What one walk over the log keeps: the state, plus only what the sections show."""
+
+    state: IncidentState
+    timeline: list[tuple[str, int, str]] = field(default_factory=list)
+    appendix: list[str] = field(default_factory=list)
+    public_times: list[tuple[str, int, str]] = field(default_factory=list)
+    decisions: list[Entry] = field(default_factory=list)
+    changes: list[Entry] = field(default_factory=list)
+    comms: list[Comms] = field(default_factory=list)
+    tickets: list[Entry] = field(default_factory=list)
+    roles: dict[int, Entry] = field(default_factory=dict)
+    statuses: list[Entry] = field(default_factory=list)
+    labelled: list[Entry] = field(default_factory=list)
+    first_event: Entry | None = None
+    names: dict[str, None] = field(default_factory=dict)
+    last: Entry | None = None
+
+
+class Walker:
+    def __init__(self, ref: str, profile: Profile, sections: set[str], public: bool,
+                 zone: Zone | None) -> None:
+        self.profile, self.public, self.zone = profile, public, zone
+        self.sections = sections
+        self.out = Collected(IncidentState(ref=ref))
+        self.want_timeline = "timeline" in sections and not public
+        self.want_appendix = "appendix" in sections and not public
+        self.escaped: dict[str, str] = {}  # authors and kinds repeat: escape each once
+
+    def feed(self, entry: Entry) -> None:
+        out = self.out
+        state = out.state
+        if entry.seq <= state.last_seq:
+            return
+        kind, data = entry.kind, entry.data
+        if kind == "comms":
+            out.comms.append(Comms(entry, entry.occurred, state.severity))
+        state.apply(entry)
+        out.last = entry
+        at = state.last_entry_at
+        names = out.names
+        names[entry.author] = None
+        if kind == "decision":
+            out.decisions.append(entry)
+        elif kind == "change":
+            out.changes.append(entry)
+        elif kind in ("ticket", "escalation"):
+            out.tickets.append(entry)
+        elif kind == "role":
+            out.roles[entry.seq] = entry
+            for key in ("person", "previous"):
+                if data.get(key):
+                    names[str(data[key])] = None
+        elif kind == "status":
+            out.statuses.append(entry)
+        elif kind in ("action", "followup", "amend") and data.get("owner"):
+            names[str(data["owner"])] = None
+        if out.first_event is None and kind in ("note", "result", "change"):
+            out.first_event = entry
+        if kind in LABEL_KINDS or kind == "amend":
+            if LABEL_RE.match(entry.text):
+                out.labelled.append(entry)
+        if kind in ("declared", "status", "severity", "services"):
+            out.public_times.append((canonical(entry.occurred_at), entry.seq,
+                                     self.public_event(entry)))
+        if not (self.want_timeline or self.want_appendix):
+            return
+        shown = md(self.display(entry))
+        occurred = stamp(entry.occurred_at)
+        author = self.escaped.get(entry.author) or self.escaped.setdefault(entry.author, md(entry.author))
+        kind_md = self.escaped.get(kind) or self.escaped.setdefault(kind, md(kind))
+        if self.want_timeline and kind != "amend":
+            stored = canonical(entry.occurred_at)
+            local = ""
+            if self.zone is not None and at is not None:
+                local = f" {self.zone.show_stored(stored, at)} |"
+            out.timeline.append((stored, entry.seq,
+                                 f"| {occurred} |{local} {entry.seq} | {kind_md} | {author} | {shown} |"))
+        if self.want_appendix:
+            when = occurred
+            if entry.recorded_at != entry.occurred_at:
+                when += f"<br>recorded {stamp(entry.recorded_at)}"
+            amends = f"#{entry.amends}" if entry.amends is not None else ""
+            out.appendix.append(f"| {entry.seq} | {when} | {kind_md} | {author} | {amends} | {shown} |")
+
+    # What a row says about an entry. The scribe's own kinds show their text as typed; the
+    # entries the app writes show what changed, since their text alone may be just a reason.
+    def display(self, entry: Entry) -> str:
+        kind, data, text = entry.kind, entry.data, entry.text
+        if kind == "declared":
+            services = ", ".join(str(s) for s in data.get("services") or [])
+            shown = f"Declared: {data.get('title', text)} ({self.profile.severity_label(data.get('severity'))}"
+            shown += f"; {services})" if services else ")"
+            if data.get("description"):
+                shown += f"\n{data['description']}"
+            return shown
+        if kind == "severity":
+            d = describe(entry)
+            return (f"Severity {self.profile.severity_label(d.before)} → "
+                    f"{self.profile.severity_label(d.after)}: {text}")
+        if kind == "status":
+            d = describe(entry)
+            change = f"Status {d.before or '?'} → {d.after or '?'}"
+            return f"{change}: {d.note}" if d.note else change
+        if kind == "comms":
+            shown = f"To {data['audience']}: {text}" if data.get("audience") else text
+            if isinstance(data.get("next_update_s"), int):
+                shown += f"\nNext update in {format_duration(timedelta(seconds=data['next_update_s']))}."
+            return shown
+        if kind in ("action", "followup"):
+            d = describe(entry)
+            return f"{text} (owner: {d.owner})" if d.owner else text
+        if kind == "done":
+            d = describe(entry)
+            return f"Done #{'?' if d.target is None else d.target}: {d.note}"
+        if kind == "ticket":
+            ref = str(data.get("reference") or "")
+            return text if not ref or ref in text else f"{text} (ticket {ref})"
+        if kind == "amend":
+            return f"Correction to #{entry.amends}: {text}"
+        return text
+
+    def public_event(self, entry: Entry) -> str:
+        data = entry.data
+        if entry.kind == "declared":
+            return f"Incident declared ({self.profile.severity_label(data.get('severity'))})"
+        if entry.kind == "status":
+            return f"Status: {data.get('to', '?')}"
+        if entry.kind == "severity":
+            return f"Severity: {self.profile.severity_label(data.get('to'))}"
+        return "Impacted services: " + (", ".join(str(s) for s in data.get("services") or [])
+                                        or "none")

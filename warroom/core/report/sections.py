@@ -1,0 +1,402 @@
+"""The report's sections: one method per section id of :data:`~warroom.core.report.templates.SECTIONS`,
+each turning what the walk collected into Markdown lines, chosen by :meth:`Sections.write`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from warroom.base.clock import parse_time
+from warroom.base.model import Entry
+from warroom.core.durations import format_duration
+from warroom.core.profiles import Profile
+from warroom.core.report.collect import Comms, Walker
+from warroom.core.report.markdown import md, md_code, md_para, md_row, md_table
+from warroom.core.report.scrub import Scrubber
+from warroom.core.report.templates import LABEL_KINDS, LABEL_RE, LABEL_SECTION
+from warroom.core.report.times import Zone, at_utc, stamp, utc_seconds
+
+UTC = timezone.utc
+
+class Sections:
+    def __init__(self, walker: Walker, profile: Profile, public: bool, zone: Zone | None) -> None:
+        self.c = walker.out
+        self.walker = walker
+        self.state = walker.out.state
+        self.profile, self.public, self.zone = profile, public, zone
+        self.scrub = Scrubber(self.c.names) if public else (lambda text: text)
+
+    def write(self, section_id: str) -> list[str]:
+        """The Markdown lines of one section (its heading and note are the caller's)."""
+        return WRITERS[section_id](self)
+
+    # ----------------------------------------------------------------- helpers
+    def text(self, entry: Entry) -> str:
+        """An entry's text as last corrected (and scrubbed, in the public version)."""
+        return self.scrub(self.state.current_text(entry))
+
+    def by(self, who: str) -> str:
+        return "" if self.public else f" by {who}"
+
+    def none(self, sentence: str) -> list[str]:
+        return [md(sentence)]
+
+    def labelled(self, section: str) -> list[tuple[Entry, str, str]]:
+        """(entry, label, text after the label) for entries whose text, as last corrected,
+        starts with one of the section's labels. An entry that only a correction labelled is
+        represented by that correction (the walk keeps labelled entries only)."""
+        found: list[tuple[Entry, str, str]] = []
+        seen: set[int] = set()
+        for entry in self.c.labelled:
+            seq = entry.amends if entry.kind == "amend" else entry.seq
+            if seq is None or seq in seen:
+                continue
+            seen.add(seq)
+            if entry.kind == "amend" and entry.data.get("kind") not in LABEL_KINDS:
+                continue
+            fixes = self.state.amendments.get(seq)
+            current = fixes[-1].text if fixes else entry.text
+            match = LABEL_RE.match(current)
+            if match and LABEL_SECTION[match.group(1).lower()] == section:
+                found.append((entry, match.group(1), current[match.end():]))
+        return found
+
+    def bullets(self, items: Iterable[tuple[Entry, str, str]], *, label: bool = False) -> list[str]:
+        lines = []
+        for entry, word, text in items:
+            lead = f"{at_utc(entry.occurred)}{self.by(entry.author)}"
+            if label:
+                lead = f"{word.capitalize()}, {lead}"
+            lines.append(f"- {md(lead)}: {md(self.scrub(text)) or '(empty)'}")
+        return lines
+
+    def severity_history(self) -> str:
+        parts = []
+        for change in self.state.severity_history:
+            what = "when declared" if change.before is None else f"from {at_utc(change.at)}"
+            parts.append(f"{self.profile.severity_label(change.after)} {what}{self.by(change.author)}")
+        return "\n".join(parts)
+
+    def duration(self) -> str:
+        state = self.state
+        if state.declared_at is None:
+            return "not recorded"
+        if state.resolved_at is not None:
+            return format_duration(state.resolved_at - state.declared_at)
+        last = state.last_entry_at or state.declared_at
+        return (f"not resolved ({format_duration(last - state.declared_at)} from declaration to "
+                "the last entry)")
+
+    # ----------------------------------------------------------------- sections
+    def section_details(self) -> list[str]:
+        s, p = self.state, self.profile
+        current = p.severity_label(s.severity)
+        rows = [("Reference", s.ref),
+                ("Severity", f"{current}\n{self.severity_history()}"
+                 if len(s.severity_history) > 1 else current),
+                ("Status", s.status + (f" (since {at_utc(s.status_history[-1].at)})"
+                                       if s.status_history else "")),
+                ("Declared", at_utc(s.declared_at) + self.by(s.declared_by)),
+                ("Resolved", at_utc(s.resolved_at) if s.resolved_at else "not resolved")]
+        if s.closed_at:
+            rows.append(("Closed", at_utc(s.closed_at)))
+        rows += [("Duration", self.duration()),
+                 ("Services", ", ".join(s.services) or "none recorded"),
+                 ("Customer-impacting", "yes" if s.customer_impacting else "no")]
+        if not self.public:
+            rows += [("Security incident", "yes" if s.security else "no"),
+                     ("Profile", f"{p.title} ({p.name})")]
+            rows += [(name, people) for name, people in self.people_by_role()]
+        return md_table(("Field", "Value"), (md_row((md(k), md(v))) for k, v in rows))
+
+    def people_by_role(self) -> list[tuple[str, str]]:
+        held: dict[str, list[str]] = {r.id: [] for r in self.profile.roles}
+        for change in self.state.role_history:
+            who = f"{change.after} from {at_utc(change.at)}" if change.after else f"vacant from {at_utc(change.at)}"
+            held.setdefault(change.reason, []).append(who)
+        return [(self.profile.role_name(rid), "\n".join(people) or "nobody")
+                for rid, people in held.items()]
+
+    def section_summary(self) -> list[str]:
+        s = self.state
+        lines: list[str] = []
+        if s.description and not self.public:
+            lines += [md("Description when declared:"), "", md_para(s.description), ""]
+        latest = s.latest_summary
+        if latest is None:
+            return lines + self.none("No lead summary was written during the incident.")
+        label = "Latest summary" if self.public else "Latest lead summary"
+        lines += [md(f"{label}, {at_utc(latest.occurred)}{self.by(latest.author)}:"), "",
+                  md_para(self.scrub(latest.text))]
+        return lines
+
+    def section_impact(self) -> list[str]:
+        s, p = self.state, self.profile
+        lines = [f"- {md('Impacted services: ' + (', '.join(s.services) or 'none recorded'))}",
+                 f"- {md('Customer-impacting: ' + ('yes' if s.customer_impacting else 'no'))}"]
+        order = {sev.id: i for i, sev in enumerate(p.severities)}
+        reached = [c.after for c in s.severity_history if c.after]
+        if reached:
+            top = min(reached, key=lambda sid: order.get(sid, len(order)))
+            described = next((sev.description for sev in p.severities if sev.id == top), "")
+            line = f"Highest severity: {p.severity_label(top)}" + (f" ({described})" if described else "")
+            lines.append(f"- {md(line)}")
+        lines.append(f"- {md('Duration: ' + self.duration())}")
+        lines += self.bullets(self.labelled("impact"))
+        return lines
+
+    def section_resolution(self) -> list[str]:
+        s = self.state
+        lines: list[str] = []
+        resolving = [e for e in self.c.statuses if e.data.get("to") in ("resolved", "closed")]
+        for entry in resolving:
+            lead = f"{str(entry.data.get('to')).capitalize()} {at_utc(entry.occurred)}{self.by(entry.author)}"
+            lines.append(f"- {md(lead)}: {md(self.text(entry))}")
+        lines += self.bullets(self.labelled("resolution"))
+        if not lines:
+            if s.status_history and self.c.statuses:
+                latest = self.c.statuses[-1]
+                lines.append(md(f"Not resolved: {s.status} since {at_utc(latest.occurred)}. "
+                                "Latest status note:"))
+                lines += ["", md_para(self.text(latest))]
+            else:
+                lines += self.none(f"Not resolved: {s.status}.")
+        checklist = next((e.data["checklist"] for e in reversed(resolving)
+                          if isinstance(e.data.get("checklist"), dict)), None)
+        if checklist:
+            lines += ["", md("Resolve checklist, as ticked when resolved:"), ""]
+            lines += [f"- [{'x' if done else ' '}] {md(item)}" for item, done in checklist.items()]
+        return lines
+
+    def section_timeline(self) -> list[str]:
+        header = ["Time (UTC)"] + ([md(f"Local ({self.zone.label})")] if self.zone else [])
+        if self.public:
+            rows = [md_row([stamp(at)] + ([self.zone.show(parse_time(at))] if self.zone else [])
+                         + [md(text)])
+                    for at, _, text in sorted(self.c.public_times)]
+            return md_table(header + ["Event"], rows)
+        fixes = self.state.amendments
+        timeline, self.c.timeline = self.c.timeline, []
+        timeline.sort()  # by time, then sequence: backdated entries take their place
+        rows = [row if seq not in fixes else row[:-2] + self.corrections(fixes[seq]) + " |"
+                for _, seq, row in timeline]
+        return md_table(header + ["#", "Kind", "Author", "Entry"], rows)
+
+    @staticmethod
+    def corrections(fixes: list[Entry]) -> str:
+        return "".join(f"<br>**Corrected** {md(f'at {at_utc(fix.occurred)} by {fix.author} (#{fix.seq}):')} "
+                       f"{md(fix.text)}" for fix in fixes)
+
+    def section_appendix(self) -> list[str]:
+        head = self.c.last
+        lines = [md("Every entry in the order it was written, corrections included. Each entry "
+                    "is hash-chained to the one before it."), ""]
+        lines += md_table(("#", "Time (UTC)", "Kind", "Author", "Amends", "Text"), self.c.appendix)
+        if head is not None:
+            lines += ["", f"{md(f'Entries: {self.state.entry_count}. Hash chain head (entry #{head.seq}):')} "
+                          f"{md_code(head.hash)}{md('. Check it against the database with')} "
+                          f"{md_code(f'warroom verify {self.state.ref}')}{md('.')}"]
+        return lines
+
+    def section_decisions(self) -> list[str]:
+        if not self.c.decisions:
+            return self.none("No decisions were logged.")
+        return md_table(("Time (UTC)", "#", "Decision", "Logged by"), (
+            md_row((stamp(e.occurred_at), str(e.seq), md(self.text(e)), md(e.author)))
+            for e in self.c.decisions))
+
+    def section_actions(self) -> list[str]:
+        actions = [a for a in self.state.actions.values() if a.kind == "action"]
+        lines = [md("Actions:"), ""]
+        if actions:
+            lines += md_table(("Logged (UTC)", "#", "Action", "Owner", "Outcome"), (
+                md_row((utc_seconds(a.created), str(a.seq), md(a.text), md(a.owner), md(self.outcome(a))))
+                for a in actions))
+        else:
+            lines += self.none("No actions were logged.")
+        lines += ["", md("Changes made:"), ""]
+        if self.c.changes:
+            lines += md_table(("Time (UTC)", "#", "Change", "Logged by"), (
+                md_row((stamp(e.occurred_at), str(e.seq), md(self.text(e)), md(e.author)))
+                for e in self.c.changes))
+        else:
+            lines += self.none("No changes were logged.")
+        return lines
+
+    @staticmethod
+    def outcome(item: Any) -> str:
+        if not item.done:
+            return "open"
+        note = item.done_note
+        if note.startswith("Done: "):
+            note = ""
+        return f"done {at_utc(item.done_at)} by {item.done_by}" + (f": {note}" if note else "")
+
+    def section_comms(self) -> list[str]:
+        comms = self.c.comms
+        if not comms:
+            return self.none("No status updates were sent.")
+        if self.public:
+            return md_table(("Sent (UTC)", "Update"), (
+                md_row((stamp(c.entry.occurred_at), md(self.text(c.entry)) or "(empty)"))
+                for c in comms))
+        rows, due = [], None
+        for previous, current in zip([None, *comms], comms):
+            cadence, due = self.cadence(previous, current)
+            data = current.entry.data
+            rows.append(md_row((stamp(current.entry.occurred_at), str(current.entry.seq),
+                              md(data.get("audience") or "not recorded"), md(self.text(current.entry)),
+                              md(cadence), md(current.entry.author))))
+        lines = md_table(("Sent (UTC)", "#", "Audience", "Update", "Cadence", "By"), rows)
+        _, due = self.cadence(comms[-1], None)
+        if due is not None:
+            resolved = self.state.resolved_at
+            if resolved is None:
+                lines += ["", md(f"Next update due by {at_utc(due)}.")]
+            elif resolved > due:
+                lines += ["", md(f"No update was sent between the one due by {at_utc(due)} and the "
+                                 f"resolution at {at_utc(resolved)}.")]
+        return lines
+
+    def cadence(self, previous: Comms | None, current: Comms | None) -> tuple[str, datetime | None]:
+        """How ``current`` kept to the cadence ``previous`` set, and when the next was due."""
+        if previous is None:
+            declared = self.state.declared_at
+            if current is None or declared is None:
+                return "", None
+            return (f"first update, {format_duration(current.at - declared, precise=True)} "
+                    "after declaration"), None
+        seconds = previous.entry.data.get("next_update_s")
+        interval = (timedelta(seconds=seconds) if isinstance(seconds, int) and seconds > 0
+                    else self.profile.status_update_interval(previous.severity))
+        if interval is None:
+            return "no cadence set", None
+        due = previous.at + interval
+        if current is None:
+            return "", due
+        if current.at <= due:
+            return f"on time (due by {utc_seconds(due)})", due
+        return f"late by {format_duration(current.at - due, precise=True)} (due by {utc_seconds(due)})", due
+
+    def section_roles(self) -> list[str]:
+        history = self.state.role_history
+        if not history:
+            return self.none("No roles were assigned.")
+        rows = []
+        for change in history:
+            name = self.profile.role_name(change.reason)
+            entry = self.c.roles.get(change.seq)
+            note = role_note(entry.text, name, change) if entry else ""
+            rows.append(md_row((utc_seconds(change.at), md(name), md(change.before or ""),
+                              md(change.after or "(released)"), md(note))))
+        return md_table(("Time (UTC)", "Role", "From", "To", "Note"), rows)
+
+    def section_followups(self) -> list[str]:
+        items = [a for a in self.state.actions.values() if a.kind == "followup"]
+        items += [a for a in self.state.actions.values() if a.kind == "action" and not a.done]
+        if not items:
+            return self.none("No follow-up actions, and no actions left open.")
+        return md_table(("#", "Follow-up", "Owner", "Status"), (
+            md_row((str(a.seq), md(a.text), md(a.owner),
+                  md(self.outcome(a) if a.kind == "followup" else "action still open")))
+            for a in items))
+
+    def section_tickets(self) -> list[str]:
+        if not self.c.tickets:
+            return self.none("No support tickets were logged and no escalations were made.")
+        rows = []
+        for e in self.c.tickets:
+            if e.kind == "ticket":
+                party, reference = e.data.get("party", ""), e.data.get("reference", "")
+            else:
+                party, reference = f"Escalation to {e.data.get('to', '')}", ""
+            rows.append(md_row((stamp(e.occurred_at), str(e.seq), md(party), md(reference or ""),
+                              md(self.text(e)), md(e.author))))
+        return md_table(("Time (UTC)", "#", "Party", "Ticket", "Note", "Logged by"), rows)
+
+    def section_post_incident(self) -> list[str]:
+        s, p = self.state, self.profile
+        within = p.cadences.review_within
+        if within is None:
+            review = "Review meeting: the profile sets no deadline; hold one soon after resolution."
+        elif s.resolved_at is None:
+            review = (f"Review meeting: due within {format_duration(within)} of resolution "
+                      "(not resolved yet).")
+        else:
+            due = (s.resolved_at + within).astimezone(UTC)
+            review = (f"Review meeting due by {due.strftime('%A %Y-%m-%d')} "
+                      f"({format_duration(within)} after resolution, per {p.title}).")
+        lines = [f"- {md(review)}",
+                 f"- {md('Runbook to publish: how to fix this failure. The changes made during the incident, in order:')}"]
+        if self.c.changes:
+            lines += [f"  {i}. {md(self.text(e))}" for i, e in enumerate(self.c.changes, 1)]
+        else:
+            lines[-1] = f"- {md('Runbook to publish: how to fix this failure (no changes were logged).')}"
+        checklist = p.checklists.get("post_incident", ())
+        if checklist:
+            lines += ["", md(f"Post-incident checklist ({p.title}):"), ""]
+            lines += [f"- [ ] {md(item)}" for item in checklist]
+        return lines
+
+    def section_root_causes(self) -> list[str]:
+        return self.bullets(self.labelled("root_causes")) or self.none(
+            "Not recorded in the log: agree the root causes at the review meeting (entries that "
+            "start with “Root cause:” are collected here).")
+
+    def section_trigger(self) -> list[str]:
+        return self.bullets(self.labelled("trigger")) or self.none(
+            "Not recorded in the log: agree what triggered the incident at the review meeting "
+            "(entries that start with “Trigger:” are collected here).")
+
+    def section_detection(self) -> list[str]:
+        found = self.bullets(self.labelled("detection"))
+        if found:
+            return found
+        s = self.state
+        lines = [f"- {md(f'Declared at {at_utc(s.declared_at)}{self.by(s.declared_by)}.')}"]
+        first = self.c.first_event
+        if first is not None:
+            lines.append(f"- {md(f'First event logged, {at_utc(first.occurred)}:')} {md(self.text(first))}")
+        return lines
+
+    def section_lessons(self) -> list[str]:
+        return self.bullets(self.labelled("lessons"), label=True) or self.none(
+            "Not recorded in the log: at the review meeting, agree what went well, what went "
+            "wrong and where you got lucky (entries that start with “Went well:”, “Went wrong:”, "
+            "“Lucky:” or “Lesson:” are collected here).")
+
+
+
+WRITERS: dict[str, Callable[[Sections], list[str]]] = {
+    "details": Sections.section_details,
+    "summary": Sections.section_summary,
+    "impact": Sections.section_impact,
+    "resolution": Sections.section_resolution,
+    "timeline": Sections.section_timeline,
+    "decisions": Sections.section_decisions,
+    "actions": Sections.section_actions,
+    "comms": Sections.section_comms,
+    "roles": Sections.section_roles,
+    "followups": Sections.section_followups,
+    "tickets": Sections.section_tickets,
+    "post_incident": Sections.section_post_incident,
+    "root_causes": Sections.section_root_causes,
+    "trigger": Sections.section_trigger,
+    "detection": Sections.section_detection,
+    "lessons": Sections.section_lessons,
+    "appendix": Sections.section_appendix,
+}
+"""Each section id of :data:`~warroom.core.report.templates.SECTIONS` and what writes it."""
+
+
+def role_note(text: str, name: str, change: Any) -> str:
+    """The handover note from a role entry's text (``Scribe handed over from a to b: note``)."""
+    if change.after and change.before:
+        prefix = f"{name} handed over from {change.before} to {change.after}"
+    elif change.after:
+        prefix = f"{name} assigned to {change.after}"
+    else:
+        prefix = f"{name} released by {change.before}"
+    if text == prefix:
+        return ""
+    return text[len(prefix) + 2:] if text.startswith(prefix + ": ") else text

@@ -1,0 +1,80 @@
+"""What the process warns about who holds which role, as typed values the screens can sort:
+vacant required roles, one person in two roles that should be two people, someone in a role
+for longer than the rotation interval, and a name nobody has used in the incident yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Literal
+
+from warroom.core.profiles import Profile
+from warroom.core.state import IncidentState
+
+WarningKind = Literal["vacant", "doubled", "rotate", "unknown_person"]
+
+
+@dataclass(frozen=True)
+class RoleWarning:
+    kind: WarningKind
+    text: str
+    """One sentence a person reads (``Scribe is vacant``)."""
+    role: str = ""
+    person: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list[RoleWarning]:
+    """What the process warns about now: vacant required roles, one person in two roles that
+    should be two people, someone in a role for longer than the rotation interval."""
+    holders = {r: h.person for r, h in state.roles.items()}
+    warnings = _vacant(holders, profile)
+    for a, b in _doubled(holders, profile):
+        warnings.append(RoleWarning(
+            "doubled", f"{holders[a]} is both {profile.role(a).name} and {profile.role(b).name}",
+            role=a, person=holders[a]))
+    rotation = profile.cadences.rotation
+    if rotation and state.is_open:
+        for holder in state.roles.values():
+            if now - holder.since > rotation:
+                warnings.append(RoleWarning(
+                    "rotate", f"{holder.person} has been {profile.role_name(holder.role)} for over "
+                              f"{int(rotation.total_seconds() // 3600) or 1}h: rotate",
+                    role=holder.role, person=holder.person))
+    return warnings
+
+
+def assignment_warnings(state: IncidentState, profile: Profile, role: str, person: str,
+                        people: Iterable[str] = ()) -> list[RoleWarning]:
+    """What the process warns about if ``person`` takes ``role`` now (before it is saved): one
+    person in two roles that should be two people, required roles left vacant, and a name
+    nobody has used in this incident yet (``people``: the names seen so far; a typo in a
+    handover sends the pager to nobody)."""
+    person = person.strip()
+    holders = {r: h.person for r, h in state.roles.items()}
+    if person:
+        holders[role] = person
+    out = [RoleWarning("doubled", f"{holders[a]} would be both {profile.role(a).name} and "
+                                  f"{profile.role(b).name}", role=role, person=holders[a])
+           for a, b in _doubled(holders, profile) if role in (a, b)]
+    out += _vacant(holders, profile)
+    known = {p.casefold() for p in people}
+    if person and known and person.casefold() not in known:
+        out.append(RoleWarning("unknown_person", f"{person} has not appeared in this incident "
+                                                 "before (check the spelling)",
+                               role=role, person=person))
+    return out
+
+
+def _vacant(holders: dict[str, str], profile: Profile) -> list[RoleWarning]:
+    return [RoleWarning("vacant", f"{r.name} is vacant", role=r.id)
+            for r in profile.roles if r.required and not holders.get(r.id)]
+
+
+def _doubled(holders: dict[str, str], profile: Profile) -> list[tuple[str, str]]:
+    """Role pairs the process wants held by two people that one person holds (however the
+    name was typed)."""
+    return [(a, b) for a, b in profile.same_person_warnings
+            if holders.get(a) and holders.get(b) and holders[a].casefold() == holders[b].casefold()]
