@@ -25,6 +25,7 @@ from warroom.base.errors import WarroomError
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from warroom.app.app import WarroomApp
     from warroom.base.model import Entry
     from warroom.core.domain import Warroom
     from warroom.core.profiles import Profile
@@ -55,6 +56,7 @@ class LiveIncident(_Screen):
     _stopping: threading.Event
 
     if TYPE_CHECKING:
+        app: WarroomApp
         @property
         def _gone(self) -> bool: ...
         def refresh_panes(self) -> None: ...
@@ -122,6 +124,8 @@ class LiveIncident(_Screen):
 
     @work(thread=True, exclusive=True, group="presence")
     def _heartbeat(self) -> None:
+        if self.ref is None:
+            return
         here = self._here(self.app.open_warroom(), self.ref)
         if not self._gone:
             self.app.call_from_thread(self._show_here, here)
@@ -168,6 +172,8 @@ class LiveIncident(_Screen):
         the moment the NOTIFY comes (in place of the half-second poll). If LISTEN is lost the
         feed polls, and so does this, at its interval, until it can LISTEN again."""
         feed = self.feed
+        if feed is None:
+            return
         self._following = True
         try:
             while not self._gone and feed is self.feed:

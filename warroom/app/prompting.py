@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from warroom.app.app import WarroomApp
     from warroom.app.widgets.entry_line import EntryLine
     from warroom.core.profiles import Profile
     from warroom.core.state import IncidentState
@@ -39,6 +40,7 @@ class Prompting(_Screen):
     _prompt_due: str | None
 
     if TYPE_CHECKING:
+        app: WarroomApp
         @property
         def _gone(self) -> bool: ...
         @property
@@ -50,6 +52,7 @@ class Prompting(_Screen):
     def timers(self) -> list[Timer]:
         from warroom.core.timers import compute_timers
 
+        assert self.profile is not None and self.state is not None  # called once loaded
         return compute_timers(self.profile, self.state, self.now())
 
     def _start_clocks(self) -> None:

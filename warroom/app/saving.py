@@ -11,7 +11,7 @@ A mixin of :class:`~warroom.app.screens.war_room.WarRoomScreen`.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from textual import work
 from textual.worker import WorkerFailed
@@ -22,6 +22,7 @@ from warroom.base.errors import WarroomError
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from warroom.app.app import WarroomApp
     from warroom.app.widgets.entry_line import EntryLine
     from warroom.core.domain import Warroom
 
@@ -41,6 +42,7 @@ class Saving(_Screen):
     _stopping: threading.Event
 
     if TYPE_CHECKING:
+        app: WarroomApp
         @property
         def entry_line(self) -> EntryLine: ...
         def show_status(self, message: str, *, error: bool = True) -> None: ...
@@ -59,7 +61,7 @@ class Saving(_Screen):
         attempt = 0
         while True:
             try:
-                entry = w.log(self.ref, kind, text, uid=uid)
+                entry = w.log(cast(str, self.ref), kind, text, uid=uid)
                 break
             except StoreBusy:
                 # Nothing was saved. The draft stays on the line (and keys typed meanwhile
@@ -96,7 +98,7 @@ class Saving(_Screen):
     @work(thread=True, group="write")
     def _perform(self, op: Operation) -> str | None:
         try:
-            op(self.app.open_warroom(), self.ref)
+            op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
             self._pull()
         except WarroomError as exc:
             return str(exc)

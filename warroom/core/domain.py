@@ -100,14 +100,18 @@ class Warroom:
         ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite)."""
         from warroom.base.errors import ReadOnlyStore
 
-        wait = {} if busy_timeout_ms is None else {"busy_timeout_ms": busy_timeout_ms}
+        def open_store(viewer: bool) -> Store:
+            if busy_timeout_ms is None:
+                return Store.open(db, readonly=viewer)
+            return Store.open(db, readonly=viewer, busy_timeout_ms=busy_timeout_ms)
+
         if readonly is None:
             try:
-                store = Store.open(db, **wait)
+                store = open_store(False)
             except ReadOnlyStore:
-                store = Store.open(db, readonly=True, **wait)
+                store = open_store(True)
         else:
-            store = Store.open(db, readonly=readonly, **wait)
+            store = open_store(readonly)
         try:
             if profiles is None:
                 if profiles_dir is None:
@@ -295,7 +299,8 @@ class Warroom:
         title = clean_line(title, what="title")
         sev = prof.severity(severity).id if severity else prof.default_severity
         chosen = _unique([prof.service(s) for s in services])
-        description = clean_text(description, what="description") if description and description.strip() else ""
+        description = (clean_text(description, what="description")
+                       if description and description.strip() else "")
         lead_name = clean_line(lead, what="lead") if lead is not None else None
         draft = self._draft("declared", title, {
             "title": title, "description": description, "profile": prof.name, "severity": sev,
@@ -460,7 +465,8 @@ class Warroom:
             data["template"] = prof.template(template).id
         if audience and audience.strip():
             data["audience"] = clean_line(audience, what="audience")
-        data["services"] = _unique([prof.service(s) for s in services]) if services is not None else list(state.services)
+        data["services"] = (_unique([prof.service(s) for s in services]) if services is not None
+                            else list(state.services))
         if next_update is not None:
             if next_update.total_seconds() <= 0:
                 raise ValidationError("the next update must be in the future")

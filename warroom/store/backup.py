@@ -12,15 +12,23 @@ import sqlite3
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from warroom.base.errors import StoreError
 from warroom.store.sqlite_file import fsync_folder
 
-if TYPE_CHECKING:
-    from warroom.store.store import Store
+
+class Source(Protocol):
+    """What a backup needs of the store it copies (a :class:`~warroom.store.store.Store`)."""
+
+    engine: Engine
+    path: Path | None
+    where: str
+
+    def translate_error(self, exc: BaseException) -> StoreError: ...
 
 
 def default_destination(path: Path, at: datetime | None = None) -> Path:
@@ -29,7 +37,7 @@ def default_destination(path: Path, at: datetime | None = None) -> Path:
     return path.with_name(f"{path.stem}-backup-{stamp}.db")
 
 
-def backup(store: Store, dest: Path | None = None, *, at: datetime | None = None) -> Path:
+def backup(store: Source, dest: Path | None = None, *, at: datetime | None = None) -> Path:
     """Copy ``store``'s SQLite database to ``dest`` (default: :func:`default_destination` at
     ``at``). Raises :class:`StoreError` for a server database, an existing ``dest``, a corrupt
     database (no backup is written) or a write that fails."""
@@ -51,7 +59,9 @@ def backup(store: Store, dest: Path | None = None, *, at: datetime | None = None
             try:
                 # One step: the whole copy is read in one read transaction, a consistent
                 # snapshot however many writers are busy meanwhile.
-                raw.driver_connection.backup(target, pages=-1)
+                source = raw.driver_connection
+                assert source is not None  # a checked-out connection has its driver's
+                source.backup(target, pages=-1)
                 target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
                 problems = [r[0] for r in target.execute("PRAGMA integrity_check(5)")]
             finally:

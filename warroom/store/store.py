@@ -167,7 +167,9 @@ class Store:
     def _init_sqlite(self, version: int | None) -> None:
         raw = self.engine.raw_connection()  # journal mode changes outside any transaction
         try:
-            mode = raw.driver_connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            driver = raw.driver_connection
+            assert driver is not None  # a checked-out connection has its driver's
+            mode = driver.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         finally:
             raw.close()
         if str(mode).lower() != "wal":
@@ -283,7 +285,7 @@ class Store:
                     select(incidents.c.ref).where(incidents.c.id == existing.incident_id)).scalar()
             if existing is None or existing.seq != 1 or existing.kind != draft.kind:
                 raise
-            return row_to_entry(owner, existing)
+            return row_to_entry(str(owner), existing)
 
     def _create_incident(self, profile: str, draft: Draft, prefix: str, ref: str | None) -> Entry:
         with self._write() as conn:
@@ -312,7 +314,8 @@ class Store:
 
     def _incident_row(self, ref: str) -> IncidentRow | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(incidents).where(func.upper(incidents.c.ref) == ref.strip().upper())).first()
+            row = conn.execute(select(incidents).where(
+                func.upper(incidents.c.ref) == ref.strip().upper())).first()
         return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at) if row else None
 
     def incidents(self) -> list[IncidentRow]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -42,6 +42,9 @@ from warroom.app.widgets.timeline import Timeline
 from warroom.app.widgets.timers import TimersPane
 
 if TYPE_CHECKING:
+    from textual.binding import BindingType
+
+    from warroom.app.app import WarroomApp
     from warroom.core.profiles import Profile
     from warroom.core.results import Feed
     from warroom.core.state import IncidentState
@@ -53,9 +56,12 @@ HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
     AUTO_FOCUS = "#timeline"
-    BINDINGS = textual_bindings()
+    BINDINGS: ClassVar[list[BindingType]] = [*textual_bindings()]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    if TYPE_CHECKING:
+        app: WarroomApp
 
     def __init__(self, ref: str | None) -> None:
         super().__init__()
@@ -151,7 +157,8 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         go on (its long read would share the GIL with this frame)."""
         tl = self.timeline
         tl.scroll_end(animate=False, immediate=True)
-        if tries <= 0 or (tl.max_scroll_y and tl.scroll_y >= tl.max_scroll_y) or tl.size.height >= tl.virtual_size.height:
+        at_bottom = bool(tl.max_scroll_y) and tl.scroll_y >= tl.max_scroll_y
+        if tries <= 0 or at_bottom or tl.size.height >= tl.virtual_size.height:
             self.call_after_refresh(shown.set)
         else:
             self.call_after_refresh(self._show_newest, shown, tries - 1)
@@ -303,6 +310,7 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         from warroom.core.timers import SUMMARY, find, summary_draft, summary_lateness
 
         state, profile = self.state, self.profile
+        assert state is not None and profile is not None  # the action waits for the load
         since = self.timeline.entries_since(state.last_summary_seq)
         draft = summary_draft(state, since, profile=profile, zone="UTC" if self.utc else None)
         timer = find(self.timers(), SUMMARY)
@@ -320,6 +328,7 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         from warroom.app.dialogs.handover import HandoverDialog
         from warroom.core.people import known_people
 
+        assert self.state is not None  # the action waits for the load
         people = known_people(self.state, self.app.user_name)
         self.app.push_screen(HandoverDialog(self.perform, self.state, self.profile, people))
 
@@ -352,5 +361,6 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
     def action_export(self) -> None:
         from warroom.app.dialogs.export import ExportDialog
 
+        assert self.ref is not None  # the action waits for the load
         self.app.push_screen(ExportDialog(self.ref, self.state))
 
