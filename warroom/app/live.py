@@ -25,7 +25,7 @@ from warroom.base.errors import WarroomError
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from warroom.app.app import WarroomApp
+    from warroom.app.host import HostApp
     from warroom.base.model import Entry
     from warroom.core.domain import Warroom
     from warroom.core.profiles import Profile
@@ -56,7 +56,7 @@ class LiveIncident(_Screen):
     _stopping: threading.Event
 
     if TYPE_CHECKING:
-        app: WarroomApp
+        app: HostApp
         @property
         def _gone(self) -> bool: ...
         def refresh_panes(self) -> None: ...

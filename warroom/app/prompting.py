@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from warroom.app.app import WarroomApp
+    from warroom.app.host import HostApp
     from warroom.app.widgets.entry_line import EntryLine
     from warroom.core.profiles import Profile
     from warroom.core.state import IncidentState
@@ -40,7 +40,7 @@ class Prompting(_Screen):
     _prompt_due: str | None
 
     if TYPE_CHECKING:
-        app: WarroomApp
+        app: HostApp
         @property
         def _gone(self) -> bool: ...
         @property

@@ -22,7 +22,7 @@ from warroom.base.errors import WarroomError
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from warroom.app.app import WarroomApp
+    from warroom.app.host import HostApp
     from warroom.app.widgets.entry_line import EntryLine
     from warroom.core.domain import Warroom
 
@@ -42,7 +42,7 @@ class Saving(_Screen):
     _stopping: threading.Event
 
     if TYPE_CHECKING:
-        app: WarroomApp
+        app: HostApp
         @property
         def entry_line(self) -> EntryLine: ...
         def show_status(self, message: str, *, error: bool = True) -> None: ...

@@ -44,7 +44,7 @@ from warroom.app.widgets.timers import TimersPane
 if TYPE_CHECKING:
     from textual.binding import BindingType
 
-    from warroom.app.app import WarroomApp
+    from warroom.app.host import HostApp
     from warroom.core.profiles import Profile
     from warroom.core.results import Feed
     from warroom.core.state import IncidentState
@@ -61,7 +61,7 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     if TYPE_CHECKING:
-        app: WarroomApp
+        app: HostApp
 
     def __init__(self, ref: str | None) -> None:
         super().__init__()
