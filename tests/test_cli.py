@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -90,6 +91,11 @@ def test_bad_input_one_line_and_nothing_lost(db, args, code, fragment):
 
 def test_no_open_incident(db):
     line = one_line_error(run_cli("--db", db, "note", "hello"))
+    assert "no such database" in line and not os.path.exists(db)  # a typo creates nothing
+    from warroom.store import Store
+
+    Store.open(db).close()
+    line = one_line_error(run_cli("--db", db, "note", "hello"))
     assert "no open incident" in line
 
 
@@ -149,3 +155,55 @@ def test_version_and_help():
     assert result.returncode == 0 and result.stdout.startswith("warroom ")
     result = run_cli("--help")
     assert result.returncode == 0 and "declare" in result.stdout and "export" in result.stdout
+
+
+# ---------------------------------------------------------------------- the process (issue 13)
+def test_escalation_and_ticket_from_the_command_line_clear_the_clock_and_reach_the_report(db):
+    from warroom.core.domain import Warroom
+    from warroom.core.profiles import ProfileRegistry
+    from warroom.core.timers import compute_timers, find
+    from warroom.store import Store
+
+    assert run_cli("--db", db, "declare", "Sites down", "--profile", "dxw", "--severity",
+                   "major", "--lead", "ana").stdout == "INC-1\n"
+
+    def escalation_timer():
+        with Store.open(db) as store:
+            w = Warroom(store, ProfileRegistry())
+            return find(compute_timers(w.incident_profile("INC-1"), w.state("INC-1"),
+                                       w.clock.now()), "escalation")
+
+    assert escalation_timer().alerting  # Major: escalate to 2nd line at once
+    assert one_line_error(run_cli("--db", db, "note", "--kind", "escalation", input=""), 2).startswith(
+        "warroom: --kind escalation needs --to")
+    assert one_line_error(run_cli("--db", db, "note", "--kind", "ticket", "--case", "1", input=""), 2)
+    result = run_cli("--db", db, "note", "--kind", "escalation", "--to", "2nd line support",
+                     "--how", "phone", "Woke Sam", input="")
+    assert result.returncode == 0 and result.stdout == "INC-1#3\n", result.stderr
+    result = run_cli("--db", db, "note", "--kind", "ticket", "--supplier", "AWS", "--case",
+                     "171682304100512", input="")
+    assert result.stdout == "INC-1#4\n", result.stderr
+    timer = escalation_timer()
+    assert not timer.applicable and "escalated to 2nd line support" in timer.detail
+    report = run_cli("--db", db, "export", "INC-1").stdout
+    section = report.split("## Third\\-party support tickets", 1)[1].split("\n## ", 1)[0]
+    assert "| 2nd line support | level 1 of 6 | phone | Woke Sam | " in section
+    assert "| AWS | 171682304100512 | Support ticket logged with AWS\\: 171682304100512 |" in section
+    assert "no escalations" not in report.lower()
+
+
+def test_set_changes_facts_with_a_reason_and_shows_the_security_steps(db):
+    run_cli("--db", db, "declare", "Tenants see 500s", "--profile", "govuk-paas", "--severity", "P1")
+    result = run_cli("--db", db, "set", "INC-1", "--security", "--service", "AWS",
+                     "--impact-started", "2026-01-05T09:00:00Z", "--reason", "keys in a public log")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "INC-1#2 Flagged: security incident: keys in a public log",
+        "INC-1#3 Impacted services: AWS infrastructure: keys in a public log",
+        "INC-1#4 keys in a public log"]
+    assert "Alert Information Assurance (IA) immediately" in result.stderr
+    assert one_line_error(run_cli("--db", db, "set", "INC-1", "--security"), 2).startswith(
+        "warroom: the following arguments are required: --reason")
+    assert one_line_error(run_cli("--db", db, "set", "INC-1", "--security", "--reason", "again"))
+    refused = run_cli("--db", db, "export", "INC-1", "--public")
+    assert refused.returncode == 1 and "security" in refused.stderr

@@ -84,7 +84,9 @@ def test_dxw_cadences(builtins):
     assert c.escalate_after == timedelta(minutes=30)
     assert c.rotation == timedelta(hours=2)  # "more than a couple of hours"
     assert c.review_within == timedelta(days=7)  # "about a week later"
-    assert c.out_of_hours == OutOfHours(time(18, 0), time(10, 0), timedelta(hours=2))
+    # Critical "continues out of hours until it can be downgraded": no stop for it.
+    assert c.out_of_hours == OutOfHours(time(18, 0), time(10, 0), timedelta(hours=2),
+                                        ("critical",))
 
 
 def test_dxw_roles_escalation_and_follow_up(builtins):
@@ -188,12 +190,14 @@ def test_govuk_paas_follows_gds_way_priorities(builtins):
     assert [s.label for s in paas.severities] == ["P1", "P2", "P3", "P4"]
     p1, p2, p3, p4 = paas.severities
     assert (p1.respond_within, p1.status_update) == (timedelta(minutes=20), timedelta(hours=1))
-    assert (p2.respond_within, p2.status_update) == (timedelta(minutes=60), timedelta(hours=2))
+    # The team's page updates tenants hourly (the GDS Way's "every 2 hours" is not its rule).
+    assert (p2.respond_within, p2.status_update) == (timedelta(minutes=60), timedelta(hours=1))
+    assert p3.update_once and p4.update_once and not p1.update_once
     assert p3.respond_within == timedelta(hours=2)
     assert "2 working days" in p3.update_note and "once" in p3.update_note.lower()
     assert "5 working days" in p4.update_note and "once" in p4.update_note.lower()
-    # The per-priority interval wins over the profile's hourly tenant updates.
-    assert paas.status_update_interval("p2") == timedelta(hours=2)
+    # The per-priority interval wins over the profile's cadence (P3: once, after 2 days).
+    assert paas.status_update_interval("p3") == timedelta(days=2)
     assert paas.status_update_interval("p1") == timedelta(hours=1)
     assert paas.status_update_interval(None) == timedelta(hours=1)
     assert paas.status_update_interval("p3") != timedelta(hours=1)

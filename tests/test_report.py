@@ -533,7 +533,10 @@ def test_export_writes_atomically_with_mode_0600(db, tmp_path):
     out.parent.mkdir()
     out.write_text("old report", encoding="utf-8")
     os.chmod(out, 0o644)
-    result = run_cli("--db", db, "export", "INC-1", "-o", str(out))
+    refused = run_cli("--db", db, "export", "INC-1", "-o", str(out))  # never replaced unasked
+    assert refused.returncode == 1 and "--overwrite" in refused.stderr
+    assert out.read_text(encoding="utf-8") == "old report"
+    result = run_cli("--db", db, "export", "INC-1", "-o", str(out), "--overwrite")
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert stat.S_IMODE(out.stat().st_mode) == 0o600

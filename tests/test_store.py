@@ -97,13 +97,13 @@ def test_hash_chain_detects_a_change_behind_the_apps_back(wr, db_path):
 
 
 # ---------------------------------------------------------------- bad databases
-def _assert_refused(path, *, match, exc=StoreError):
+def _assert_refused(path, *, match, exc=StoreError, command=("list",)):
     before = digest(path)
     with pytest.raises(exc, match=match) as info:
         Store.open(path)
     assert str(path) in str(info.value)
     assert digest(path) == before
-    result = run_cli("--db", str(path), "list")
+    result = run_cli("--db", str(path), *command)
     assert result.returncode == 1, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and "Traceback" not in result.stderr
@@ -172,8 +172,10 @@ def test_read_only_file(wr, db_path):
     wr.declare("x")
     wr.store.close()
     os.chmod(db_path, 0o400)
-    try:
-        _assert_refused(db_path, match="read-only", exc=ReadOnlyStore)
+    try:  # writing is refused; listing works (it only reads)
+        _assert_refused(db_path, match="read-only", exc=ReadOnlyStore,
+                        command=("note", "--incident", "INC-1", "x"))
+        assert run_cli("--db", str(db_path), "list").returncode == 0
         viewer = Store.open(db_path, readonly=True)  # the app's viewer mode still reads it
         assert viewer.incidents()[0].ref == "INC-1"
         viewer.close()
@@ -187,7 +189,8 @@ def test_read_only_folder(wr, db_path):
     folder = db_path.parent
     os.chmod(folder, 0o500)
     try:
-        _assert_refused(db_path, match="read-only", exc=ReadOnlyStore)
+        _assert_refused(db_path, match="read-only", exc=ReadOnlyStore,
+                        command=("note", "--incident", "INC-1", "x"))
     finally:
         os.chmod(folder, 0o700)
 

@@ -85,7 +85,7 @@ def test_every_profile_every_timer_from_declaration(wr, db_path, name):
     ref = declare(wr, name, start, lead="alice")
     ts = timers_now(wr, ref)
     ids = [t.id for t in ts]
-    assert ids[:4] == ["summary", "status_update", "escalation", "out_of_hours"]
+    assert ids[:5] == ["summary", "status_update", "response", "escalation", "out_of_hours"]
     assert "review" in ids
 
     summary = find(ts, "summary")
@@ -94,7 +94,10 @@ def test_every_profile_every_timer_from_declaration(wr, db_path, name):
 
     update = find(ts, "status_update")
     interval = prof.status_update_interval(wr.state(ref).severity)
-    assert update.due_at == start + interval and update.state is S.UPCOMING
+    if prof.cadences.first_update_at_declaration:  # the first update is part of declaring
+        assert update.due_at == start and update.state is S.DUE
+    else:
+        assert update.due_at == start + interval and update.state is S.UPCOMING
 
     escalation = find(ts, "escalation")
     if prof.cadences.escalate_after:
@@ -102,7 +105,11 @@ def test_every_profile_every_timer_from_declaration(wr, db_path, name):
     else:
         assert escalation.state is S.NOT_APPLICABLE
 
-    assert find(ts, "out_of_hours").state is S.NOT_APPLICABLE  # declared in working hours
+    ooh = find(ts, "out_of_hours")
+    if prof.cadences.out_of_hours:  # declared in working hours: the stop runs from 18:00
+        assert ooh.due_at == utc("2026-11-23T20:00:00") and ooh.state is S.UPCOMING
+    else:
+        assert ooh.state is S.NOT_APPLICABLE
 
     if prof.cadences.rotation:
         assert find(ts, "rotation_lead").due_at == start + prof.cadences.rotation
@@ -265,29 +272,34 @@ def test_summary_stops_once_resolved_and_comes_back_if_reopened(wr):
 
 
 # ---------------------------------------------------------------------- status updates
-def test_govuk_paas_p1_updates_hourly_p2_every_two_hours(wr):
+def test_govuk_paas_updates_tenants_hourly_at_p1_and_p2(wr):
     p1 = declare(wr, "govuk-paas", "2026-11-23T14:00:00Z", severity="P1")
     p2 = declare(wr, "govuk-paas", "2026-11-23T14:00:00Z", severity="P2")
+    # The Statuspage incident is part of declaring: the first update is due at once.
     t1, t2 = timer(wr, p1, "status_update"), timer(wr, p2, "status_update")
-    assert t1.due_at == utc("2026-11-23T15:00:00") and t1.interval == timedelta(hours=1)
-    assert t2.due_at == utc("2026-11-23T16:00:00") and t2.interval == timedelta(hours=2)
-    assert "P1" in t1.detail and "P2" in t2.detail
-    # After an update the next is an hour (P1) or two (P2) later.
-    at(wr, "2026-11-23T14:50:00Z")
+    assert t1.due_at == t2.due_at == utc("2026-11-23T14:00:00") and t1.state is S.DUE
+    assert "part of declaring" in t1.detail
+    # After an update the next is an hour later at P1 and at P2 ("update tenants hourly").
+    at(wr, "2026-11-23T14:05:00Z")
     wr.post_update(p1, "Possible issue being investigated", template="possible-issue")
     wr.post_update(p2, "Possible issue being investigated", template="possible-issue")
-    assert timer(wr, p1, "status_update").due_at == utc("2026-11-23T15:50:00")
-    assert timer(wr, p2, "status_update").due_at == utc("2026-11-23T16:50:00")
-    # P2 raised to P1: hourly from the last update.
-    wr.change_severity(p2, "P1", "complete outage")
-    assert timer(wr, p2, "status_update").due_at == utc("2026-11-23T15:50:00")
+    t1, t2 = timer(wr, p1, "status_update"), timer(wr, p2, "status_update")
+    assert t1.due_at == t2.due_at == utc("2026-11-23T15:05:00")
+    assert "P1" in t1.detail and "hourly" in t2.detail
 
 
-def test_govuk_paas_p3_p4_carry_the_working_days_rule(wr):
+def test_govuk_paas_p3_p4_update_once_after_working_days(wr):
     p3 = declare(wr, "govuk-paas", "2026-11-23T14:00:00Z", severity="P3")
+    wr.post_update(p3, "Possible issue being investigated", template="possible-issue")
     t = timer(wr, p3, "status_update")
     assert t.interval == timedelta(days=2) and "working days" in t.detail
+    assert t.due_at == utc("2026-11-25T14:00:00")
+    at(wr, "2026-11-25T13:00:00Z")
+    wr.post_update(p3, "Still investigating", template="hourly-update")
+    t = timer(wr, p3, "status_update")  # once: no third update is asked for
+    assert t.state is S.NOT_APPLICABLE and "once" in t.detail
     p4 = declare(wr, "govuk-paas", "2026-11-23T14:00:00Z", severity="P4")
+    wr.post_update(p4, "Possible issue being investigated", template="possible-issue")
     assert timer(wr, p4, "status_update").interval == timedelta(days=5)
 
 
@@ -324,11 +336,17 @@ def test_dxw_critical_and_major_escalate_at_once(wr, db_path, severity):
     assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "overdue 3m 10s"
     assert_same_after_restart(wr, ref, db_path)
     wr.log_escalation(ref, "2nd line support", "Woke up Sam")
+    if severity == "critical":  # Critical: the Technical Director and the others too
+        t = timer(wr, ref, "escalation")
+        assert "Technical Director" in t.detail and "2nd line" not in t.detail
+        for level in ("Technical Director", "Head of Technical Operations",
+                      "Information Security Manager"):
+            wr.log_escalation(ref, level)
     t = timer(wr, ref, "escalation")
     assert t.state is S.NOT_APPLICABLE and "escalated to 2nd line support" in t.detail
 
 
-@pytest.mark.parametrize("severity", ["minor", "trivial"])
+@pytest.mark.parametrize("severity", ["minor"])
 def test_dxw_less_severe_escalate_after_30_minutes(wr, severity):
     ref = declare(wr, "dxw", "2026-11-23T14:00:00Z", severity=severity, lead="alice")
     t = timer(wr, ref, "escalation")
@@ -382,10 +400,11 @@ def test_processes_without_an_escalation_deadline(wr, name):
 ])
 def test_out_of_hours_edges(wr, local, out_of_hours):
     declared = london(local)
-    ref = declare(wr, "dxw", declared, severity="critical", lead="alice")
+    ref = declare(wr, "dxw", declared, severity="major", lead="alice")
     t = timer(wr, ref, "out_of_hours")
-    if not out_of_hours:
-        assert t.state is S.NOT_APPLICABLE and "working hours" in t.detail
+    if not out_of_hours:  # declared in working hours: the stop runs from 18:00 if still going
+        assert t.state is S.UPCOMING and "in working hours" in t.detail
+        assert t.due_at.astimezone(LONDON).strftime("%H:%M") == "20:00"
         return
     assert t.state is S.UPCOMING
     assert t.due_at == declared + timedelta(hours=2)
@@ -406,7 +425,7 @@ def test_out_of_hours_edges(wr, local, out_of_hours):
 
 def test_out_of_hours_incident_across_midnight(wr, db_path):
     declared = london("2026-11-23 23:30")
-    ref = declare(wr, "dxw", declared, severity="critical", lead="alice")
+    ref = declare(wr, "dxw", declared, severity="major", lead="alice")
     t = timer(wr, ref, "out_of_hours")
     assert t.due_at == london("2026-11-24 01:30")
     assert t.lapses_at == london("2026-11-24 10:00")
@@ -423,18 +442,32 @@ def test_out_of_hours_incident_across_midnight(wr, db_path):
     assert timer(wr, ref, "out_of_hours").state is S.NOT_APPLICABLE
 
 
-def test_incident_declared_in_the_evening_working_day_ends(wr):
-    # Declared at 17:30, still going at 19:00: not an out-of-hours incident (it was declared
-    # in working hours), so no stop advice.
+def test_incident_running_from_working_hours_into_the_evening_gets_the_stop_from_18(wr):
+    # Declared at 17:30, still going at 19:45: out of hours since 18:00, so the two-hour stop
+    # runs from 18:00.
     ref = declare(wr, "dxw", london("2026-11-23 17:30"), lead="alice")
     at(wr, london("2026-11-23 19:45"))
+    t = timer(wr, ref, "out_of_hours")
+    assert t.state is S.UPCOMING and t.due_at == london("2026-11-23 20:00")
+    at(wr, london("2026-11-23 20:00"))
+    assert timer(wr, ref, "out_of_hours").state is S.DUE
+    at(wr, london("2026-11-24 10:00"))
     assert timer(wr, ref, "out_of_hours").state is S.NOT_APPLICABLE
+
+
+def test_dxw_critical_continues_out_of_hours(wr):
+    ref = declare(wr, "dxw", london("2026-11-23 20:00"), severity="critical", lead="alice")
+    t = timer(wr, ref, "out_of_hours")
+    assert t.state is S.NOT_APPLICABLE and "continues out of hours" in t.detail
+    at(wr, london("2026-11-23 21:00"))
+    wr.change_severity(ref, "major", "downgraded")
+    assert timer(wr, ref, "out_of_hours").due_at == london("2026-11-23 22:00")
 
 
 def test_spring_forward_day(wr, db_path):
     # 2026-03-29: London goes from 01:00 GMT to 02:00 BST.
     declared = utc("2026-03-29T00:30:00")  # 00:30 GMT
-    ref = declare(wr, "dxw", declared, severity="critical", lead="alice")
+    ref = declare(wr, "dxw", declared, severity="major", lead="alice")
     t = timer(wr, ref, "out_of_hours")
     assert t.due_at == utc("2026-03-29T02:30:00")  # two real hours: 03:30 BST on the wall
     assert t.lapses_at == utc("2026-03-29T09:00:00") == london("2026-03-29 10:00")
@@ -449,14 +482,14 @@ def test_spring_forward_day(wr, db_path):
     # (working hours) on the 28th and 18:30 BST (out of hours) on the 29th.
     before = declare(wr, "dxw", utc("2026-03-28T17:30:00"), lead="alice")
     after = declare(wr, "dxw", utc("2026-03-29T17:30:00"), lead="alice")
-    assert timer(wr, before, "out_of_hours").state is S.NOT_APPLICABLE
-    assert timer(wr, after, "out_of_hours").state is S.UPCOMING
+    assert timer(wr, before, "out_of_hours").due_at == utc("2026-03-28T20:00:00")
+    assert timer(wr, after, "out_of_hours").due_at == utc("2026-03-29T19:30:00")
 
 
 def test_fall_back_day(wr, db_path):
     # 2026-10-25: London goes from 02:00 BST back to 01:00 GMT; 01:30 happens twice.
     declared = utc("2026-10-25T00:30:00")  # 01:30 BST, the first one
-    ref = declare(wr, "dxw", declared, severity="critical", lead="alice")
+    ref = declare(wr, "dxw", declared, severity="major", lead="alice")
     t = timer(wr, ref, "out_of_hours")
     assert t.due_at == utc("2026-10-25T02:30:00")  # 02:30 GMT: two real hours, not one
     assert t.lapses_at == utc("2026-10-25T10:00:00") == london("2026-10-25 10:00")
@@ -466,7 +499,7 @@ def test_fall_back_day(wr, db_path):
     # 09:30 UTC is 10:30 BST on the 24th (working hours) and 09:30 GMT on the 25th (not yet).
     before = declare(wr, "dxw", utc("2026-10-24T09:30:00"), lead="alice")
     after = declare(wr, "dxw", utc("2026-10-25T09:30:00"), lead="alice")
-    assert timer(wr, before, "out_of_hours").state is S.NOT_APPLICABLE
+    assert "in working hours" in timer(wr, before, "out_of_hours").detail
     t = timer(wr, after, "out_of_hours")
     assert t.state is S.UPCOMING and t.lapses_at == utc("2026-10-25T10:00:00")
 
@@ -482,7 +515,7 @@ def test_working_hours_resume_handles_windows_within_one_day():
 
 
 def test_out_of_hours_dismissed_asks_again_after_another_stint(wr):
-    ref = declare(wr, "dxw", london("2026-11-23 20:00"), severity="critical", lead="alice")
+    ref = declare(wr, "dxw", london("2026-11-23 20:00"), severity="major", lead="alice")
     at(wr, london("2026-11-23 22:05"))
     wr.record_prompt(ref, "out_of_hours", "dismissed", reason="close: the restore is at 90%")
     t = timer(wr, ref, "out_of_hours")

@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from warroom import __version__
-from warroom.base.errors import UsageError, ValidationError, WarroomError
-from warroom.base.files import write_private_atomic
+from warroom.base.errors import NotFound, UsageError, ValidationError, WarroomError
+from warroom.base.files import check_output_path, read_bounded, write_private_atomic
+
+MAX_STDIN = 1_000_000
+"""Most bytes ``note`` reads from stdin (``/dev/zero`` is refused, not read into memory)."""
 
 if TYPE_CHECKING:
     from warroom.core.domain import Warroom
@@ -36,6 +39,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                              "file in the user data folder)")
     parser.add_argument("--as", dest="user", default=default, metavar="NAME",
                         help="who is typing (env WARROOM_USER; default: your login name)")
+    parser.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="show the traceback of an unexpected error")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,9 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", help="the text (words are joined); omit to read stdin")
     p.add_argument("--incident", metavar="REF", help="default: the most recent open incident")
     p.add_argument("--kind", default="note",
-                   help="note, decision, action, result, change, comms or summary")
+                   help="note, decision, action, result, change, comms, summary, "
+                        "escalation (with --to) or ticket (with --supplier and --case)")
     p.add_argument("--at", metavar="ISO-TIME", help="when it happened (backdate an event)")
     p.add_argument("--owner", help="owner of an action (or @name in the text)")
+    _process_note_options(p)
+
+    _process_commands(command)
 
     p = command("export", "export an incident: Markdown report or lossless JSON")
     p.add_argument("ref")
@@ -86,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public", action="store_true", help="the version for publication")
     p.add_argument("--force", action="store_true", help="publish a security incident anyway")
     p.add_argument("--template", default=None, help="report template (Markdown only)")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here ('-': standard output)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file at -o")
 
     p = command("import", "load a JSON export (restore, or move between databases)")
     p.add_argument("file")
@@ -102,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(words)
+        _check_arguments(args)
         return _dispatch(args)
     except WarroomError as exc:
         _fail(str(exc))
@@ -117,10 +129,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return 1
+    except SystemExit:
+        raise  # --help, --version
+    except BaseException as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        return _unexpected(exc, debug="--debug" in words)
+
+
+def _unexpected(exc: BaseException, *, debug: bool) -> int:
+    """Anything nobody foresaw: one line on stderr and exit 1 (``--debug``: the traceback)."""
+    if debug:
+        import traceback
+
+        from warroom.base.urls import redact_urls_in
+
+        sys.stderr.write(redact_urls_in("".join(traceback.format_exception(exc))))
+        return 1
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{str(exc.filename)[:200]}: " if exc.filename is not None else ""
+        _fail(f"{where}{exc.strerror}")
+    elif isinstance(exc, MemoryError):
+        _fail("out of memory; nothing was saved")
+    else:
+        detail = str(exc)[:300]
+        _fail(f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''} "
+              "(run again with --debug for the details)")
+    return 1
+
+
+# Arguments that name things (files, databases, references): they must be text. Free text
+# (a note, a title) is cleaned instead: undecodable bytes are dropped like control characters.
+_NAMES = ("db", "ref", "incident", "output", "file", "keep", "profile", "template", "severity",
+          "kind", "at", "theme")
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    for name in _NAMES:
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            flag = {"ref": "the reference", "file": "the file name"}.get(name, f"--{name}")
+            raise UsageError(f"{flag} is not valid UTF-8 text") from None
+        if "\x00" in value:
+            raise UsageError(f"--{name} holds a NUL character")
+
+
+def _shown(value: object) -> str:
+    """Anything printed to the terminal that came from a file or the database: one clean line."""
+    from warroom.core.text import sanitize
+
+    return " ".join(sanitize(str(value)).split())
+
+
+def _warn_exposed(db: str | None = None) -> None:
+    from warroom.locations import exposure_warnings
+
+    extra = [Path(db).expanduser().absolute().parent] if db and "://" not in db else []
+    for line in exposure_warnings(*extra):
+        print(f"warroom: {_shown(line)}", file=sys.stderr)
 
 
 def _fail(message: str) -> None:
-    first = " ".join(message.split()) if message else "unknown error"
+    from warroom.base.urls import redact_urls_in
+
+    first = _shown(redact_urls_in(message)) if message else "unknown error"
     print(f"warroom: {first}", file=sys.stderr)
 
 
@@ -132,18 +206,81 @@ def _settings(args: argparse.Namespace) -> tuple[str, str | None]:
     return db, user
 
 
-def open_warroom(args: argparse.Namespace, *, readonly: bool = False) -> "Warroom":
+def open_warroom(args: argparse.Namespace, *, readonly: bool = False,
+                 create: bool = True) -> "Warroom":
     from warroom.core.domain import Warroom
 
     db, user = _settings(args)
-    return Warroom.open(db, user=user, readonly=readonly)
+    _warn_exposed(db)
+    return Warroom.open(db, user=user, readonly=readonly, create=create)
+
+
+def _open_for_reading(args: argparse.Namespace) -> "Warroom":
+    """For a command that only reads: never creates a database; opened as usual when it can be
+    written (so SQLite tidies its -wal/-shm away on close), read-only when it cannot."""
+    from warroom.base.errors import ReadOnlyStore
+
+    try:
+        return open_warroom(args, create=False)
+    except ReadOnlyStore:
+        return open_warroom(args, readonly=True)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command is None:
         return _run_app(args, ref=None)
-    return globals()[f"cmd_{command}"](args)
+    fresh = _not_yet_there(args)
+    try:
+        return globals()[f"cmd_{command}"](args)
+    except BaseException:
+        _remove_if_empty(fresh)  # a failing command creates nothing (not even a database)
+        raise
+
+
+def _not_yet_there(args: argparse.Namespace) -> list[Path]:
+    """The SQLite file this command would create, then the folders it would create for it."""
+    db, _ = _settings(args)
+    try:
+        if "://" in db:
+            if not db.startswith("sqlite:///"):
+                return []
+            db = db[len("sqlite:///") - 1:]
+        path = Path(db).expanduser().absolute()
+        missing = [path] if not os.path.lexists(path) else []
+        folder = path.parent
+        while missing and not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        return missing
+    except (OSError, ValueError):
+        return []
+
+
+def _remove_if_empty(fresh: list[Path]) -> None:
+    if not fresh or not fresh[0].is_file():
+        return
+    import sqlite3
+    from urllib.parse import quote
+
+    path = fresh[0]
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            if "incidents" in tables and con.execute("SELECT count(*) FROM incidents").fetchone()[0]:
+                return  # someone else's incident is in it by now: not ours to remove
+        finally:
+            con.close()
+    except (sqlite3.Error, UnicodeError, ValueError):
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for folder in fresh[1:]:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _run_app(args: argparse.Namespace, ref: str | None, *, db: str | None = None) -> int:
@@ -188,7 +325,17 @@ def cmd_declare(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from warroom.base.clock import format_time
 
-    w = open_warroom(args)
+    try:  # creates nothing, works on a database you can only read
+        w = _open_for_reading(args)
+    except NotFound:
+        if getattr(args, "db", None) or os.environ.get("WARROOM_DB"):
+            raise  # a typo'd --db is said, not created
+        rows = []  # no database yet at the default place: nothing declared
+        if args.json:
+            print("[]")
+        else:
+            print("no open incidents" if not args.all else "no incidents", file=sys.stderr)
+        return 0
     with w:
         rows = w.list_incidents(include_closed=args.all)
         if args.json:
@@ -205,26 +352,29 @@ def cmd_list(args: argparse.Namespace) -> int:
         labels = {}
         for r in rows:
             try:
-                labels[r.ref] = w.profile(r.profile).severity(r.severity).label
+                labels[r.ref] = _shown(w.profile(r.profile).severity(r.severity).label)
             except WarroomError:
-                labels[r.ref] = r.severity
+                labels[r.ref] = _shown(r.severity)
         width = max(len(r.ref) for r in rows)
         for r in rows:
             declared = r.declared_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.declared_at else ""
-            print(f"{r.ref:<{width}}  {labels[r.ref]:<9} {r.status:<13} {declared}  {r.title}")
+            print(f"{_shown(r.ref):<{width}}  {labels[r.ref]:<9} {_shown(r.status):<13} {declared}  "
+                  f"{_shown(r.title)}" + (f"  [damaged: {r.damaged} entries]" if r.damaged else ""))
     return 0
 
 
 def cmd_note(args: argparse.Namespace) -> int:
+    if args.kind in PROCESS_KINDS:
+        return _note_process(args)
     text = " ".join(args.text) if args.text else None
     if text is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give the note text as an argument or on stdin")
         try:
-            text = sys.stdin.buffer.read().decode("utf-8")
+            text = read_bounded(sys.stdin.buffer, MAX_STDIN, what="stdin").decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
-    w = open_warroom(args)
+    w = open_warroom(args, create=False)  # a note needs an incident: never a new database
     with w:
         ref = args.incident or w.most_recent_open()
         if not ref:
@@ -236,7 +386,13 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    w = open_warroom(args)
+    to_file = bool(args.output) and args.output != "-"
+    if to_file:  # refuse a bad -o before anything is read or recorded
+        check_output_path(Path(args.output), overwrite=args.overwrite)
+    # Read-only (works on a database you can only read), unless a forced public report of a
+    # security incident must record the override.
+    w = (open_warroom(args, create=False) if args.public and args.force
+         else _open_for_reading(args))
     with w:
         ref = w.canonical_ref(args.ref)
         if args.format == "json":
@@ -246,26 +402,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             content = w.export_report(ref, public=args.public, force=args.force,
                                       template=args.template)
-    if args.output:
-        write_private_atomic(Path(args.output), content)
+    if to_file:
+        write_private_atomic(Path(args.output), content, overwrite=args.overwrite)
     else:
         sys.stdout.write(content)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from warroom.core.importing import load_export, parse_export
+
     path = Path(args.file)
-    try:
-        raw = path.read_bytes() if str(path) != "-" else sys.stdin.buffer.read()
-    except OSError as exc:
-        raise WarroomError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"{path}: not a warroom JSON export ({exc})") from None
+    # Read (bounded) and check the whole file before the database is even opened: a refused
+    # import leaves nothing behind, not even an empty database.
+    doc = load_export(sys.stdin.buffer if str(path) == "-" else path, name=str(path))
+    parsed = parse_export(doc, source=str(path))
     w = open_warroom(args)
     with w:
-        ref = w.import_json(doc, source=str(path))
+        ref = w.import_json(parsed, source=str(path))
         try:
             w.incident_profile(ref)
         except WarroomError as exc:
@@ -278,16 +432,17 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     from warroom.core.profiles import ProfileRegistry
     from warroom.locations import user_profiles_dir
 
+    _warn_exposed()
     registry = ProfileRegistry(user_profiles_dir())
     failed = 0
     for name, (path, origin) in registry.files().items():
         try:
             profile = registry.get(name)
-            severities = "/".join(s.label for s in profile.severities)
-            print(f"{name:<24} {origin:<26} {severities:<30} {path}")
+            severities = "/".join(_shown(s.label) for s in profile.severities)
+            print(f"{_shown(name):<24} {origin:<26} {severities:<30} {_shown(str(path))}")
         except WarroomError as exc:
             failed += 1
-            print(f"{name:<24} {'INVALID':<26} {exc}")
+            print(f"{_shown(name):<24} {'INVALID':<26} {_shown(str(exc))}")
     if failed:
         raise WarroomError(f"{failed} profile(s) invalid (see above)")
     return 0
@@ -297,9 +452,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
     # Read-only: a backup never writes to the database it copies (which may be read-only).
     w = open_warroom(args, readonly=True)
     with w:
-        if not args.output and w.database.path is None:
+        dest: Path | None = None
+        if args.output:
+            if args.output == "-":
+                raise UsageError("a backup is a database file: give -o FILE, not standard output")
+            dest = Path(args.output)
+            check_output_path(dest, hint="choose another file (nothing was overwritten)")
+        elif w.database.path is None:
             raise UsageError("give -o FILE")
-        dest = w.backup(Path(args.output) if args.output else None)
+        dest = w.backup(dest)
     print(dest)
     return 0
 
@@ -313,4 +474,78 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
                            f"{found.detail}; the {found.intact} entries before it are intact")
     print(f"{found.ref}: {found.intact} entries intact; chain head {found.detail}")
+    return 0
+
+
+# ---------------------------------------------------------------------- the process (issue 13)
+PROCESS_KINDS = ("escalation", "ticket")
+
+
+def _process_note_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", metavar="WHO", help="escalation: who or which level was called")
+    p.add_argument("--how", help="escalation: how (phone, PagerDuty...)")
+    p.add_argument("--supplier", metavar="S", help="ticket: the third party (AWS, Aiven...)")
+    p.add_argument("--case", metavar="ID", help="ticket: the supplier's case id")
+
+
+def _process_commands(command) -> None:
+    p = command("set", "change the facts as you learn them: flags, services, impact started")
+    p.add_argument("ref")
+    p.add_argument("--security", dest="security", action="store_const", const=True, default=None)
+    p.add_argument("--no-security", dest="security", action="store_const", const=False)
+    p.add_argument("--customer-impacting", dest="customer_impacting", action="store_const",
+                   const=True, default=None)
+    p.add_argument("--no-customer-impacting", dest="customer_impacting", action="store_const",
+                   const=False)
+    p.add_argument("--service", action="append", default=None, metavar="X",
+                   help="the impacted services, all of them (repeat)")
+    p.add_argument("--impact-started", metavar="ISO-TIME")
+    p.add_argument("--reason", required=True, help="why (goes in the timeline)")
+
+
+def _optional_text(args: argparse.Namespace) -> str:
+    if args.text:
+        return " ".join(args.text)
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
+
+
+def _note_process(args: argparse.Namespace) -> int:
+    """``note --kind escalation --to WHO`` and ``note --kind ticket --supplier S --case ID``."""
+    if args.kind == "escalation" and not (args.to and args.to.strip()):
+        raise UsageError("--kind escalation needs --to WHO (a level of the escalation chain, or a name)")
+    if args.kind == "ticket" and not (args.supplier and args.supplier.strip()):
+        raise UsageError("--kind ticket needs --supplier S (and --case ID)")
+    text = _optional_text(args)
+    w = open_warroom(args)
+    with w:
+        ref = args.incident or w.most_recent_open()
+        if not ref:
+            raise WarroomError("no open incident: declare one, or say which with --incident REF")
+        ref = w.canonical_ref(ref)
+        if args.kind == "escalation":
+            entry = w.log_escalation(ref, args.to, text, how=args.how or "", at=args.at)
+        else:
+            entry = w.log_ticket(ref, args.supplier, args.case or "", text, at=args.at)
+    print(f"{entry.incident}#{entry.seq}")
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    w = open_warroom(args)
+    with w:
+        ref = w.canonical_ref(args.ref)
+        result = w.set_facts(ref, reason=args.reason, security=args.security,
+                             customer_impacting=args.customer_impacting, services=args.service,
+                             impact_started=args.impact_started)
+    for entry in result.entries:
+        print(f"{entry.incident}#{entry.seq} {entry.text}")
+    for step in result.security_steps:
+        print(f"security incident, now: {step}", file=sys.stderr)
+    for role in result.roles_now_required:
+        print(f"required now: {role} (the incident affects customers)", file=sys.stderr)
     return 0

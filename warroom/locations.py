@@ -52,3 +52,32 @@ def builtin_themes_dir() -> Path:
 def sample_data_dir() -> Path:
     return _shipped("sample_data")
 
+
+def builtin_profiles_dir() -> Path:
+    return _PACKAGE / "profiles"
+
+
+def ensure_private_dir(folder: Path) -> Path:
+    """Create ``folder`` (and its missing parents, such as ~/.config or ~/.local/share) 0700
+    whatever the umask, so another user cannot plant profiles, templates or a database."""
+    from warroom.base.files import make_private_dirs
+
+    make_private_dirs(folder)
+    return folder
+
+
+def exposed_folders(*extra: Path) -> list[Path]:
+    """The config and data folders (and ``extra``) that exist and other users could write."""
+    from warroom.base.files import exposed
+
+    seen: list[Path] = []
+    for folder in (config_dir(), user_profiles_dir(), user_templates_dir(), data_dir(), *extra):
+        if folder not in seen and exposed(folder):
+            seen.append(folder)
+    return seen
+
+
+def exposure_warnings(*extra: Path) -> list[str]:
+    """One line per folder another user could write (someone could plant files in it)."""
+    return [f"warning: {folder} is writable by other users; anyone could plant files there "
+            f"(chmod 700 {folder})" for folder in exposed_folders(*extra)]

@@ -352,6 +352,13 @@ async def test_incident_switcher_and_declare(make_app):
         await type_text(pilot, "Search is slow")
         await press(pilot, "enter")
         await ready(pilot)
+        from warroom.app.dialogs.process import ChecklistDialog
+        for _ in range(10):  # a new incident opens with its declare checklist
+            if isinstance(app.screen, ChecklistDialog):
+                break
+            await ready(pilot)
+        assert isinstance(app.screen, ChecklistDialog)
+        await press(pilot, "escape")
         assert isinstance(app.screen, WarRoomScreen)
         assert app.screen.ref == "INC-2"
         assert app.screen.state.title == "Search is slow"
@@ -394,6 +401,39 @@ async def test_export_writes_report_and_refuses_folder(make_app, tmp_path, monke
     written = tmp_path / "INC-1.md"
     assert written.exists() and "INC-1" in written.read_text()
     assert written.stat().st_mode & 0o777 == 0o600
+
+
+async def test_export_dialog_refuses_a_symlink_a_fifo_and_a_database(make_app, tmp_path,
+                                                                      monkeypatch):
+    import os
+    import sqlite3
+
+    import warroom.core.report as report  # noqa: F401 - the export needs the report module
+
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "link.md").symlink_to(victim)
+    os.mkfifo(tmp_path / "pipe")
+    con = sqlite3.connect(tmp_path / "other.db")
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "e")
+        dialog = app.screen
+        for name, words in (("link.md", "symbolic link"), ("pipe", "not a regular file"),
+                            ("other.db", "SQLite database")):
+            dialog.query_one("#export-path", Input).value = f"./{name}"
+            await press(pilot, "enter")
+            await press(pilot, "enter")  # a second Enter is not a confirmation either
+            assert isinstance(app.screen, ExportDialog)
+            assert words in str(dialog.query_one(".dialog-error").render()), name
+        await press(pilot, "escape")
+    assert victim.read_text() == "precious"
+    assert (tmp_path / "other.db").read_bytes()[:6] == b"SQLite"
 
 
 async def test_export_offers_every_template_and_writes_the_chosen_one(make_app, tmp_path,

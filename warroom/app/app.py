@@ -41,6 +41,8 @@ class WarroomApp(App[None]):
         self.error: str | None = None
         self.readonly = False
         self.user_name = user or ""
+        self.checklist_after_declare: str | None = None
+        """A reference just declared here: its war room opens with the declare checklist."""
         self._warroom: Warroom | None = None
         self._open_lock = threading.Lock()
         self.theme_set = themes if themes is not None else load_themes()

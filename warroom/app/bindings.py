@@ -31,6 +31,17 @@ KEYMAP: tuple[KeyAction, ...] = (
               writes=True),
     KeyAction("c", "log('change')", "change", "Log a command run or a production change", "chg",
               writes=True),
+    # The process (issue 13): escalations, support tickets, facts, checklists, timers.
+    KeyAction("x", "escalate", "escalate", "Record an escalation (shows the escalation chain)",
+              "esc", writes=True),
+    KeyAction("k", "ticket", "ticket", "Log a third-party support ticket (shows the support "
+              "contacts)", "tkt", writes=True),
+    KeyAction("g", "facts", "facts", "Change flags, services and when impact started, with a "
+              "reason", "facts", writes=True),
+    KeyAction("l", "checklist", "checklist", "Tick the declare checklist (after resolving: the "
+              "post-incident one)", "list", writes=True, show=False),
+    KeyAction("w", "answer_timer", "timers", "Answer a timer: do it now, snooze or dismiss it "
+              "with a reason", "tmr", writes=True, show=False),
     KeyAction("s", "summary", "summary", "Write the lead summary now", "sum", writes=True),
     KeyAction("u", "status_update", "update", "Compose a status update", "upd", writes=True),
     KeyAction("o", "handover", "role", "Assign or hand over a role", "role", writes=True),

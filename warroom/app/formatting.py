@@ -14,6 +14,7 @@ from typing import Callable
 from warroom.base.model import Entry
 from warroom.core.describe import describe
 from warroom.core.durations import describe_lateness
+from warroom.core.entry_data import readable
 from warroom.core.text import one_line, sanitize
 
 KIND_LABELS = {
@@ -37,7 +38,13 @@ def kind_label(kind: str) -> str:
 
 def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
     """The text column of a timeline row: the entry's text, with what the system kinds imply
-    (read from the entry's data by :func:`warroom.core.describe.describe`)."""
+    (read from the entry's data by :func:`warroom.core.describe.describe`). Values from the data
+    are display text too: the whole line is made safe, and a damaged row is shown as such
+    (:func:`warroom.core.entry_data.readable`)."""
+    return plain(_entry_text(readable(entry), severity_label))
+
+
+def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
     kind = entry.kind
     if kind not in _DESCRIBED:
         return plain(entry.text)

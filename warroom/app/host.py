@@ -22,6 +22,8 @@ class HostApp(App[None]):
     """The database opened as a viewer."""
     prompts: bool
     """Keep the incident's clocks (off in picture tests)."""
+    checklist_after_declare: str | None
+    """An incident just declared here: open its declare checklist once it has loaded."""
 
     def open_warroom(self) -> Warroom:
         raise NotImplementedError

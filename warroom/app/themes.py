@@ -17,6 +17,7 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from warroom.base.files import make_private_dirs
 from warroom.base.errors import WarroomError
 from warroom.locations import builtin_themes_dir, config_dir, user_themes_dir
 
@@ -117,7 +118,7 @@ def save_theme(name: str) -> None:
     """Remember the theme (atomic write, owner-only: the config folder is personal)."""
     path = settings_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)  # 0700, parents too, whatever the umask
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(f"# warroom settings (written by the app)\ntheme = {json.dumps(name)}\n")

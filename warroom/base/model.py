@@ -26,6 +26,8 @@ SYSTEM_KINDS = (
     "done",         # an action or follow-up marked done
     "amend",        # a correction of an earlier entry
     "system",       # anything else the app records (export overrides, imports)
+    "checklist",    # a step of a profile checklist ticked (or dismissed, or unticked)
+    "impact",       # the impact window: impact started, detected or mitigated set
 )
 KINDS = SCRIBE_KINDS + SYSTEM_KINDS
 

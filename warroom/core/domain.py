@@ -9,7 +9,6 @@ appends two). Nothing here imports Textual.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import socket
@@ -19,10 +18,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from warroom.base.clock import Clock, SystemClock, format_time, parse_time
+from warroom.base.clock import Clock, SystemClock, format_time, parse_user_time
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
 from warroom.core.state import IncidentState, project
+from warroom.core.entry_data import clean as clean_data
+from warroom.core.importing import EXPORT_FORMAT, EXPORT_VERSION  # noqa: F401 - re-exported
 from warroom.core.text import clean_line, clean_text, sanitize
 from warroom.base.errors import NotFound, ValidationError
 from warroom.base.model import Draft
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     # Imported where used: the typed results cost the hot path (warroom note) nothing.
     from warroom.core.results import Database, Feed, Incident, Tail, Verification
 
-EXPORT_FORMAT = "warroom-export"
-EXPORT_VERSION = 1
 FUTURE_SLACK = timedelta(minutes=5)
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*)")
 
@@ -70,6 +69,8 @@ class IncidentSummary:
     declared_at: datetime | None
     resolved_at: datetime | None
     entries: int
+    damaged: int = 0
+    """Headline entries (declared, severity, status) whose data is the wrong shape."""
 
 
 class Warroom:
@@ -90,20 +91,22 @@ class Warroom:
     def open(cls, db: str | os.PathLike[str], *, user: str | None = None,
              readonly: bool | None = False, profiles_dir: Path | None = None,
              profiles: ProfileRegistry | None = None, clock: Clock | None = None,
-             busy_timeout_ms: int | None = None) -> "Warroom":
+             busy_timeout_ms: int | None = None, create: bool = True) -> "Warroom":
         """The one way to set up a Warroom on a database (a SQLAlchemy URL or a file path).
 
         ``readonly``: False opens it for writing (creating a new SQLite file), True opens a
         viewer that never writes, None opens it for writing if it can be written and as a
         viewer otherwise (see :attr:`readonly`). Profiles come from ``profiles`` or else the
         folder ``profiles_dir`` (default: the user's profile folder) over the built-in ones.
-        ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite)."""
+        ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite).
+        ``create``: False refuses to make a new SQLite file
+        (:class:`~warroom.base.errors.NotFound`)."""
         from warroom.base.errors import ReadOnlyStore
 
         def open_store(viewer: bool) -> Store:
             if busy_timeout_ms is None:
-                return Store.open(db, readonly=viewer)
-            return Store.open(db, readonly=viewer, busy_timeout_ms=busy_timeout_ms)
+                return Store.open(db, readonly=viewer, create=create)
+            return Store.open(db, readonly=viewer, create=create, busy_timeout_ms=busy_timeout_ms)
 
         if readonly is None:
             try:
@@ -239,7 +242,7 @@ class Warroom:
                 continue
             out.append(IncidentSummary(row.ref, state.title, state.severity, state.status,
                                        row.profile, state.declared_at, state.resolved_at,
-                                       self.store.last_seq(row.ref)))
+                                       self.store.last_seq(row.ref), len(state.damaged)))
         return out
 
     def most_recent_open(self) -> str | None:
@@ -272,19 +275,16 @@ class Warroom:
             raise ValidationError(f"unknown entry kind {kind!r} (choose from: {', '.join(SCRIBE_KINDS)})")
         now = self.clock.now()
         occurred = self._when(at, now)
+        data = clean_data(kind, data)  # every string clean, every kind's shape (core.entry_data)
         return Draft(uid=uid or new_uid(), kind=kind, author=self.user, host=self.host,
                      session=self.session, occurred_at=format_time(occurred),
-                     recorded_at=format_time(now), text=text, data=data or {}, amends=amends)
+                     recorded_at=format_time(now), text=text, data=data, amends=amends)
 
     def _when(self, at: datetime | str | None, now: datetime) -> datetime:
         if at is None:
             return now
-        if isinstance(at, str):
-            try:
-                at = parse_time(at)
-            except ValueError:
-                raise ValidationError(f"--at {at!r} is not an ISO time (e.g. 2026-11-22T14:05 "
-                                      "or 2026-11-22T14:05:00Z)") from None
+        # One strict parser for every time a person gives (base.clock.parse_user_time).
+        at = parse_user_time(at if isinstance(at, str) else at.isoformat())
         if at > now + FUTURE_SLACK:
             raise ValidationError(f"{format_time(at)} is in the future; --at backdates events "
                                   "discovered later")
@@ -298,6 +298,7 @@ class Warroom:
         prof = self.profiles.get(profile)
         title = clean_line(title, what="title")
         sev = prof.severity(severity).id if severity else prof.default_severity
+        _refuse_not_live(prof, sev)
         chosen = _unique([prof.service(s) for s in services])
         description = (clean_text(description, what="description")
                        if description and description.strip() else "")
@@ -366,6 +367,8 @@ class Warroom:
         new = prof.severity(severity)
         if new.id == state.severity:
             raise ValidationError(f"{ref} is already {new.label}")
+        if state.is_open:
+            _refuse_not_live(prof, new.id)
         why = clean_text(reason, what="reason for the severity change")
         return self.store.append(ref, self._draft("severity", why,
                                                   {"from": state.severity, "to": new.id},
@@ -391,17 +394,22 @@ class Warroom:
             data["checklist"] = {item: bool(checklist.get(item, False)) for item in known}
         return self.store.append(ref, self._draft("status", text, data, uid=uid))
 
-    def set_services(self, ref: str, services: Iterable[str], *, uid: str | None = None) -> Entry:
+    def set_services(self, ref: str, services: Iterable[str], *, reason: str = "",
+                     uid: str | None = None) -> Entry:
         state, prof = self._state_and_profile(ref)
         chosen = _unique([prof.service(s) for s in services])
         if chosen == state.services:
             raise ValidationError("impacted services unchanged")
         text = "Impacted services: " + (", ".join(chosen) if chosen else "none")
-        return self.store.append(ref, self._draft("services", text, {"services": chosen,
-                                                                      "before": state.services}, uid=uid))
+        data: dict[str, Any] = {"services": chosen, "before": state.services}
+        if reason and reason.strip():
+            data["reason"] = clean_text(reason, what="reason")
+            text += f": {data['reason']}"
+        return self.store.append(ref, self._draft("services", text, data, uid=uid))
 
     def set_flags(self, ref: str, *, security: bool | None = None,
-                  customer_impacting: bool | None = None, uid: str | None = None) -> Entry:
+                  customer_impacting: bool | None = None, reason: str = "",
+                  uid: str | None = None) -> Entry:
         state, _ = self._state_and_profile(ref)
         data: dict[str, Any] = {}
         words = []
@@ -413,8 +421,11 @@ class Warroom:
             words.append("customer-impacting" if customer_impacting else "not customer-impacting")
         if not data:
             raise ValidationError("flags unchanged")
-        return self.store.append(ref, self._draft("flags", "Flagged: " + ", ".join(words), data,
-                                                  uid=uid))
+        text = "Flagged: " + ", ".join(words)
+        if reason and reason.strip():
+            data["reason"] = clean_text(reason, what="reason")
+            text += f": {data['reason']}"
+        return self.store.append(ref, self._draft("flags", text, data, uid=uid))
 
     def add_followup(self, ref: str, text: str, owner: str | None = None, *,
                      uid: str | None = None) -> Entry:
@@ -438,21 +449,36 @@ class Warroom:
                                                   uid=uid))
 
     def log_ticket(self, ref: str, party: str, reference: str = "", text: str = "", *,
-                   uid: str | None = None) -> Entry:
-        """A support ticket with a third party (AWS, Aiven...), as the profile's table lists."""
-        who = clean_line(party, what="third party")
-        ticket = clean_line(reference, what="ticket reference") if reference and reference.strip() else ""
+                   at: datetime | str | None = None, uid: str | None = None) -> Entry:
+        """A support ticket with a third party (AWS, Aiven...), as the profile's table lists
+        (a party the table does not list is recorded as typed)."""
+        _, prof = self._state_and_profile(ref)
+        who = clean_line(party, what="supplier (--supplier)")
+        known = prof.support_party(who)
+        who = known.party if known is not None else who
+        ticket = clean_line(reference, what="case id (--case)") if reference and reference.strip() else ""
         body = clean_text(text, what="ticket note") if text and text.strip() else (
             f"Support ticket logged with {who}" + (f": {ticket}" if ticket else ""))
-        self.store.incident(ref)
-        return self.store.append(ref, self._draft("ticket", body,
-                                                  {"party": who, "reference": ticket}, uid=uid))
+        return self.store.append(ref, self._draft("ticket", body, {"party": who, "reference": ticket},
+                                                  at=at, uid=uid))
 
-    def log_escalation(self, ref: str, to: str, text: str = "", *, uid: str | None = None) -> Entry:
-        target = clean_line(to, what="escalation target")
-        body = clean_text(text, what="escalation note") if text and text.strip() else f"Escalated to {target}"
-        self.store.incident(ref)
-        return self.store.append(ref, self._draft("escalation", body, {"to": target}, uid=uid))
+    def log_escalation(self, ref: str, to: str, text: str = "", *, how: str = "",
+                       at: datetime | str | None = None, uid: str | None = None) -> Entry:
+        """An escalation made: to a level of the profile's chain (``level`` in the data) or to
+        someone else, and how (phone, PagerDuty...). It satisfies the escalation clock."""
+        _, prof = self._state_and_profile(ref)
+        target = clean_line(to, what="escalation target (--to)")
+        level = prof.escalation_level(target)
+        if level is not None:
+            target = level.name
+        data: dict[str, Any] = {"to": target}
+        if level is not None:
+            data["level"] = level.name
+        if how and how.strip():
+            data["how"] = clean_line(how, what="how")
+        body = clean_text(text, what="escalation note") if text and text.strip() else (
+            f"Escalated to {target}" + (f" ({data['how']})" if data.get("how") else ""))
+        return self.store.append(ref, self._draft("escalation", body, data, at=at, uid=uid))
 
     def post_update(self, ref: str, text: str, *, template: str | None = None,
                     audience: str = "", services: Iterable[str] | None = None,
@@ -534,37 +560,14 @@ class Warroom:
         }
 
     def import_json(self, doc: Any, *, source: str = "import") -> str:
-        """Load an export. The hash chain is checked first: a doctored file is refused whole."""
-        from warroom.base.chain import GENESIS, chain_hash
+        """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
+        already checked). Everything is checked first: a doctored or malformed file is refused
+        whole, before anything is written."""
+        from warroom.core.importing import ParsedExport, parse_export
 
-        if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
-            raise ValidationError(f"{source}: not a warroom JSON export")
-        if int(doc.get("version", 0)) > EXPORT_VERSION:
-            raise ValidationError(f"{source}: export version {doc.get('version')} is newer than "
-                                  "this warroom understands; upgrade warroom")
-        try:
-            inc = doc["incident"]
-            ref = clean_line(inc["ref"], what="reference")
-            items = [_entry_from_json(ref, raw) for raw in doc["entries"]]
-            profile = str(inc["profile"])
-            created = str(inc["created_at"])
-            number = inc.get("number")
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(f"{source}: malformed export ({exc})") from None
-        if not items:
-            raise ValidationError(f"{source}: the export holds no entries")
-        prev = GENESIS
-        for pos, entry in enumerate(items, start=1):
-            if entry.seq != pos or entry.prev_hash != prev or chain_hash(prev, entry) != entry.hash:
-                raise ValidationError(f"{source}: entry #{entry.seq} does not match its hash chain "
-                                      "(the file was changed); nothing was imported")
-            if sanitize(entry.text) != entry.text:
-                raise ValidationError(f"{source}: entry #{entry.seq} holds control characters; "
-                                      "nothing was imported")
-            prev = entry.hash
-        self.store.import_incident(ref, number if isinstance(number, int) else None, profile,
-                                   created, items)
-        return ref
+        got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
+        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items)
+        return got.ref
 
     # ------------------------------------------------------------------ report (export)
     def export_report(self, ref: str, *, public: bool = False, force: bool = False,
@@ -593,23 +596,123 @@ class Warroom:
                              force=force, template=chosen, tz=tz)
 
 
-def _entry_from_json(ref: str, raw: dict[str, Any]) -> Entry:
-    if raw["kind"] not in KINDS:
-        raise ValueError(f"unknown kind {raw['kind']!r}")
-    data = raw.get("data") or {}
-    if not isinstance(data, dict):
-        raise ValueError("data must be an object")
-    json.dumps(data)
-    for name in ("occurred_at", "recorded_at"):
-        parse_time(raw[name])
-    return Entry(
-        incident=ref, seq=int(raw["seq"]), uid=str(raw["uid"]), kind=raw["kind"],
-        author=str(raw["author"]), occurred_at=str(raw["occurred_at"]),
-        recorded_at=str(raw["recorded_at"]), text=str(raw["text"]), data=data,
-        amends=int(raw["amends"]) if raw.get("amends") is not None else None,
-        host=str(raw.get("host", "")), session=str(raw.get("session", "")),
-        prev_hash=str(raw["prev_hash"]), hash=str(raw["hash"]),
-    )
+    # ------------------------------------------------------------------ the process (issue 13)
+    def tick_checklist(self, ref: str, checklist: str, item: str | int, outcome: str = "done", *,
+                       reason: str = "", uid: str | None = None) -> Entry:
+        """Answer one step of a profile checklist (``declare``, ``resolve``, ``post_incident``):
+        ``done``, ``dismissed`` (with a reason: it does not apply) or ``undone``. ``item`` is the
+        step's text or its number (1 = the first)."""
+        state, prof = self._state_and_profile(ref)
+        steps = prof.checklists.get(checklist)
+        if not steps:
+            raise NotFound(f"profile {prof.name} has no {checklist.replace('_', '-')} checklist")
+        if outcome not in CHECKLIST_OUTCOMES:
+            raise ValidationError(f"unknown checklist outcome {outcome!r} "
+                                  f"(choose from: {', '.join(CHECKLIST_OUTCOMES)})")
+        step = _checklist_step(steps, item)
+        why = clean_text(reason, what="reason") if reason and reason.strip() else ""
+        if outcome == "dismissed" and not why:
+            raise ValidationError("dismissing a checklist step needs a reason")
+        last = state.checklists.get(checklist, {}).get(step)
+        if (last.data.get("outcome") if last else "undone") == outcome:
+            raise ValidationError(f"already {outcome}: {step}")
+        verb = {"done": "Ticked", "dismissed": "Dismissed", "undone": "Unticked"}[outcome]
+        text = f"{verb} ({checklist.replace('_', '-')} checklist): {step}" + (f" ({why})" if why else "")
+        return self.store.append(ref, self._draft("checklist", text, {
+            "checklist": checklist, "item": step, "index": steps.index(step) + 1,
+            "outcome": outcome, "reason": why}, uid=uid))
+
+    def set_impact(self, ref: str, field: str, at: datetime | str | None, *, reason: str,
+                   uid: str | None = None) -> Entry:
+        """Set when impact started, was detected or was mitigated (the impact window)."""
+        if field not in IMPACT_FIELDS:
+            raise ValidationError(f"unknown impact field {field!r} (choose from: {', '.join(IMPACT_FIELDS)})")
+        state, _ = self._state_and_profile(ref)
+        why = clean_text(reason, what="reason") if reason and reason.strip() else ""
+        if not why:
+            raise ValidationError("changing the impact window needs a reason (--reason)")
+        when = format_time(self._when(at, self.clock.now())) if at is not None else None
+        before = state.impact.get(field)
+        return self.store.append(ref, self._draft("impact", why, {
+            "field": field, "at": when, "before": format_time(before) if before else None}, uid=uid))
+
+    def set_facts(self, ref: str, *, reason: str, security: bool | None = None,
+                  customer_impacting: bool | None = None, services: Iterable[str] | None = None,
+                  impact_started: datetime | str | None = None) -> "FactsChanged":
+        """Facts change as you learn (``warroom set`` and the ``g`` dialog): flags, services
+        and when impact started, one entry each, all with the reason. Everything is checked
+        before anything is written; nothing changed is refused."""
+        state, prof = self._state_and_profile(ref)
+        if not (reason and reason.strip()):
+            raise ValidationError("say why the facts changed (--reason)")
+        flags = {}
+        if security is not None and security != state.security:
+            flags["security"] = security
+        if customer_impacting is not None and customer_impacting != state.customer_impacting:
+            flags["customer_impacting"] = customer_impacting
+        chosen = None
+        if services is not None:
+            chosen = _unique([prof.service(s) for s in services])
+            if chosen == state.services:
+                chosen = None
+        started = None
+        if impact_started is not None:
+            started = self._when(impact_started, self.clock.now())
+            if state.impact.get("started") == started:
+                started = None
+        if not flags and chosen is None and started is None:
+            raise ValidationError("nothing changed: every fact given is already so")
+        written = []
+        if flags:
+            written.append(self.set_flags(ref, reason=reason, **flags))
+        if chosen is not None:
+            written.append(self.set_services(ref, chosen, reason=reason))
+        if started is not None:
+            written.append(self.set_impact(ref, "started", started, reason=reason))
+        steps: tuple[str, ...] = ()
+        if flags.get("security"):
+            steps = prof.security_steps or ((prof.security_note,) if prof.security_note else ())
+        required = ()
+        if flags.get("customer_impacting"):
+            required = tuple(r.name for r in prof.roles
+                             if not r.required and r.required_for(True) and not state.holder(r.id))
+        return FactsChanged(tuple(written), steps, required)
+
+
+CHECKLIST_OUTCOMES = ("done", "dismissed", "undone")
+IMPACT_FIELDS = ("started", "detected", "mitigated")
+
+
+@dataclass(frozen=True)
+class FactsChanged:
+    """What ``set_facts`` wrote, and what the process asks for now because of it."""
+
+    entries: tuple[Entry, ...]
+    security_steps: tuple[str, ...] = ()
+    """The profile's steps for a security incident, when the flag was just set."""
+    roles_now_required: tuple[str, ...] = ()
+    """Roles (names) that became required and are vacant (dxw's client comms manager)."""
+
+
+def _checklist_step(steps: tuple[str, ...], item: str | int) -> str:
+    if isinstance(item, int) or (isinstance(item, str) and item.strip().isdigit()):
+        n = int(item)
+        if not 1 <= n <= len(steps):
+            raise NotFound(f"no step {n}: the checklist has {len(steps)}")
+        return steps[n - 1]
+    wanted = str(item).strip().casefold()
+    found = [s for s in steps if s.casefold() == wanted] or [s for s in steps if wanted and wanted in s.casefold()]
+    if len(found) != 1:
+        raise NotFound(f"no single checklist step matches {item!r}")
+    return found[0]
+
+
+def _refuse_not_live(prof: Profile, severity: str) -> None:
+    sev = prof.severity_by_id(severity)
+    if sev is not None and not sev.live:
+        live = ", ".join(s.label for s in prof.live_severities())
+        raise ValidationError(f"{sev.label} describes a resolved incident, not a live one: "
+                              f"choose from {live}, or resolve the incident")
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -35,6 +35,14 @@ class Severity:
     status_update: timedelta | None = None
     """Overrides the profile's status-update cadence at this severity (GDS Way priorities)."""
     update_note: str = ""
+    update_once: bool = False
+    """One status update is expected at this severity ("once after 2 working days"), not one
+    every interval."""
+    retrospective: bool = False
+    """Handled after the fact (dxw's Trivial): no live clocks and no review clock."""
+    live: bool = True
+    """False for a level that only describes a resolved incident (Analytical Platform's
+    "All Good"): an open incident cannot be declared or run at it."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,11 @@ class Role:
     required: bool = False
     responsibilities: tuple[str, ...] = ()
     description: str = ""
+    required_if_customer_impacting: bool = False
+    """Required once the incident is flagged customer-impacting (dxw's client comms manager)."""
+
+    def required_for(self, customer_impacting: bool) -> bool:
+        return self.required or (self.required_if_customer_impacting and customer_impacting)
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,9 @@ class OutOfHours:
     start: time
     end: time
     stop_after: timedelta | None = None
+    continue_at: tuple[str, ...] = ()
+    """Severities that carry on out of hours without the stop (dxw: Critical, "until it can be
+    downgraded")."""
 
     def contains(self, local: time) -> bool:
         """True when a local wall-clock time is out of hours (the window may cross midnight)."""
@@ -67,6 +83,15 @@ class Cadences:
     rotation: timedelta | None = None
     review_within: timedelta | None = None
     out_of_hours: OutOfHours | None = None
+    first_update_at_declaration: bool = False
+    """The first status update is part of declaring (due at declaration), not an interval
+    later."""
+    origin: dict[str, str] = field(default_factory=dict)
+    """Per cadence key: ``team`` (from the team's document) or ``warroom`` (warroom's default)."""
+
+
+ORIGINS = ("team", "warroom")
+WARROOM_DEFAULT = "warroom default"
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,19 @@ class Contact:
     name: str
     when: str = ""
     contact: str = ""
+    required_at: tuple[str, ...] = ()
+    """Severities at which this level is called at once (dxw: Critical calls the Technical
+    Director...)."""
+    if_security: bool = False
+    """Only (or, with no ``required_at``, always) when the incident is a security incident."""
+
+    def required(self, severity: str, security: bool) -> bool:
+        """Must be called now, at this severity and security flag."""
+        if self.if_security and not security:
+            return False
+        if self.required_at:
+            return severity in self.required_at
+        return self.if_security
 
 
 @dataclass(frozen=True)
@@ -114,6 +152,32 @@ class Profile:
     support: tuple[SupportContact, ...] = ()
     templates: tuple[Template, ...] = ()
     audiences: tuple[str, ...] = ()
+    security_steps: tuple[str, ...] = ()
+    """What to do at once when an incident is (found to be) a security incident."""
+
+    def origin_of(self, key: str) -> str:
+        """``team`` or ``warroom``: whose rule a cadence is, as the profile marks it in
+        ``[cadences.origin]``. Unmarked keys are the profile's own (a profile written from a
+        team's document marks what the document does not contain)."""
+        return self.cadences.origin.get(key) or "team"
+
+    def is_default(self, key: str) -> bool:
+        return self.origin_of(key) == "warroom"
+
+    def live_severities(self) -> tuple[Severity, ...]:
+        return tuple(s for s in self.severities if s.live)
+
+    def role_required(self, role: Role, customer_impacting: bool) -> bool:
+        return role.required_for(customer_impacting)
+
+    def escalation_level(self, key: str) -> Contact | None:
+        """The escalation level named ``key`` (case-insensitive), or None (someone else)."""
+        wanted = key.strip().casefold()
+        return next((c for c in self.escalation if c.name.casefold() == wanted), None)
+
+    def support_party(self, key: str) -> SupportContact | None:
+        wanted = key.strip().casefold()
+        return next((c for c in self.support if c.party.casefold() == wanted), None)
 
     def severity(self, key: str) -> Severity:
         """Look a severity up by id or label, case-insensitively."""
@@ -264,6 +328,7 @@ _TOP_KEYS = {
     "name", "title", "description", "source", "timezone", "incident_criteria", "security_note",
     "severity_note", "severities", "default_severity", "services", "roles", "same_person_warnings",
     "cadences", "checklists", "escalation", "support", "templates", "audiences",
+    "security_steps",
 }
 
 
@@ -282,12 +347,14 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
     severities = []
     for s in r.tables("severities"):
         s.unknown_keys({"id", "label", "description", "colour", "escalate_immediately",
-                        "respond_within", "status_update", "update_note"})
+                        "respond_within", "status_update", "update_note", "update_once",
+                        "retrospective", "live"})
         severities.append(Severity(
             id=s.ident("id"), label=s.str("label"), description=s.str("description", ""),
             colour=s.str("colour", "yellow"), escalate_immediately=s.bool("escalate_immediately"),
             respond_within=s.duration("respond_within"), status_update=s.duration("status_update"),
-            update_note=s.str("update_note", ""),
+            update_note=s.str("update_note", ""), update_once=s.bool("update_once"),
+            retrospective=s.bool("retrospective"), live=s.bool("live", True),
         ))
     if not severities:
         raise r.error("severities", "at least one severity is required")
@@ -295,13 +362,17 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
     default_severity = r.str("default_severity", severities[-1].id)
     if default_severity not in {s.id for s in severities}:
         raise r.error("default_severity", f"{default_severity!r} is not one of the severities")
+    if not next(s for s in severities if s.id == default_severity).live:
+        raise r.error("default_severity", f"{default_severity!r} is not a live severity")
 
     roles = []
     for ro in r.tables("roles"):
-        ro.unknown_keys({"id", "name", "required", "responsibilities", "description"})
+        ro.unknown_keys({"id", "name", "required", "responsibilities", "description",
+                         "required_if_customer_impacting"})
         roles.append(Role(id=ro.ident("id"), name=ro.str("name"), required=ro.bool("required"),
                           responsibilities=ro.strings("responsibilities"),
-                          description=ro.str("description", "")))
+                          description=ro.str("description", ""),
+                          required_if_customer_impacting=ro.bool("required_if_customer_impacting")))
     if not roles:
         raise r.error("roles", "at least one role is required")
     _no_duplicates(r, "roles", [ro.id for ro in roles])
@@ -318,16 +389,34 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
 
     c = r.table("cadences")
     c.unknown_keys({"summary", "status_update", "escalate_after", "rotation", "review_within",
-                    "out_of_hours"})
+                    "out_of_hours", "first_update_at_declaration", "origin"})
+    sev_ids = {s.id for s in severities}
     ooh = None
     if "out_of_hours" in c.data:
         o = c.table("out_of_hours")
-        o.unknown_keys({"start", "end", "stop_after"})
-        ooh = OutOfHours(o.clock_time("start"), o.clock_time("end"), o.duration("stop_after"))
+        o.unknown_keys({"start", "end", "stop_after", "continue_at"})
+        carry_on = o.strings("continue_at")
+        for sid in carry_on:
+            if sid not in sev_ids:
+                raise o.error("continue_at", f"{sid!r} is not one of the severities")
+        ooh = OutOfHours(o.clock_time("start"), o.clock_time("end"), o.duration("stop_after"),
+                         carry_on)
+    origin_table = c.table("origin")
+    cadence_keys = {"summary", "status_update", "escalate_after", "rotation", "review_within",
+                    "out_of_hours", "first_update_at_declaration", "respond_within",
+                    "update_once"}
+    origin_table.unknown_keys(cadence_keys)
+    whose = {}
+    for key in origin_table.data:
+        value = origin_table.str(key)
+        if value not in ORIGINS:
+            raise origin_table.error(key, f"{value!r} must be one of: {', '.join(ORIGINS)}")
+        whose[key] = value
     cadences = Cadences(
         summary=c.duration("summary"), status_update=c.duration("status_update"),
         escalate_after=c.duration("escalate_after"), rotation=c.duration("rotation"),
         review_within=c.duration("review_within"), out_of_hours=ooh,
+        first_update_at_declaration=c.bool("first_update_at_declaration"), origin=whose,
     )
 
     ch = r.table("checklists")
@@ -336,8 +425,13 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
 
     escalation = []
     for e in r.tables("escalation"):
-        e.unknown_keys({"name", "when", "contact"})
-        escalation.append(Contact(e.str("name"), e.str("when", ""), e.str("contact", "")))
+        e.unknown_keys({"name", "when", "contact", "required_at", "if_security"})
+        required_at = e.strings("required_at")
+        for sid in required_at:
+            if sid not in sev_ids:
+                raise e.error("required_at", f"{sid!r} is not one of the severities")
+        escalation.append(Contact(e.str("name"), e.str("when", ""), e.str("contact", ""),
+                                  required_at, e.bool("if_security")))
     support = []
     for s in r.tables("support"):
         s.unknown_keys({"party", "how", "escalation"})
@@ -368,6 +462,7 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
         roles=tuple(roles), same_person_warnings=tuple(pairs), cadences=cadences,
         checklists=checklists, escalation=tuple(escalation), support=tuple(support),
         templates=tuple(templates), audiences=r.strings("audiences"),
+        security_steps=r.strings("security_steps"),
     )
 
 

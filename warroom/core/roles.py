@@ -30,7 +30,7 @@ def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list
     """What the process warns about now: vacant required roles, one person in two roles that
     should be two people, someone in a role for longer than the rotation interval."""
     holders = {r: h.person for r, h in state.roles.items()}
-    warnings = _vacant(holders, profile)
+    warnings = _vacant(holders, profile, state.customer_impacting)
     for a, b in _doubled(holders, profile):
         warnings.append(RoleWarning(
             "doubled", f"{holders[a]} is both {profile.role(a).name} and {profile.role(b).name}",
@@ -59,7 +59,7 @@ def assignment_warnings(state: IncidentState, profile: Profile, role: str, perso
     out = [RoleWarning("doubled", f"{holders[a]} would be both {profile.role(a).name} and "
                                   f"{profile.role(b).name}", role=role, person=holders[a])
            for a, b in _doubled(holders, profile) if role in (a, b)]
-    out += _vacant(holders, profile)
+    out += _vacant(holders, profile, state.customer_impacting)
     known = {p.casefold() for p in people}
     if person and known and person.casefold() not in known:
         out.append(RoleWarning("unknown_person", f"{person} has not appeared in this incident "
@@ -68,9 +68,11 @@ def assignment_warnings(state: IncidentState, profile: Profile, role: str, perso
     return out
 
 
-def _vacant(holders: dict[str, str], profile: Profile) -> list[RoleWarning]:
-    return [RoleWarning("vacant", f"{r.name} is vacant", role=r.id)
-            for r in profile.roles if r.required and not holders.get(r.id)]
+def _vacant(holders: dict[str, str], profile: Profile,
+            customer_impacting: bool = False) -> list[RoleWarning]:
+    return [RoleWarning("vacant", f"{r.name} is vacant" + (
+                "" if r.required else " (required: the incident affects customers)"), role=r.id)
+            for r in profile.roles if r.required_for(customer_impacting) and not holders.get(r.id)]
 
 
 def _doubled(holders: dict[str, str], profile: Profile) -> list[tuple[str, str]]:

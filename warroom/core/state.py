@@ -12,6 +12,7 @@ from typing import Iterable
 
 from warroom.base.clock import parse_time
 from warroom.base.model import Entry
+from warroom.core.entry_data import is_damaged, readable
 
 
 @dataclass
@@ -70,20 +71,37 @@ class IncidentState:
     amendments: dict[int, list[Entry]] = field(default_factory=dict)
     latest_summary: Entry | None = None
     latest_comms: Entry | None = None
+    comms: list[Entry] = field(default_factory=list)
     # What the timers (warroom.core.timers) restart from. A summary's amendment replaces
     # ``latest_summary`` but is not a new summary, so the original's time is kept apart.
     last_summary_at: datetime | None = None
     last_summary_seq: int = 0
     prompts: list[Entry] = field(default_factory=list)
     escalations: list[Entry] = field(default_factory=list)
+    tickets: list[Entry] = field(default_factory=list)
+    checklists: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    """Per checklist (declare, resolve, post_incident), each step's latest answer (a
+    ``checklist`` entry: outcome done, dismissed or undone)."""
+    security_at: datetime | None = None
+    """When the incident became (and has stayed) a security incident."""
+    security_seq: int = 0
+    first_response: Entry | None = None
+    """The first sign of someone responding: a lead assigned, or an entry a responder writes."""
+    impact: dict[str, datetime] = field(default_factory=dict)
+    """The impact window as set (``started``, ``detected``, ``mitigated``)."""
     last_seq: int = 0
     entry_count: int = 0
     last_entry_at: datetime | None = None
+    damaged: list[int] = field(default_factory=list)
+    """Entries whose stored data is the wrong shape (see core.entry_data): shown, not used."""
 
     # ------------------------------------------------------------------ folding
     def apply(self, entry: Entry) -> None:
         if entry.seq <= self.last_seq:
             return  # already folded in (the change feed may repeat itself)
+        entry = readable(entry)  # a wrong-shaped row is folded in as a damaged system entry
+        if is_damaged(entry):
+            self.damaged.append(entry.seq)
         self.last_seq = entry.seq
         self.entry_count += 1
         at = entry.occurred
@@ -104,6 +122,7 @@ class IncidentState:
         self.customer_impacting = bool(data.get("customer_impacting", False))
         self.declared_at = parse_time(data["declared_at"]) if data.get("declared_at") else at
         self.declared_by = entry.author
+        self.security_at = at if self.security else None
         self.severity_history.append(Change(at, entry.author, None, self.severity, "declared", entry.seq))
         self.status_history.append(Change(at, entry.author, None, self.status, "declared", entry.seq))
 
@@ -112,6 +131,8 @@ class IncidentState:
         before = self.roles.get(role)
         if person:
             self.roles[role] = RoleHolder(role, person, at, entry.seq)
+            if role == "lead":
+                self._responded(entry)
         else:
             self.roles.pop(role, None)
         self.role_history.append(Change(at, entry.author, before.person if before else None,
@@ -138,11 +159,43 @@ class IncidentState:
 
     def _on_flags(self, entry: Entry, at: datetime, data: dict) -> None:
         if "security" in data:
+            if bool(data["security"]) and not self.security:
+                self.security_at, self.security_seq = at, entry.seq
             self.security = bool(data["security"])
+            if not self.security:
+                self.security_at = None
         if "customer_impacting" in data:
             self.customer_impacting = bool(data["customer_impacting"])
 
+    def _responded(self, entry: Entry) -> None:
+        if self.first_response is None:
+            self.first_response = entry
+
+    def _on_checklist(self, entry: Entry, at: datetime, data: dict) -> None:
+        name, item = str(data.get("checklist", "")), str(data.get("item", ""))
+        self.checklists.setdefault(name, {})[item] = entry
+
+    def _on_impact(self, entry: Entry, at: datetime, data: dict) -> None:
+        name, when = str(data.get("field", "")), data.get("at")
+        if when:
+            try:
+                self.impact[name] = parse_time(str(when))
+            except ValueError:
+                pass
+        else:
+            self.impact.pop(name, None)
+
+    def _on_ticket(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.tickets.append(entry)
+        self._responded(entry)
+
+    def _on_decision(self, entry: Entry, at: datetime, data: dict) -> None:
+        self._responded(entry)
+
+    _on_result = _on_change = _on_decision
+
     def _on_action(self, entry: Entry, at: datetime, data: dict) -> None:
+        self._responded(entry)
         self.actions[entry.seq] = ActionItem(entry.seq, "action", entry.text, data.get("owner", ""), at)
 
     def _on_followup(self, entry: Entry, at: datetime, data: dict) -> None:
@@ -174,9 +227,12 @@ class IncidentState:
 
     def _on_escalation(self, entry: Entry, at: datetime, data: dict) -> None:
         self.escalations.append(entry)
+        self._responded(entry)
 
     def _on_comms(self, entry: Entry, at: datetime, data: dict) -> None:
         self.latest_comms = entry
+        self.comms.append(entry)
+        self._responded(entry)
 
     # ------------------------------------------------------------------ reading
     def holder(self, role: str) -> str | None:
@@ -187,6 +243,21 @@ class IncidentState:
         """An entry's text as last corrected."""
         fixes = self.amendments.get(entry.seq)
         return fixes[-1].text if fixes else entry.text
+
+    def checklist_open(self, name: str, steps: Iterable[str]) -> list[str]:
+        """The steps of a checklist neither done nor dismissed, in the checklist's order."""
+        answered = self.checklists.get(name, {})
+        return [s for s in steps if s not in answered
+                or answered[s].data.get("outcome") not in ("done", "dismissed")]
+
+    def escalated_to(self) -> set[str]:
+        """Who or which levels were escalated to (case-folded)."""
+        out = set()
+        for entry in self.escalations:
+            for key in ("to", "level"):
+                if entry.data.get(key):
+                    out.add(str(entry.data[key]).casefold())
+        return out
 
     def open_actions(self) -> list[ActionItem]:
         return [a for a in self.actions.values() if not a.done]

@@ -73,3 +73,13 @@ def clean_line(text: str | None, *, what: str) -> str:
 def one_line(text: str) -> str:
     """Fold a multi-line text into one display line (newlines shown as ' ⏎ ')."""
     return " ⏎ ".join(part for part in text.split("\n"))
+
+
+_DIRTY = re.compile("[\r" + _CONTROLS.pattern[1:])
+_DIRTY_LINE = re.compile("[\r\n\t" + _CONTROLS.pattern[1:])
+
+
+def is_clean(text: str, *, one_line: bool = False) -> bool:
+    """Whether :func:`sanitize` would leave ``text`` as it is (and, for ``one_line``, it has no
+    newline or tab): a cheap check for text read back or imported."""
+    return (_DIRTY_LINE if one_line else _DIRTY).search(text) is None

@@ -51,6 +51,7 @@ class TimerState(StrEnum):
 SUMMARY = "summary"
 STATUS_UPDATE = "status_update"
 ESCALATION = "escalation"
+RESPONSE = "response"
 OUT_OF_HOURS = "out_of_hours"
 ROTATION = "rotation"
 REVIEW = "review"
@@ -276,6 +277,7 @@ def compute_timers(profile: Profile, state: IncidentState, now: datetime) -> lis
     timers = [
         summary_timer(profile, state, now),
         status_update_timer(profile, state, now),
+        response_timer(profile, state, now),
         escalation_timer(profile, state, now),
         out_of_hours_timer(profile, state, now),
         *rotation_timers(profile, state, now),
@@ -285,12 +287,26 @@ def compute_timers(profile: Profile, state: IncidentState, now: datetime) -> lis
     return timers
 
 
-def _closed_reason(state: IncidentState) -> str | None:
+def _closed_reason(state: IncidentState, profile: Profile | None = None) -> str | None:
+    """Why no live clock runs: not declared, resolved, or (with ``profile``) a retrospective
+    severity (dxw's Trivial)."""
     if state.declared_at is None:
         return "no incident declared"
     if not state.is_open:
         return f"incident {state.status}"
+    if profile is not None and _retrospective(profile, state):
+        return f"{profile.severity_label(state.severity)} incidents are retrospective: no live clocks"
     return None
+
+
+def _retrospective(profile: Profile, state: IncidentState) -> bool:
+    sev = profile.severity_by_id(state.severity)
+    return bool(sev and sev.retrospective)
+
+
+def _origin(profile: Profile, key: str) -> str:
+    """``; warroom default`` after a rule the team's document does not contain."""
+    return "; warroom default" if profile.is_default(key) else ""
 
 
 def summary_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
@@ -298,7 +314,7 @@ def summary_timer(profile: Profile, state: IncidentState, now: datetime) -> Time
     cadence = profile.cadences.summary
     if cadence is None:
         return _na(SUMMARY, SUMMARY, label, "no summary cadence in this process", zone)
-    if (why := _closed_reason(state)) is not None:
+    if (why := _closed_reason(state, profile)) is not None:
         return _na(SUMMARY, SUMMARY, label, why, zone, interval=cadence)
     if state.last_summary_at is not None:
         anchor_at, anchor_seq = state.last_summary_at, state.last_summary_seq
@@ -307,6 +323,7 @@ def summary_timer(profile: Profile, state: IncidentState, now: datetime) -> Time
         assert state.declared_at is not None
         anchor_at, anchor_seq = state.declared_at, 0
         detail = f"every {_cadence(cadence)}; none yet"
+    detail += _origin(profile, "summary")
     return _cycle(state, profile, now, timer_id=SUMMARY, kind=SUMMARY, label=label,
                   anchor_at=anchor_at, anchor_seq=anchor_seq, interval=cadence, detail=detail)
 
@@ -322,7 +339,8 @@ def status_update_interval(profile: Profile, state: IncidentState) -> tuple[time
     sev = profile.severity_by_id(state.severity)
     if sev is not None and sev.status_update is not None:
         return interval, f"{sev.label}: {sev.update_note or 'every ' + _cadence(sev.status_update)}"
-    return interval, f"every {_cadence(interval)}" if interval else ""
+    return interval, (f"every {_cadence(interval)}{_origin(profile, 'status_update')}"
+                      if interval else "")
 
 
 def status_update_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
@@ -330,12 +348,32 @@ def status_update_timer(profile: Profile, state: IncidentState, now: datetime) -
     interval, source = status_update_interval(profile, state)
     if interval is None:
         return _na(STATUS_UPDATE, STATUS_UPDATE, label, "no status-update cadence in this process", zone)
-    if (why := _closed_reason(state)) is not None:
+    if (why := _closed_reason(state, profile)) is not None:
         return _na(STATUS_UPDATE, STATUS_UPDATE, label, why, zone, interval=interval)
     comms = state.latest_comms
+    sev = profile.severity_by_id(state.severity)
+    if comms is not None and sev is not None and sev.update_once:
+        # "Once after N days": one update at this severity (plus the one sent when declaring,
+        # where the process makes that part of declaring), then no more.
+        since = next((c.at for c in reversed(state.severity_history)), state.declared_at)
+        sent = [c for c in state.comms if since is None or c.occurred >= since]
+        declared_at_it = len(state.severity_history) == 1
+        expected = 2 if profile.cadences.first_update_at_declaration and declared_at_it else 1
+        if len(sent) >= expected:
+            return _na(STATUS_UPDATE, STATUS_UPDATE, label,
+                       f"{sev.label}: {sev.update_note or 'one update'}; sent "
+                       f"{_hm(comms.occurred, profile.zone)}", zone, interval=interval)
     if comms is not None:
         anchor_at, anchor_seq = comms.occurred, comms.seq
         detail = f"{source}; last update {_hm(anchor_at, profile.zone)}"
+    elif profile.cadences.first_update_at_declaration:
+        assert state.declared_at is not None
+        anchor_at, anchor_seq = state.declared_at, 0
+        detail = "the first update is part of declaring: due now" + _origin(
+            profile, "first_update_at_declaration")
+        return _cycle(state, profile, now, timer_id=STATUS_UPDATE, kind=STATUS_UPDATE,
+                      label=label, anchor_at=anchor_at, anchor_seq=anchor_seq,
+                      interval=timedelta(0), again=interval, detail=detail)
     else:
         assert state.declared_at is not None
         anchor_at, anchor_seq = state.declared_at, 0
@@ -359,36 +397,96 @@ def _immediate_since(profile: Profile, state: IncidentState) -> tuple[datetime, 
     return since
 
 
+def escalation_pending(profile: Profile, state: IncidentState) -> list:
+    """The levels of the chain the process says to call now (at this severity, with this
+    security flag) that nobody has escalated to yet, in the chain's order."""
+    done = state.escalated_to()
+    return [c for c in profile.escalation
+            if c.required(state.severity, state.security) and c.name.casefold() not in done]
+
+
 def escalation_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
     label, zone = "Escalation", profile.timezone
     target = profile.escalation[0].name if profile.escalation else "second line"
     after = profile.cadences.escalate_after
     immediate = _immediate_since(profile, state)
-    if after is None and immediate is None:
-        if any(s.escalate_immediately for s in profile.severities):
+    pending = escalation_pending(profile, state)
+    if after is None and immediate is None and not pending:
+        if state.escalations:
+            first = state.escalations[0]
+            return _na(ESCALATION, ESCALATION, label,
+                       f"escalated to {first.data.get('to') or target} at {_hm(first.occurred, profile.zone)}", zone)
+        if any(s.escalate_immediately for s in profile.severities) or any(c.required_at for c in profile.escalation):
             return _na(ESCALATION, ESCALATION, label,
                        f"no deadline at {profile.severity_label(state.severity, 'this severity')}", zone)
         return _na(ESCALATION, ESCALATION, label, "no escalation deadline in this process", zone)
-    if state.escalations:
+    if state.escalations and not pending:
         first = state.escalations[0]
         to = first.data.get("to") or target
         return _na(ESCALATION, ESCALATION, label,
                    f"escalated to {to} at {_hm(first.occurred, profile.zone)}", zone)
-    if (why := _closed_reason(state)) is not None:
+    if (why := _closed_reason(state, profile)) is not None:
         return _na(ESCALATION, ESCALATION, label, why, zone)
     assert state.declared_at is not None
+    sev_label = profile.severity_label(state.severity, 'this severity')
+    if pending:
+        # The chain names who to call now: due from when it became so (this severity, or the
+        # security flag), until every one of them has been recorded.
+        at, seq = immediate or _since_severity(state, state.declared_at, 0)
+        if any(c.if_security for c in pending) and state.security_at is not None:
+            at = max(at, state.security_at)
+            seq = max(seq, state.security_seq)
+        names = ", ".join(c.name for c in pending)
+        why = "security incident" if all(c.if_security and not c.required_at for c in pending) else sev_label
+        return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
+                      anchor_at=at, anchor_seq=seq, interval=timedelta(0), again=after,
+                      detail=f"{why}: escalate at once to {names}")
     if immediate is not None:
         # Dismissed at once-severity ("not now"): asked again after the usual deadline.
         at, seq = immediate
         return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
                       anchor_at=at, anchor_seq=seq, interval=timedelta(0), again=after,
-                      detail=f"{profile.severity_label(state.severity, 'this severity')}: escalate to {target} at once")
+                      detail=f"{sev_label}: escalate to {target} at once")
     assert after is not None
     return _cycle(state, profile, now, timer_id=ESCALATION, kind=ESCALATION, label=label,
                   anchor_at=state.declared_at, anchor_seq=0, interval=after,
-                  detail=f"escalate to {target} if not fixed within {_cadence(after)}")
+                  detail=f"escalate to {target} if not fixed within {_cadence(after)}"
+                         f"{_origin(profile, 'escalate_after')}")
 
 
+def _since_severity(state: IncidentState, at: datetime, seq: int) -> tuple[datetime, int]:
+    """When the incident last changed to its current severity (or was declared at it)."""
+    for change in reversed(state.severity_history):
+        if change.after != state.severity:
+            break
+        if change.before is None:
+            return state.declared_at or at, 0
+        at, seq = change.at, change.seq
+    return at, seq
+
+
+def response_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer:
+    """Time to first response (GDS Way "respond within"): from declaration, satisfied by the
+    first lead assignment or the first entry a responder writes."""
+    label, zone = "First response", profile.timezone
+    sev = profile.severity_by_id(state.severity)
+    target = sev.respond_within if sev is not None else None
+    if target is None:
+        return _na(RESPONSE, RESPONSE, label, "no response target at this severity", zone)
+    if state.first_response is not None:
+        first = state.first_response
+        took = first.occurred - (state.declared_at or first.occurred)
+        return _na(RESPONSE, RESPONSE, label,
+                   f"responded at {_hm(first.occurred, profile.zone)} "
+                   f"({format_duration(took)} after declaring; target {_cadence(target)})",
+                   zone, interval=target)
+    if (why := _closed_reason(state, profile)) is not None:
+        return _na(RESPONSE, RESPONSE, label, why, zone, interval=target)
+    assert state.declared_at is not None
+    return _cycle(state, profile, now, timer_id=RESPONSE, kind=RESPONSE, label=label,
+                  anchor_at=state.declared_at, anchor_seq=0, interval=target, again=None,
+                  detail=f"{sev.label}: respond within {_cadence(target)}; assign a lead"
+                         f"{_origin(profile, 'respond_within')}")
 
 
 def working_hours_resume(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datetime:
@@ -404,6 +502,17 @@ def working_hours_resume(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datet
     raise AssertionError("unreachable: a window end recurs every day")  # pragma: no cover
 
 
+def out_of_hours_begin(ooh: OutOfHours, at: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant after ``at`` when the local wall clock reads the window's start."""
+    at = at.astimezone(UTC)
+    day: date = at.astimezone(zone).date()
+    for offset in range(0, 3):
+        candidate = datetime.combine(day + timedelta(days=offset), ooh.start, tzinfo=zone)
+        if candidate.astimezone(UTC) > at:
+            return candidate.astimezone(UTC)
+    raise AssertionError("unreachable: a window start recurs every day")  # pragma: no cover
+
+
 def declared_out_of_hours(profile: Profile, state: IncidentState) -> bool:
     return state.declared_at is not None and profile.out_of_hours_at(state.declared_at)
 
@@ -413,14 +522,25 @@ def out_of_hours_timer(profile: Profile, state: IncidentState, now: datetime) ->
     ooh = profile.cadences.out_of_hours
     if ooh is None or ooh.stop_after is None:
         return _na(OUT_OF_HOURS, OUT_OF_HOURS, label, "no out-of-hours limit in this process", zone)
-    if (why := _closed_reason(state)) is not None:
+    if (why := _closed_reason(state, profile)) is not None:
         return _na(OUT_OF_HOURS, OUT_OF_HOURS, label, why, zone, interval=ooh.stop_after)
     assert state.declared_at is not None
-    window = f"{ooh.start:%H:%M}–{ooh.end:%H:%M}"
-    if not declared_out_of_hours(profile, state):
+    if state.severity in ooh.continue_at:
         return _na(OUT_OF_HOURS, OUT_OF_HOURS, label,
-                   f"declared {_hm(state.declared_at, profile.zone)}, in working hours "
-                   f"(out of hours is {window})", zone, interval=ooh.stop_after)
+                   f"{profile.severity_label(state.severity)} continues out of hours until it "
+                   "can be downgraded", zone, interval=ooh.stop_after)
+    if not declared_out_of_hours(profile, state):
+        # Declared in working hours: if it is still running when out of hours begins, the
+        # stop clock runs from then.
+        begins = out_of_hours_begin(ooh, state.declared_at, profile.zone)
+        resume = working_hours_resume(ooh, begins, profile.zone)
+        return _cycle(state, profile, now, timer_id=OUT_OF_HOURS, kind=OUT_OF_HOURS, label=label,
+                      anchor_at=begins, anchor_seq=0, interval=ooh.stop_after,
+                      detail=f"declared {_hm(state.declared_at, profile.zone)} in working hours; "
+                             f"out of hours from {_hm(begins, profile.zone)}: after "
+                             f"{_cadence(ooh.stop_after)} stop unless close or it needs urgent "
+                             f"resolution{_origin(profile, 'out_of_hours')}",
+                      lapses_at=resume, lapse_note=f"working hours since {_hm(resume, profile.zone)}")
     resume = working_hours_resume(ooh, state.declared_at, profile.zone)
     return _cycle(state, profile, now, timer_id=OUT_OF_HOURS, kind=OUT_OF_HOURS, label=label,
                   anchor_at=state.declared_at, anchor_seq=0, interval=ooh.stop_after,
@@ -434,7 +554,7 @@ def rotation_timers(profile: Profile, state: IncidentState, now: datetime) -> li
     zone, rotation = profile.timezone, profile.cadences.rotation
     if rotation is None:
         return [_na(ROTATION, ROTATION, "Role rotation", "no rotation interval in this process", zone)]
-    if (why := _closed_reason(state)) is not None:
+    if (why := _closed_reason(state, profile)) is not None:
         return [_na(ROTATION, ROTATION, "Role rotation", why, zone, interval=rotation)]
     order = {role.id: i for i, role in enumerate(profile.roles)}
     holders = sorted(state.roles.values(), key=lambda h: (order.get(h.role, len(order)), h.role))
@@ -448,7 +568,7 @@ def rotation_timers(profile: Profile, state: IncidentState, now: datetime) -> li
             label=f"Rotate {name}", anchor_at=holder.since, anchor_seq=holder.seq,
             interval=rotation,
             detail=f"{holder.person} is {name} since {_hm(holder.since, profile.zone)}; "
-                   f"hand over after {_cadence(rotation)}",
+                   f"hand over after {_cadence(rotation)}{_origin(profile, 'rotation')}",
             role=holder.role, person=holder.person))
     return timers
 
@@ -465,6 +585,9 @@ def review_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer
     if state.status == "closed":
         return _na(REVIEW, REVIEW, label, "incident closed: post-incident work done", zone,
                    interval=within)
+    if _retrospective(profile, state):
+        return _na(REVIEW, REVIEW, label, f"{profile.severity_label(state.severity)} incidents "
+                   "are retrospective: no review clock", zone, interval=within)
     if state.resolved_at is None:
         return _na(REVIEW, REVIEW, label, f"within {_cadence(within)} of resolution", zone,
                    interval=within)
@@ -472,17 +595,18 @@ def review_timer(profile: Profile, state: IncidentState, now: datetime) -> Timer
     due = state.resolved_at + within
     return _cycle(state, profile, now, timer_id=REVIEW, kind=REVIEW, label=label,
                   anchor_at=state.resolved_at, anchor_seq=resolved_seq, interval=within,
-                  detail=f"hold the review by {_day(due, profile.zone)}", again=None)
+                  detail=f"hold the review by {_day(due, profile.zone)}"
+                         f"{_origin(profile, 'review_within')}", again=None)
 
 
 def vacant_role_timers(profile: Profile, state: IncidentState, now: datetime) -> list[Timer]:
     """One timer per required role nobody holds: due at once, and as long as it stays vacant."""
-    if _closed_reason(state) is not None:
+    if _closed_reason(state, profile) is not None:
         return []
     assert state.declared_at is not None
     timers = []
     for role in profile.roles:
-        if not role.required or state.holder(role.id):
+        if not role.required_for(state.customer_impacting) or state.holder(role.id):
             continue
         since, seq = state.declared_at, 0
         for change in reversed(state.role_history):

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from warroom.base.errors import ReadOnlyStore, StoreBusy, StoreError
+from warroom.base.files import make_private_dirs
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -30,8 +31,7 @@ def create_private_file(path: Path) -> None:
         raise ReadOnlyStore(f"{ancestor}: read-only folder; cannot create the database {path}")
     try:
         if not folder.exists():
-            folder.mkdir(parents=True, mode=0o700)
-            os.chmod(folder, 0o700)
+            make_private_dirs(folder)  # the missing parents too, 0700 whatever the umask
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.fchmod(fd, 0o600)
         os.close(fd)

@@ -30,6 +30,8 @@ from sqlalchemy.pool import QueuePool
 from warroom.base.clock import format_time, parse_time
 from warroom.base.chain import GENESIS, chain_hash
 from warroom.base.model import Draft, Entry, dumps_data
+from warroom.base.files import protect
+from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
 from warroom.base.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
 from warroom.store import schema
 from warroom.store.schema import entries, incidents, meta_table, presence
@@ -72,6 +74,9 @@ def resolve_url(db: str | os.PathLike[str]) -> str:
     value = os.fspath(db)
     if "://" in value:
         return value
+    if looks_like_url_without_scheme(value):  # never a folder named after the password
+        raise StoreError(f"{redact_url(value)}: looks like a database URL without a scheme "
+                         "(start it with postgresql+psycopg://); nothing was created")
     return "sqlite:///" + str(Path(value).expanduser().absolute())
 
 
@@ -90,7 +95,7 @@ class Store:
     def __init__(self, engine: Engine, url: str, *, path: Path | None, readonly: bool) -> None:
         self.engine, self.url, self.path, self.readonly = engine, url, path, readonly
         self.dialect = engine.dialect.name
-        self.where = str(path) if path else make_url(url).render_as_string(hide_password=True)
+        self.where = str(path) if path else redact_url(url)
         self._incidents: dict[str, IncidentRow] = {}
 
     # ----------------------------------------------------------------- opening
@@ -103,8 +108,12 @@ class Store:
         url = resolve_url(db)
         try:
             parsed = make_url(url)
-        except ArgumentError:
-            raise StoreError(f"{db}: not a database URL or file path") from None
+        except (ArgumentError, ValueError):
+            raise StoreError(f"{redact_url(str(db))}: not a database URL or file path") from None
+        if parsed.get_backend_name() == "sqlite" and (parsed.username or parsed.password
+                                                      or parsed.host):
+            raise StoreError(f"{redact_url(url)}: a SQLite URL names a file, with no user, "
+                             "password or host (sqlite:///path/to/file.db); nothing was created")
         if parsed.get_backend_name() == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
                 raise StoreError(f"{db}: give a file path; an in-memory database would lose everything")
@@ -143,6 +152,7 @@ class Store:
             raise
         engine = _sqlite_engine(path, readonly=readonly, uri=uri, busy_timeout_ms=busy_timeout_ms)
         store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
+        protect(path)  # never replaced by an export (base.files)
         store.busy_timeout_ms, store.snapshot, store.viewing = busy_timeout_ms, snapshot, how
         if not readonly:
             store._guard(store._init_sqlite, version)
@@ -154,9 +164,14 @@ class Store:
         try:
             engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
         except NoSuchModuleError:
-            raise StoreError(f"{url}: unsupported database (use SQLite or postgresql+psycopg://)") from None
-        except (ArgumentError, ImportError) as exc:
-            raise StoreError(f"{url}: {exc}") from None
+            raise StoreError(f"{redact_url(url)}: unsupported database (use SQLite or "
+                             "postgresql+psycopg://)") from None
+        except ImportError:
+            package = driver_package(url)
+            raise StoreError(f"{redact_url(url)}: the database driver is not installed"
+                             + (f" (pip install {package})" if package else "")) from None
+        except (ArgumentError, ValueError, TypeError) as exc:
+            raise StoreError(f"{redact_url(url)}: {redact_secrets(str(exc), url)}") from None
         store = cls(engine, url, path=None, readonly=readonly)
         if engine.dialect.name != "postgresql":
             raise StoreError(f"{store.where}: unsupported database {engine.dialect.name!r} "
@@ -227,13 +242,14 @@ class Store:
         except (DBAPIError, sqlite3.Error) as exc:
             raise self.translate_error(exc) from None
         except SQLAlchemyError as exc:
-            raise StoreError(f"{self.where}: {exc}") from None
+            raise StoreError(f"{self.where}: {redact_secrets(str(exc), self.url)}") from None
 
     def translate_error(self, exc: BaseException) -> StoreError:
         """A driver's error (SQLite's or psycopg's, bare or wrapped by SQLAlchemy) as the
         :class:`StoreError` a person reads: the database named, the cause, what to do."""
         orig = getattr(exc, "orig", exc)
         message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        message = redact_secrets(message, self.url)  # a driver may quote the password back
         low = message.lower()
         code = sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
         if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (

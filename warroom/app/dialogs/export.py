@@ -77,22 +77,31 @@ class ExportDialog(Dialog):
         if path.is_dir():
             self.show_error(f"{path} is a folder: give a file name")
             return
-        if path.exists() and self._confirmed != raw:
+        from warroom.base.files import check_output_path
+
+        try:  # a device, FIFO, symlink or the database itself is refused before anything else
+            exists = check_output_path(path, overwrite=True)
+        except WarroomError as exc:
+            self.show_error(str(exc))
+            return
+        if exists and self._confirmed != raw:
             self._confirmed = raw
             self.show_error(f"{path} exists: press Enter again to replace it")
             return
         public = self.query_one("#export-public", Checkbox).value
         force = bool(self.query("#export-force") and self.query_one("#export-force", Checkbox).value)
-        self._write(path, public, force, self.template)
+        self._write(path, public, force, self.template, exists)
 
     @work(thread=True, exclusive=True, group="export")
-    def _write(self, path: Path, public: bool, force: bool, template: str | None) -> None:
+    def _write(self, path: Path, public: bool, force: bool, template: str | None,
+               replace: bool = False) -> None:
         from warroom.base.files import write_private_atomic
 
         try:
             content = self.app.open_warroom().export_report(self.ref, public=public, force=force,
                                                             template=template)
-            write_private_atomic(path, content)
+            write_private_atomic(path, content, overwrite=replace,
+                                 hint="press Enter again to replace it")
         except WarroomError as exc:
             self.app.call_from_thread(self.show_error, str(exc))
             return

@@ -80,7 +80,9 @@ class HandoverDialog(Dialog):
     def _update(self) -> None:
         role = self.role
         duties = "; ".join(role.responsibilities) if role else ""
-        self.query_one("#role-duties", Label).update(Content.styled(plain(duties), "$text-muted"))
+        about = [Content.styled(plain(role.description), "italic")] if role and role.description else []
+        self.query_one("#role-duties", Label).update(Content("\n").join(
+            about + [Content.styled(plain(duties), "$text-muted")]))
         lines = [Content.styled(f"⚠ {plain(w.text)}", "$text-warning") for w in self.warnings()]
         self.query_one("#role-warnings", Label).update(Content("\n").join(lines))
 

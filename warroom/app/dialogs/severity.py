@@ -24,8 +24,8 @@ class SeverityDialog(Dialog):
         self.state, self.profile = state, profile
 
     def body(self) -> ComposeResult:
-        note = self.profile.severity_note or TORN
-        yield Label(Content.styled(plain(note), "italic"))
+        if self.profile.severity_note:  # only a process that gives the advice shows it
+            yield Label(Content.styled(plain(self.profile.severity_note), "italic"))
         options = []
         for sev in self.profile.severities:
             mark = " (current)" if sev.id == self.state.severity else ""

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
 
-from warroom.app.dialogs.severity import TORN
 from warroom.app.formatting import plain
 from warroom.base.errors import WarroomError
 
@@ -91,15 +90,16 @@ class DeclareScreen(Screen[None]):
         if prof.security_note:
             lines.append(Content.styled(plain(prof.security_note), "$text-warning"))
         self.query_one("#criteria", Label).update(Content("\n").join(lines))
+        # The profile's own advice only: a process that gives none is not made to say
+        # "if torn, choose the higher".
         self.query_one("#severity-note", Label).update(Content.assemble(
-            ("Severity ", "bold"), (plain(prof.severity_note or TORN),
-                                    "italic")))
+            ("Severity ", "bold"), (plain(prof.severity_note), "italic")))
         sevs = self.query_one("#declare-severity", OptionList)
         sevs.clear_options()
-        for sev in prof.severities:
+        for sev in prof.live_severities():
             sevs.add_option(Option(Content.assemble((f" {sev.label} ", f"bold black on {sev.colour}"),
                                                     " ", plain(sev.description)), id=sev.id))
-        ids = [s.id for s in prof.severities]
+        ids = [s.id for s in prof.live_severities()]
         sevs.highlighted = ids.index(prof.default_severity) if prof.default_severity in ids else 0
         services = self.query_one("#declare-services", SelectionList)
         services.clear_options()
@@ -145,6 +145,8 @@ class DeclareScreen(Screen[None]):
         self.show_error(message)
 
     def _declared(self, ref: str) -> None:
+        if self.profile.checklists.get("declare"):
+            self.app.checklist_after_declare = ref
         if self.first:
             self.app.open_incident(ref)
         else:

@@ -176,6 +176,9 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(1, self._tick)
         self.set_interval(PRESENCE_SECONDS, self._presence_tick)
+        if getattr(self.app, "checklist_after_declare", None) == self.ref:
+            self.app.checklist_after_declare = None
+            self.call_after_refresh(self.action_checklist)
         self._start_following()
         self._start_clocks()
         # A big incident is a big heap of long-lived objects (50,000 entries: a full collection
@@ -214,7 +217,8 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         self.query_one(RoleBoard).show(self.state, self.profile, now,
                                        role_warnings(self.state, self.profile, now), self.here)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
-        self.query_one(TimersPane).show(self.timers(), now, stopped=stopped)
+        self.query_one(TimersPane).show(self.timers(), now, stopped=stopped,
+                                        after=self._post_incident_steps())
         self._title_timeline()
 
     def _tick(self) -> None:
@@ -363,4 +367,62 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
 
         assert self.ref is not None  # the action waits for the load
         self.app.push_screen(ExportDialog(self.ref, self.state))
+
+    # ------------------------------------------------------------------ the process (issue 13)
+    def action_escalate(self) -> None:
+        from warroom.app.dialogs.process import EscalationDialog
+
+        self.app.push_screen(EscalationDialog(self.perform, self.state, self.profile))
+
+    def action_ticket(self) -> None:
+        from warroom.app.dialogs.process import TicketDialog
+
+        self.app.push_screen(TicketDialog(self.perform, self.state, self.profile))
+
+    def action_facts(self) -> None:
+        from warroom.app.dialogs.process import FactsDialog
+
+        self.app.push_screen(FactsDialog(self.perform, self.state, self.profile,
+                                         notify=self._facts_changed))
+
+    def _facts_changed(self, result) -> None:
+        """What the process asks for now the facts changed: the security steps, a role."""
+        lines = [f"• {step}" for step in result.security_steps]
+        lines += [f"• {name} is required now: the incident affects customers"
+                  for name in result.roles_now_required]
+        if lines:
+            title = "Security incident: do now" if result.security_steps else "Process"
+            self.notify("\n".join(lines), title=title, severity="warning", timeout=60,
+                        markup=False)
+
+    def action_checklist(self) -> None:
+        from warroom.app.dialogs.process import ChecklistDialog
+
+        if self.state is None or self.profile is None:
+            return
+        name = "declare" if self.state.is_open else "post_incident"
+        self.app.push_screen(ChecklistDialog(self.perform, self.state, self.profile, name))
+
+    def action_answer_timer(self) -> None:
+        from warroom.app.dialogs.process import TimersDialog
+
+        self.app.push_screen(TimersDialog(self.perform, self.timers(), self.now, self._do_timer))
+
+    def _do_timer(self, timer) -> bool:
+        """Open what satisfies a timer (the "do it now" answer). False: nothing to open."""
+        openers = {"summary": self.action_summary, "status_update": self.action_status_update,
+                   "escalation": self.action_escalate, "response": self.action_handover,
+                   "rotation": self.action_handover, "vacant": self.action_handover,
+                   "review": self.action_checklist}
+        opener = openers.get(timer.kind)
+        if opener is None:
+            return False
+        self.call_after_refresh(opener)
+        return True
+
+    def _post_incident_steps(self) -> list[str]:
+        if self.state is None or self.profile is None or self.state.is_open:
+            return []
+        steps = self.profile.checklists.get("post_incident", ())
+        return self.state.checklist_open("post_incident", steps)
 

@@ -39,8 +39,9 @@ class RoleBoard(Static):
             holder = state.roles.get(role.id)
             name = plain(role.id if narrow else role.name)
             if holder is None:
-                style = "bold reverse $text-error" if role.required else "$text-muted"
-                who = Content.styled("VACANT" if role.required else "—", style)
+                required = role.required_for(state.customer_impacting)
+                style = "bold reverse $text-error" if required else "$text-muted"
+                who = Content.styled("VACANT" if required else "—", style)
                 lines.append(Content.assemble((f"{name}: ", ""), who))
             else:
                 lines.append(Content.assemble(

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 def severity_badge(profile: Profile, severity: str) -> Content:
     sev = profile.severity_by_id(severity)
     if sev is None:  # an old incident may hold a severity its profile no longer lists
-        return Content.styled(f" {severity or '?'} ", "bold reverse")
-    return Content.styled(f" {sev.label} ", f"bold black on {sev.colour}")
+        return Content.styled(f" {plain(str(severity or '?'))} ", "bold reverse")
+    return Content.styled(f" {plain(sev.label)} ", f"bold black on {sev.colour}")
 
 
 class SummaryPane(Vertical):
@@ -46,7 +46,7 @@ class SummaryPane(Vertical):
         status_style = "bold $text-success" if not state.is_open else "bold"
         head = [
             (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
-            (state.status, status_style),
+            (plain(state.status), status_style),
         ]
         if state.security:
             head += [" ", ("SECURITY", "bold reverse $text-error")]
@@ -63,6 +63,12 @@ class SummaryPane(Vertical):
         span = format_duration(state.duration(now), "elapsed")
         lines.append(Content.assemble(("Elapsed ", "$text-muted"), span,
                                       (f" since {since}", "$text-muted")))
+        steps = profile.checklists.get("declare", ())
+        todo = state.checklist_open("declare", steps) if state.is_open else []
+        if todo:  # unticked declare steps stay in view until done or dismissed
+            lines.append(Content.assemble(
+                (f"Declare checklist {len(steps) - len(todo)}/{len(steps)} (l): ", "$text-warning"),
+                plain(todo[0])))
         latest = state.latest_summary
         if latest is not None:
             summary = Content.assemble(

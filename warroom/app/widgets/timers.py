@@ -38,7 +38,7 @@ def timer_value(timer: Timer, now: datetime) -> tuple[str, str]:
 class TimersPane(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Content("…"), id=id)
-        self.border_title = "Timers"
+        self.border_title = "Timers (w)"
         self._clocks: list[Timer] = []
         self.stopped = ""
         self._now: datetime | None = None
@@ -52,18 +52,20 @@ class TimersPane(Static):
     def timers(self) -> list[Timer]:
         return self._clocks
 
-    def show(self, timers: list[Timer], now: datetime, *, stopped: str = "") -> None:
-        """``stopped``: why no timer runs (the incident is resolved), shown instead."""
+    def show(self, timers: list[Timer], now: datetime, *, stopped: str = "",
+             after: list[str] | None = None) -> None:
+        """``stopped``: why the live timers stopped (the incident is resolved), shown first;
+        the timers still running after it (the review) follow, then ``after``: the open steps
+        of the post-incident checklist."""
         self._clocks, self.stopped = timers, stopped
+        self.after = list(after or [])
         self.tick(now)
 
     def tick(self, now: datetime) -> None:
         self._now = now
-        if self.stopped:
-            set_content(self, Content.styled(f"Stopped: {self.stopped}", "$text-muted"))
-            self.set_class(False, "-overdue")
-            return
         lines, alerting = [], False
+        if self.stopped:
+            lines.append(Content.styled(f"Stopped: {self.stopped}", "$text-muted"))
         width = max(self.content_size.width, 12)
         for timer in self._clocks:
             current = timer.at(now)
@@ -74,5 +76,13 @@ class TimersPane(Static):
             room = max(width - len(value) - 1, 1)
             label = current.label if len(current.label) <= room else current.label[:room - 1] + "…"
             lines.append(Content.assemble((f"{label:<{room}} ", ""), (value, style)))
+        if self.stopped and getattr(self, "after", None):
+            lines.append(Content.styled("Post-incident (l):", "bold"))
+            lines += [Content.assemble(("☐ ", "$text-warning"), _cut(step, width - 2))
+                      for step in self.after]
         set_content(self, Content("\n").join(lines) if lines else Content.styled("No timers", "$text-muted"))
         self.set_class(alerting, "-overdue")
+
+
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[:max(room - 1, 1)] + "…"

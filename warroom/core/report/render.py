@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 from warroom.base.errors import WarroomError
 from warroom.base.model import Entry
 from warroom.core.profiles import Profile
+from warroom.core.entry_data import readable
 from warroom.core.report.collect import Walker
 from warroom.core.report.markdown import md, md_para
 from warroom.core.report.sections import Sections
@@ -46,7 +47,7 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
     gc.disable()
     try:
         walker = Walker(ref, profile, {s.id for s in visible}, public, zone)
-        for entry in entries:
+        for entry in map(readable, entries):  # damaged rows shown, not trusted
             walker.feed(entry)
         if public and walker.out.state.security and not force:
             raise security_refusal(ref)

@@ -302,17 +302,9 @@ class Sections:
             for a in items))
 
     def section_tickets(self) -> list[str]:
-        if not self.c.tickets:
-            return self.none("No support tickets were logged and no escalations were made.")
-        rows = []
-        for e in self.c.tickets:
-            if e.kind == "ticket":
-                party, reference = e.data.get("party", ""), e.data.get("reference", "")
-            else:
-                party, reference = f"Escalation to {e.data.get('to', '')}", ""
-            rows.append(md_row((stamp(e.occurred_at), str(e.seq), md(party), md(reference or ""),
-                              md(self.text(e)), md(e.author))))
-        return md_table(("Time (UTC)", "#", "Party", "Ticket", "Note", "Logged by"), rows)
+        from warroom.core.process_report import tickets_section
+
+        return tickets_section(self)
 
     def section_post_incident(self) -> list[str]:
         s, p = self.state, self.profile
@@ -324,18 +316,19 @@ class Sections:
                       "(not resolved yet).")
         else:
             due = (s.resolved_at + within).astimezone(UTC)
+            whose = "warroom default" if p.is_default("review_within") else f"per {p.title}"
             review = (f"Review meeting due by {due.strftime('%A %Y-%m-%d')} "
-                      f"({format_duration(within)} after resolution, per {p.title}).")
+                      f"({format_duration(within)} after resolution, {whose}).")
         lines = [f"- {md(review)}",
                  f"- {md('Runbook to publish: how to fix this failure. The changes made during the incident, in order:')}"]
         if self.c.changes:
             lines += [f"  {i}. {md(self.text(e))}" for i, e in enumerate(self.c.changes, 1)]
         else:
             lines[-1] = f"- {md('Runbook to publish: how to fix this failure (no changes were logged).')}"
-        checklist = p.checklists.get("post_incident", ())
-        if checklist:
-            lines += ["", md(f"Post-incident checklist ({p.title}):"), ""]
-            lines += [f"- [ ] {md(item)}" for item in checklist]
+        from warroom.core.process_report import checklist_lines
+
+        for name, title in (("declare", "Declare checklist"), ("post_incident", "Post-incident checklist")):
+            lines += checklist_lines(self, name, f"{title} ({p.title})")
         return lines
 
     def section_root_causes(self) -> list[str]:

@@ -1,0 +1,189 @@
+"""The process keys (issue 13): escalation (x), support ticket (k), facts (g), checklist (l)
+and answering a timer (w), each with its cancel path; the declare checklist after declaring."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, Input, OptionList, SelectionList
+
+from tests.app.conftest import paste, press, ready, settle, writer
+from warroom.app.dialogs.process import (ChecklistDialog, EscalationDialog, FactsDialog,
+                                         TicketDialog, TimersDialog)
+from warroom.app.screens.war_room import WarRoomScreen
+
+
+def kinds_since(app, before):
+    return [(e.kind, e.text) for e in app.screen.timeline._entries[before:]] if isinstance(
+        app.screen, WarRoomScreen) else None
+
+
+async def test_x_records_an_escalation_from_the_chain_and_escape_cancels(make_app, sample_db):
+    path, ref = sample_db
+    other = writer(path)
+    dxw = other.declare("Sites down", profile="dxw", severity="critical", lead="tester").incident
+    app = make_app(ref=dxw)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        before = app.screen.state.entry_count
+        await press(pilot, "x")
+        assert isinstance(app.screen, EscalationDialog)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, WarRoomScreen) and app.screen.state.entry_count == before
+        await press(pilot, "x")
+        chain = app.screen.query_one("#escalation-chain", OptionList)
+        assert chain.option_count == 7  # six levels and "someone else"
+        assert app.screen.query_one("#escalation-to", Input).value == "2nd line support"
+        await press(pilot, "enter")  # chosen: on to "how"
+        await paste(pilot, "phone")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, WarRoomScreen)
+        entry = app.screen.timeline._entries[-1]
+        assert (entry.kind, entry.data) == ("escalation", {"to": "2nd line support",
+                                                          "level": "2nd line support", "how": "phone"})
+        # The next level still to call is offered next.
+        await press(pilot, "x")
+        assert app.screen.query_one("#escalation-to", Input).value == "Technical Director"
+        await press(pilot, "escape")
+
+
+async def test_escalation_to_nobody_is_refused_in_the_dialog(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        before = app.screen.state.entry_count
+        await press(pilot, "x", "enter")  # "someone else": the name is cleared
+        assert app.screen.focused.id == "escalation-to"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, EscalationDialog)
+        assert "say who" in str(app.screen.query_one(".dialog-error").render())
+        await paste(pilot, "Duty manager")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.screen.state.entry_count == before + 1
+        assert app.screen.state.escalations[-1].data == {"to": "Duty manager"}
+
+
+async def test_k_logs_a_support_ticket_and_escape_cancels(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        before = app.screen.state.entry_count
+        await press(pilot, "k", "escape")
+        assert app.screen.state.entry_count == before
+        await press(pilot, "k")
+        assert isinstance(app.screen, TicketDialog)
+        await press(pilot, "enter")  # AWS chosen: on to the case id
+        assert app.screen.focused.id == "ticket-case"
+        await paste(pilot, "171682304100512")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, WarRoomScreen)
+        entry = app.screen.timeline._entries[-1]
+        assert entry.kind == "ticket" and entry.data == {"party": "AWS", "reference": "171682304100512"}
+
+
+async def test_g_sets_the_security_flag_with_a_reason_and_shows_the_steps(make_app, sample_db):
+    path, _ = sample_db
+    paas = writer(path).declare("Tenants see 500s", profile="govuk-paas", severity="P1").incident
+    app = make_app(ref=paas)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await ready(pilot)
+        before = app.screen.state.entry_count
+        await press(pilot, "g", "escape")
+        assert app.screen.state.entry_count == before
+        await press(pilot, "g")
+        assert isinstance(app.screen, FactsDialog)
+        await press(pilot, "space")
+        assert app.screen.query_one("#facts-security", Checkbox).value
+        assert "Information Assurance" in str(app.screen.query_one("#facts-steps").render())
+        app.screen.query_one("#facts-reason").focus()
+        await press(pilot, "enter")  # no reason: refused, stays open
+        assert isinstance(app.screen, FactsDialog)
+        await paste(pilot, "keys in a public log")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.screen.state.security
+        notes = [n.message for n in app._notifications]
+        assert any("Information Assurance" in m for m in notes)
+
+
+async def test_l_ticks_and_dismisses_declare_steps_each_an_entry(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        before = app.screen.state.entry_count
+        await press(pilot, "l")
+        assert isinstance(app.screen, ChecklistDialog)
+        await press(pilot, "space", "down")  # tick the first step
+        await press(pilot, "tab")
+        await paste(pilot, "PagerDuty raised it already")
+        await press(pilot, "enter")  # dismiss the second step with the reason
+        await press(pilot, "escape")
+        await settle(pilot)
+        entries = app.screen.timeline._entries[before:]
+        assert [(e.kind, e.data["outcome"], e.data["index"]) for e in entries] == [
+            ("checklist", "done", 1), ("checklist", "dismissed", 2)]
+        steps = app.screen.profile.checklists["declare"]
+        assert app.screen.state.checklist_open("declare", steps) == list(steps[2:])
+
+
+async def test_w_snoozes_and_dismisses_a_timer_with_a_reason_and_do_it_opens_the_dialog(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        before = app.screen.state.entry_count
+        await press(pilot, "w", "escape")
+        assert app.screen.state.entry_count == before
+        await press(pilot, "w")
+        assert isinstance(app.screen, TimersDialog)
+        assert app.screen.timer.id == "summary"
+        await press(pilot, "enter", "down")  # to the answers: "Snooze 10 minutes"
+        await press(pilot, "enter")  # a reason is asked for
+        await press(pilot, "enter")
+        assert isinstance(app.screen, TimersDialog)  # no reason: refused
+        await paste(pilot, "on a call with AWS")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, WarRoomScreen)
+        entry = app.screen.timeline._entries[-1]
+        assert entry.kind == "prompt" and entry.data["outcome"] == "snoozed"
+        assert entry.data["reason"] == "on a call with AWS"
+        await press(pilot, "w", "down", "enter")  # the status update timer
+        answers = app.screen.query_one("#timer-answer", OptionList)
+        answers.highlighted = 4  # dismiss
+        await press(pilot, "enter")
+        await paste(pilot, "final update already sent")
+        await press(pilot, "enter")
+        entry = app.screen.timeline._entries[-1]
+        assert (entry.data["timer"], entry.data["outcome"]) == ("status_update", "dismissed")
+        await press(pilot, "w", "enter", "enter")  # do it now: the summary dialog opens
+        await settle(pilot)
+        from warroom.app.dialogs.summary_prompt import SummaryPrompt
+        assert isinstance(app.screen, SummaryPrompt)
+
+
+async def test_declaring_opens_the_declare_checklist(make_app, tmp_path):
+    app = make_app(ref=None, db=tmp_path / "empty.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await paste(pilot, "Tenants see 500s")
+        screen = app.screen
+        listing = screen.query_one("#declare-profile", OptionList)
+        listing.highlighted = [o.id for o in listing._options].index("govuk-paas")
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        for _ in range(20):
+            await settle(pilot)
+            if isinstance(app.screen, ChecklistDialog):
+                break
+        assert isinstance(app.screen, ChecklistDialog)
+        assert app.screen.checklist == "declare"
+        assert app.screen.query_one(SelectionList).option_count == 6
+
+
+async def test_resolved_incident_shows_the_review_and_post_incident_steps(make_app, sample_db):
+    path, ref = sample_db
+    writer(path).change_status(ref, "resolved", "Reverted the NACL change")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        text = str(app.screen.query_one("#timers").render())
+        assert "Post-incident re" in text and "Post-incident (l)" in text
+        assert "Schedule a blameless" in text

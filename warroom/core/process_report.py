@@ -1,0 +1,89 @@
+"""The report's process sections (issue 13): escalations and support tickets, the response
+target, and the profile's checklists as ticked. Called by
+:class:`warroom.core.report.sections.Sections`; kept apart so the report package's own
+rework does not collide with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warroom.core.durations import format_duration
+from warroom.core.report.markdown import md, md_row, md_table
+from warroom.core.report.times import at_utc, stamp
+from warroom.core.timers import escalation_pending
+
+
+def tickets_section(sec: Any) -> list[str]:
+    state, profile = sec.state, sec.profile
+    lines: list[str] = []
+    lines += response_lines(sec)
+    escalations = [e for e in sec.c.tickets if e.kind == "escalation"]
+    tickets = [e for e in sec.c.tickets if e.kind == "ticket"]
+    chain = [c.name for c in profile.escalation]
+    lines += [md("Escalations:"), ""]
+    if escalations:
+        rows = []
+        for e in escalations:
+            level = e.data.get("level")
+            where = (f"level {chain.index(level) + 1} of {len(chain)}" if level in chain
+                     else "not in the profile's chain")
+            rows.append(md_row((stamp(e.occurred_at), str(e.seq), md(str(e.data.get("to", ""))),
+                                md(where), md(str(e.data.get("how", ""))), md(sec.text(e)),
+                                md(e.author))))
+        lines += md_table(("Time (UTC)", "#", "Escalated to", "Chain", "How", "Note", "Logged by"), rows)
+    else:
+        lines += sec.none("No escalations were recorded.")
+    pending = escalation_pending(profile, state)
+    if pending:
+        lines += ["", md("Not recorded, though the process calls for it at "
+                         f"{profile.severity_label(state.severity)}"
+                         f"{' (security incident)' if state.security else ''}: "
+                         + ", ".join(c.name for c in pending) + ".")]
+    lines += ["", md("Third-party support tickets:"), ""]
+    if tickets:
+        lines += md_table(("Time (UTC)", "#", "Supplier", "Case", "Note", "Logged by"), (
+            md_row((stamp(e.occurred_at), str(e.seq), md(str(e.data.get("party", ""))),
+                    md(str(e.data.get("reference", "")) or "not recorded"), md(sec.text(e)),
+                    md(e.author))) for e in tickets))
+    else:
+        lines += sec.none("No support tickets were logged.")
+    return lines
+
+
+def response_lines(sec: Any) -> list[str]:
+    """Time to first response against the severity's target (GDS Way), when there is one."""
+    state, profile = sec.state, sec.profile
+    first_sev = state.severity_history[0].after if state.severity_history else state.severity
+    sev = profile.severity_by_id(first_sev)
+    if sev is None or sev.respond_within is None or state.declared_at is None:
+        return []
+    target = sev.respond_within
+    first = state.first_response
+    if first is None:
+        text = f"First response: none recorded (target at {sev.label}: within {format_duration(target)})."
+    else:
+        took = first.occurred - state.declared_at
+        verdict = "met" if took <= target else f"missed by {format_duration(took - target)}"
+        text = (f"First response: {at_utc(first.occurred)}, {format_duration(took)} after declaring "
+                f"(target at {sev.label}: within {format_duration(target)}; {verdict}).")
+    whose = " (warroom default)" if profile.is_default("respond_within") else ""
+    return [md(text + whose), ""]
+
+
+def checklist_lines(sec: Any, name: str, title: str) -> list[str]:
+    steps = sec.profile.checklists.get(name, ())
+    if not steps:
+        return []
+    answered = sec.state.checklists.get(name, {})
+    lines = ["", md(f"{title}:"), ""]
+    for step in steps:
+        entry = answered.get(step)
+        outcome = entry.data.get("outcome") if entry else None
+        if outcome == "done":
+            lines.append(f"- [x] {md(step)} {md(f'(ticked {at_utc(entry.occurred)}{sec.by(entry.author)})')}")
+        elif outcome == "dismissed":
+            why = entry.data.get("reason") or ""
+            lines.append(f"- [ ] {md(step)} {md(f'(dismissed {at_utc(entry.occurred)}{sec.by(entry.author)}: {why})')}")
+        else:
+            lines.append(f"- [ ] {md(step)}")
+    return lines
