@@ -645,7 +645,7 @@ class Warroom:
         state, prof = self._state_and_profile(ref)
         if not (reason and reason.strip()):
             raise ValidationError("say why the facts changed (--reason)")
-        flags = {}
+        flags: dict[str, bool] = {}
         if security is not None and security != state.security:
             flags["security"] = security
         if customer_impacting is not None and customer_impacting != state.customer_impacting:
@@ -664,7 +664,8 @@ class Warroom:
             raise ValidationError("nothing changed: every fact given is already so")
         written = []
         if flags:
-            written.append(self.set_flags(ref, reason=reason, **flags))
+            written.append(self.set_flags(ref, reason=reason, security=flags.get("security"),
+                                          customer_impacting=flags.get("customer_impacting")))
         if chosen is not None:
             written.append(self.set_services(ref, chosen, reason=reason))
         if started is not None:
@@ -672,7 +673,7 @@ class Warroom:
         steps: tuple[str, ...] = ()
         if flags.get("security"):
             steps = prof.security_steps or ((prof.security_note,) if prof.security_note else ())
-        required = ()
+        required: tuple[str, ...] = ()
         if flags.get("customer_impacting"):
             required = tuple(r.name for r in prof.roles
                              if not r.required and r.required_for(True) and not state.holder(r.id))

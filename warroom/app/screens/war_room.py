@@ -145,7 +145,7 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         self.app.sub_title = message.ref
         if self.readonly:
             self.show_status(READ_ONLY, error=False)
-        self.query_one(SummaryPane).loading(message.ref, self.readonly)
+        self.query_one(SummaryPane).show_loading(message.ref, self.readonly)
         self._title_timeline()
         self.refresh_bindings()
         self.query_one(KeyBar).refresh()

@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label
 
+from warroom.app.focus import focus_main
 from warroom.app.formatting import ENTRY_KINDS
 from warroom.app.messages import EntryFailed, EntrySaved, EntrySubmitted
 
@@ -138,7 +139,7 @@ class EntryLine(Horizontal):
 
     def close(self) -> None:
         self.display = False
-        self.screen.focus_main()
+        focus_main(self.screen)
 
     @on(Input.Submitted, "#entry-input")
     def _submit(self, event: Input.Submitted) -> None:
