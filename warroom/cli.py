@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from warroom import __version__
 from warroom.base.errors import NotFound, UsageError, ValidationError, WarroomError
@@ -18,6 +18,9 @@ from warroom.base.files import check_output_path, read_bounded, write_private_at
 
 MAX_STDIN = 1_000_000
 """Most bytes ``note`` reads from stdin (``/dev/zero`` is refused, not read into memory)."""
+
+if TYPE_CHECKING:
+    from warroom.core.domain import Warroom
 
 
 class _Parser(argparse.ArgumentParser):
@@ -219,19 +222,16 @@ def _settings(args: argparse.Namespace) -> tuple[str, str | None]:
     return db, user
 
 
-def open_warroom(args: argparse.Namespace, *, readonly: bool = False, create: bool = True):
+def open_warroom(args: argparse.Namespace, *, readonly: bool = False,
+                 create: bool = True) -> "Warroom":
     from warroom.core.domain import Warroom
-    from warroom.core.profiles import ProfileRegistry
-    from warroom.locations import user_profiles_dir
-    from warroom.store import Store
 
     db, user = _settings(args)
     _warn_exposed(db)
-    store = Store.open(db, readonly=readonly, create=create)
-    return Warroom(store, ProfileRegistry(user_profiles_dir()), user=user)
+    return Warroom.open(db, user=user, readonly=readonly, create=create)
 
 
-def _open_for_reading(args: argparse.Namespace):
+def _open_for_reading(args: argparse.Namespace) -> "Warroom":
     """For a command that only reads: never creates a database; opened as usual when it can be
     written (so SQLite tidies its -wal/-shm away on close), read-only when it cannot."""
     from warroom.base.errors import ReadOnlyStore
@@ -330,7 +330,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_declare(args: argparse.Namespace) -> int:
     w = open_warroom(args)
-    with w.store:
+    with w:
         first = w.declare(args.title, profile=args.profile, severity=args.severity,
                           services=args.service, description=args.description, lead=args.lead,
                           security=args.security, customer_impacting=args.customer_impacting)
@@ -352,7 +352,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             print("no open incidents" if not args.all else "no incidents", file=sys.stderr)
         return 0
-    with w.store:
+    with w:
         rows = w.list_incidents(include_closed=args.all)
         if args.json:
             print(json.dumps([{
@@ -391,11 +391,11 @@ def cmd_note(args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
     w = open_warroom(args, create=False)  # a note needs an incident: never a new database
-    with w.store:
+    with w:
         ref = args.incident or w.most_recent_open()
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
-        ref = w.store.incident(ref).ref
+        ref = w.canonical_ref(ref)
         entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
     print(f"{entry.incident}#{entry.seq}")
     return 0
@@ -429,8 +429,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     # security incident must record the override.
     w = (open_warroom(args, create=False) if args.public and args.force
          else _open_for_reading(args))
-    with w.store:
-        ref = w.store.incident(args.ref).ref
+    with w:
+        ref = w.canonical_ref(args.ref)
         if args.format == "json":
             if args.public or args.template:
                 raise UsageError("--public and --template apply to the Markdown report only")
@@ -454,10 +454,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     doc = load_export(sys.stdin.buffer if str(path) == "-" else path, name=str(path))
     parsed = parse_export(doc, source=str(path))
     w = open_warroom(args)
-    with w.store:
+    with w:
         ref = w.import_json(parsed, source=str(path))
         try:
-            w.profile(w.store.incident(ref).profile)
+            w.incident_profile(ref)
         except WarroomError as exc:
             print(f"warroom: warning: {exc}", file=sys.stderr)
     print(ref)
@@ -485,22 +485,18 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
     # Read-only: a backup never writes to the database it copies (which may be read-only).
     w = open_warroom(args, readonly=True)
-    with w.store:
+    with w:
+        dest: Path | None = None
         if args.output:
             if args.output == "-":
                 raise UsageError("a backup is a database file: give -o FILE, not standard output")
             dest = Path(args.output)
             check_output_path(dest, hint="choose another file (nothing was overwritten)")
-        else:
-            if w.store.path is None:
-                raise UsageError("give -o FILE")
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            dest = w.store.path.with_name(f"{w.store.path.stem}-backup-{stamp}.db")
-        w.store.backup(dest)
+        elif w.database.path is None:
+            raise UsageError("give -o FILE")
+        dest = w.backup(dest)
     print(dest)
     return 0
 
@@ -508,13 +504,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     # Read-only: checking for tampering must never write (it also runs on read-only copies).
     w = open_warroom(args, readonly=True)
-    with w.store:
-        ref = w.store.incident(args.ref).ref
-        count, bad, detail = w.store.verify(ref)
-    if bad is not None:
-        raise WarroomError(f"{ref}: entry #{bad.seq} fails verification: {detail}; "
-                           f"the {count} entries before it are intact")
-    print(f"{ref}: {count} entries intact; chain head {detail}")
+    with w:
+        found = w.verify(args.ref)
+    if found.first_bad is not None:
+        raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
+                           f"{found.detail}; the {found.intact} entries before it are intact")
+    print(f"{found.ref}: {found.intact} entries intact; chain head {found.detail}")
     return 0
 
 
@@ -563,11 +558,11 @@ def _note_process(args: argparse.Namespace) -> int:
         raise UsageError("--kind ticket needs --supplier S (and --case ID)")
     text = _optional_text(args)
     w = open_warroom(args)
-    with w.store:
+    with w:
         ref = args.incident or w.most_recent_open()
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
-        ref = w.store.incident(ref).ref
+        ref = w.canonical_ref(ref)
         if args.kind == "escalation":
             entry = w.log_escalation(ref, args.to, text, how=args.how or "", at=args.at)
         else:
@@ -578,8 +573,8 @@ def _note_process(args: argparse.Namespace) -> int:
 
 def cmd_set(args: argparse.Namespace) -> int:
     w = open_warroom(args)
-    with w.store:
-        ref = w.store.incident(args.ref).ref
+    with w:
+        ref = w.canonical_ref(args.ref)
         result = w.set_facts(ref, reason=args.reason, security=args.security,
                              customer_impacting=args.customer_impacting, services=args.service,
                              impact_started=args.impact_started)

@@ -18,7 +18,6 @@ from warroom.core.durations import parse_duration
 from warroom.core.profiles import ProfileRegistry
 from warroom.base.errors import WarroomError
 from warroom.locations import sample_data_dir, user_profiles_dir
-from warroom.store import Store
 
 DEFAULT_SAMPLE = "checkout-outage.json"
 
@@ -27,9 +26,10 @@ def sample_path(name: str = DEFAULT_SAMPLE) -> Path:
     return sample_data_dir() / name
 
 
-def load_sample(store: Store, *, name: str = DEFAULT_SAMPLE, start: datetime | None = None,
-                profiles: ProfileRegistry | None = None) -> str:
-    """Replay the sample into ``store``. ``start`` is the declaration time (default: so that the
+def load_sample(into: Warroom | Any, *, name: str = DEFAULT_SAMPLE,
+                start: datetime | None = None, profiles: ProfileRegistry | None = None) -> str:
+    """Replay the sample into a database: ``into`` is an open :class:`Warroom` (its profiles
+    unless ``profiles``), or a store. ``start`` is the declaration time (default: so that the
     last step happened a minute ago). Returns the new reference."""
     path = sample_path(name)
     try:
@@ -41,11 +41,13 @@ def load_sample(store: Store, *, name: str = DEFAULT_SAMPLE, start: datetime | N
     if start is None:
         start = SystemClock().now() - last - timedelta(minutes=1)
     clock = FrozenClock(start)
-    registry = profiles or ProfileRegistry(user_profiles_dir())
+    base = into if isinstance(into, Warroom) else Warroom(
+        into, profiles or ProfileRegistry(user_profiles_dir()))
     session = "demo"
 
     def as_(who: str) -> Warroom:
-        return Warroom(store, registry, clock=clock, user=who, host="demo-host", session=session)
+        return base.speaking_as(who, clock=clock, host="demo-host", session=session,
+                                profiles=profiles)
 
     d = script["declare"]
     ref = as_(d["as"]).declare(
@@ -102,8 +104,5 @@ def _offset(value: str) -> timedelta:
 
 
 def load_demo(db: str, *, user: str | None = None) -> str:
-    store = Store.open(db)
-    try:
-        return load_sample(store)
-    finally:
-        store.close()
+    with Warroom.open(db, user=user) as w:
+        return load_sample(w)

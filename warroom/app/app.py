@@ -127,23 +127,11 @@ class WarroomApp(App[None]):
         with self._open_lock:
             if self._warroom is None:
                 from warroom.core.domain import Warroom
-                from warroom.core.profiles import ProfileRegistry
-                from warroom.base.errors import ReadOnlyStore
-                from warroom.locations import user_profiles_dir
-                from warroom.store import Store
 
-                wait = {} if self.busy_timeout_ms is None else {"busy_timeout_ms": self.busy_timeout_ms}
-                try:
-                    store = Store.open(self.db, **wait)
-                except ReadOnlyStore:
-                    store = Store.open(self.db, readonly=True, **wait)
-                    self.readonly = True
-                try:
-                    self._warroom = Warroom(store, ProfileRegistry(user_profiles_dir()),
-                                            clock=self.clock, user=self.user)
-                except BaseException:
-                    store.close()
-                    raise
+                self._warroom = Warroom.open(self.db, user=self.user, readonly=None,
+                                             clock=self.clock,
+                                             busy_timeout_ms=self.busy_timeout_ms)
+                self.readonly = self._warroom.readonly
             return self._warroom
 
     def close_store(self) -> None:
@@ -156,7 +144,7 @@ class WarroomApp(App[None]):
                         self._warroom.leave()  # others see us gone at once, not in 30 s
                     except WarroomError:
                         pass
-                self._warroom.store.close()
+                self._warroom.close()
                 self._warroom = None
 
     def fail(self, message: str) -> None:

@@ -70,8 +70,8 @@ def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None
 _DESCRIBED = frozenset({"severity", "status", "amend", "done", "declared", "summary"})
 
 
-def _known(value: object) -> object:
-    return "?" if value is None else value
+def _known(value: object) -> str:
+    return "?" if value is None else str(value)
 
 
 def clock_time(at: datetime, utc: bool) -> str:

@@ -9,12 +9,14 @@ appends two). Nothing here imports Textual.
 from __future__ import annotations
 
 import getpass
+import os
 import re
 import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 from warroom.base.clock import Clock, SystemClock, format_time, parse_user_time
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
@@ -26,6 +28,10 @@ from warroom.core.text import clean_line, clean_text, sanitize
 from warroom.base.errors import NotFound, ValidationError
 from warroom.base.model import Draft
 from warroom.store import Store
+
+if TYPE_CHECKING:
+    # Imported where used: the typed results cost the hot path (warroom note) nothing.
+    from warroom.core.results import Database, Feed, Incident, Tail, Verification
 
 FUTURE_SLACK = timedelta(minutes=5)
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*)")
@@ -120,6 +126,137 @@ class Warroom:
         self.host = sanitize(host if host is not None else socket.gethostname())[:200]
         self.session = session or uuid.uuid4().hex[:12]
 
+    # ------------------------------------------------------------------ opening and closing
+    @classmethod
+    def open(cls, db: str | os.PathLike[str], *, user: str | None = None,
+             readonly: bool | None = False, profiles_dir: Path | None = None,
+             profiles: ProfileRegistry | None = None, clock: Clock | None = None,
+             busy_timeout_ms: int | None = None, create: bool = True) -> "Warroom":
+        """The one way to set up a Warroom on a database (a SQLAlchemy URL or a file path).
+
+        ``readonly``: False opens it for writing (creating a new SQLite file), True opens a
+        viewer that never writes, None opens it for writing if it can be written and as a
+        viewer otherwise (see :attr:`readonly`). Profiles come from ``profiles`` or else the
+        folder ``profiles_dir`` (default: the user's profile folder) over the built-in ones.
+        ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite).
+        ``create``: False refuses to make a new SQLite file
+        (:class:`~warroom.base.errors.NotFound`)."""
+        from warroom.base.errors import ReadOnlyStore
+
+        def open_store(viewer: bool) -> Store:
+            if busy_timeout_ms is None:
+                return Store.open(db, readonly=viewer, create=create)
+            return Store.open(db, readonly=viewer, create=create, busy_timeout_ms=busy_timeout_ms)
+
+        if readonly is None:
+            try:
+                store = open_store(False)
+            except ReadOnlyStore:
+                store = open_store(True)
+        else:
+            store = open_store(readonly)
+        try:
+            if profiles is None:
+                if profiles_dir is None:
+                    from warroom.locations import user_profiles_dir
+
+                    profiles_dir = user_profiles_dir()
+                profiles = ProfileRegistry(profiles_dir)
+            return cls(store, profiles, clock=clock, user=user)
+        except BaseException:
+            store.close()
+            raise
+
+    def speaking_as(self, user: str, *, clock: Clock | None = None, host: str | None = None,
+                    session: str | None = None,
+                    profiles: ProfileRegistry | None = None) -> "Warroom":
+        """Another person on the same database (and profiles, unless given): a replayed
+        script, a test."""
+        return Warroom(self.store, profiles or self.profiles, clock=clock or self.clock,
+                       user=user, host=host, session=session)
+
+    def close(self) -> None:
+        """Close the database (and remove a read-only viewer's private copy)."""
+        self.store.close()
+
+    def __enter__(self) -> "Warroom":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def readonly(self) -> bool:
+        """Opened as a viewer: every writing verb refuses."""
+        return self.store.readonly
+
+    @property
+    def database(self) -> Database:
+        """Which database this is, for messages."""
+        from warroom.core.results import Database
+
+        s = self.store
+        return Database(s.where, s.path, s.dialect, s.readonly, s.viewing)
+
+    # ------------------------------------------------------------------ the log, for screens
+    def incident(self, ref: str) -> Incident:
+        """An incident by reference, however it was typed (``inc-1``): its canonical form.
+        Raises :class:`~warroom.base.errors.NotFound` for an unknown reference."""
+        from warroom.core.results import Incident
+
+        row = self.store.incident(ref)
+        return Incident(row.ref, row.number, row.profile, row.created_at)
+
+    def canonical_ref(self, ref: str) -> str:
+        """An incident's reference as stored, however it was typed (``inc-1`` → ``INC-1``).
+        Raises :class:`~warroom.base.errors.NotFound` for an unknown reference."""
+        return self.store.incident(ref).ref
+
+    def last_seq(self, ref: str) -> int:
+        """The number of the incident's newest entry (0 if none)."""
+        return self.store.last_seq(ref)
+
+    def follow(self, ref: str, *, after: int = 0) -> Feed:
+        """A change feed on the incident: every entry above ``after``, then each new one
+        written by any process, in order, once. Close it when done."""
+        from warroom.store.feed import ChangeFeed
+
+        return ChangeFeed(self.store, ref, after=after)
+
+    def load_tail(self, ref: str, n: int) -> Tail:
+        """The newest ``n`` entries, read through a feed that follows the incident from there
+        (nothing written meanwhile is missed). The older ones: ``entries(ref, limit=boundary)``."""
+        found = self.incident(ref)
+        boundary = max(self.last_seq(found.ref) - n, 0)
+        feed = self.follow(found.ref, after=boundary)
+        try:
+            tail = feed.poll()
+        except BaseException:
+            feed.close()
+            raise
+        from warroom.core.results import Tail
+
+        return Tail(found.ref, found.profile, boundary, tail, feed)
+
+    def busy_retry_message(self, attempt: int) -> str:
+        """The status line while a save is retried after ``attempt`` refusals as
+        :class:`~warroom.base.errors.StoreBusy`: that it retries and nothing is lost, then why."""
+        return self.store.busy_retry_message(attempt)
+
+    # ------------------------------------------------------------------ housekeeping
+    def verify(self, ref: str) -> Verification:
+        """Walk the incident's hash chain (reads only: works on a read-only viewer)."""
+        from warroom.core.results import Verification
+
+        found = self.incident(ref)
+        intact, bad, detail = self.store.verify(found.ref)
+        return Verification(found.ref, intact, bad, detail)
+
+    def backup(self, dest: Path | None = None) -> Path:
+        """A consistent copy of a live SQLite database, mode 0600, never over an existing file.
+        Without ``dest``: next to the database, named after it and the local time now."""
+        return self.store.backup(dest, at=self.clock.now())
+
     # ------------------------------------------------------------------ reading
     def profile(self, name: str) -> Profile:
         return self.profiles.get(name)
@@ -128,8 +265,9 @@ class Warroom:
         row = self.store.incident(ref)
         return project(row.ref, self.store.iter_entries(row.ref))
 
-    def entries(self, ref: str, after: int = 0) -> list[Entry]:
-        return self.store.entries(ref, after=after)
+    def entries(self, ref: str, after: int = 0, *, limit: int | None = None) -> list[Entry]:
+        """Entries with ``seq > after`` in order (at most ``limit`` of them)."""
+        return self.store.entries(ref, after=after, limit=limit)
 
     def incident_profile(self, ref: str) -> Profile:
         return self.profiles.get(self.store.incident(ref).profile)
@@ -192,9 +330,6 @@ class Warroom:
                                   "discovered later")
         return at
 
-    def _append(self, ref: str, draft: Draft) -> Entry:
-        return self.store.append(ref, draft)
-
     def declare(self, title: str, *, profile: str = "default", severity: str | None = None,
                 services: Iterable[str] = (), description: str = "", lead: str | None = None,
                 security: bool = False, customer_impacting: bool = False,
@@ -205,7 +340,8 @@ class Warroom:
         sev = prof.severity(severity).id if severity else prof.default_severity
         _refuse_not_live(prof, sev)
         chosen = _unique([prof.service(s) for s in services])
-        description = clean_text(description, what="description") if description and description.strip() else ""
+        description = (clean_text(description, what="description")
+                       if description and description.strip() else "")
         lead_name = clean_line(lead, what="lead") if lead is not None else None
         draft = self._draft("declared", title, {
             "title": title, "description": description, "profile": prof.name, "severity": sev,
@@ -231,7 +367,7 @@ class Warroom:
                 raise ValidationError("an action needs an owner: write @name in the text")
             extra["owner"] = owner_name(who)
         self.store.incident(ref)  # unknown reference: say so before anything else
-        return self._append(ref, self._draft(kind, body, extra, at=at, uid=uid))
+        return self.store.append(ref, self._draft(kind, body, extra, at=at, uid=uid))
 
     def note(self, ref: str, text: str, **kw: Any) -> Entry:
         return self.log(ref, "note", text, **kw)
@@ -249,7 +385,7 @@ class Warroom:
         text = f"{the_role.name} {verb}"
         if note and note.strip():
             text += f": {clean_text(note, what='handover note')}"
-        return self._append(ref, self._draft("role", text, {
+        return self.store.append(ref, self._draft("role", text, {
             "role": the_role.id, "person": who, "previous": previous, "handover": bool(previous),
         }, at=at, uid=uid))
 
@@ -262,7 +398,7 @@ class Warroom:
         text = f"{the_role.name} released by {previous}"
         if note and note.strip():
             text += f": {clean_text(note, what='note')}"
-        return self._append(ref, self._draft("role", text, {
+        return self.store.append(ref, self._draft("role", text, {
             "role": the_role.id, "person": "", "previous": previous, "handover": False,
         }, uid=uid))
 
@@ -274,8 +410,9 @@ class Warroom:
         if state.is_open:
             _refuse_not_live(prof, new.id)
         why = clean_text(reason, what="reason for the severity change")
-        return self._append(ref, self._draft("severity", why, {"from": state.severity, "to": new.id},
-                                             uid=uid))
+        return self.store.append(ref, self._draft("severity", why,
+                                                  {"from": state.severity, "to": new.id},
+                                                  uid=uid))
 
     def change_status(self, ref: str, status: str, note: str = "", *,
                       checklist: dict[str, bool] | None = None, uid: str | None = None) -> Entry:
@@ -295,7 +432,7 @@ class Warroom:
         if checklist is not None:
             known = prof.checklists.get("resolve", ())
             data["checklist"] = {item: bool(checklist.get(item, False)) for item in known}
-        return self._append(ref, self._draft("status", text, data, uid=uid))
+        return self.store.append(ref, self._draft("status", text, data, uid=uid))
 
     def set_services(self, ref: str, services: Iterable[str], *, reason: str = "",
                      uid: str | None = None) -> Entry:
@@ -308,7 +445,7 @@ class Warroom:
         if reason and reason.strip():
             data["reason"] = clean_text(reason, what="reason")
             text += f": {data['reason']}"
-        return self._append(ref, self._draft("services", text, data, uid=uid))
+        return self.store.append(ref, self._draft("services", text, data, uid=uid))
 
     def set_flags(self, ref: str, *, security: bool | None = None,
                   customer_impacting: bool | None = None, reason: str = "",
@@ -328,7 +465,7 @@ class Warroom:
         if reason and reason.strip():
             data["reason"] = clean_text(reason, what="reason")
             text += f": {data['reason']}"
-        return self._append(ref, self._draft("flags", text, data, uid=uid))
+        return self.store.append(ref, self._draft("flags", text, data, uid=uid))
 
     def add_followup(self, ref: str, text: str, owner: str | None = None, *,
                      uid: str | None = None) -> Entry:
@@ -337,7 +474,8 @@ class Warroom:
         if not who:
             raise ValidationError("a follow-up needs an owner: write @name in the text")
         self.store.incident(ref)
-        return self._append(ref, self._draft("followup", body, {"owner": owner_name(who)}, uid=uid))
+        return self.store.append(ref, self._draft("followup", body, {"owner": owner_name(who)},
+                                                  uid=uid))
 
     def mark_done(self, ref: str, seq: int, note: str = "", *, uid: str | None = None) -> Entry:
         state, _ = self._state_and_profile(ref)
@@ -347,7 +485,8 @@ class Warroom:
         if item.done:
             raise ValidationError(f"#{seq} is already done")
         text = clean_text(note, what="note") if note and note.strip() else f"Done: {item.text}"
-        return self._append(ref, self._draft("done", text, {"target": item.seq}, amends=None, uid=uid))
+        return self.store.append(ref, self._draft("done", text, {"target": item.seq}, amends=None,
+                                                  uid=uid))
 
     def log_ticket(self, ref: str, party: str, reference: str = "", text: str = "", *,
                    at: datetime | str | None = None, uid: str | None = None) -> Entry:
@@ -360,8 +499,8 @@ class Warroom:
         ticket = clean_line(reference, what="case id (--case)") if reference and reference.strip() else ""
         body = clean_text(text, what="ticket note") if text and text.strip() else (
             f"Support ticket logged with {who}" + (f": {ticket}" if ticket else ""))
-        return self._append(ref, self._draft("ticket", body, {"party": who, "reference": ticket},
-                                             at=at, uid=uid))
+        return self.store.append(ref, self._draft("ticket", body, {"party": who, "reference": ticket},
+                                                  at=at, uid=uid))
 
     def log_escalation(self, ref: str, to: str, text: str = "", *, how: str = "",
                        at: datetime | str | None = None, uid: str | None = None) -> Entry:
@@ -379,7 +518,7 @@ class Warroom:
             data["how"] = clean_line(how, what="how")
         body = clean_text(text, what="escalation note") if text and text.strip() else (
             f"Escalated to {target}" + (f" ({data['how']})" if data.get("how") else ""))
-        return self._append(ref, self._draft("escalation", body, data, at=at, uid=uid))
+        return self.store.append(ref, self._draft("escalation", body, data, at=at, uid=uid))
 
     def post_update(self, ref: str, text: str, *, template: str | None = None,
                     audience: str = "", services: Iterable[str] | None = None,
@@ -392,12 +531,13 @@ class Warroom:
             data["template"] = prof.template(template).id
         if audience and audience.strip():
             data["audience"] = clean_line(audience, what="audience")
-        data["services"] = _unique([prof.service(s) for s in services]) if services is not None else list(state.services)
+        data["services"] = (_unique([prof.service(s) for s in services]) if services is not None
+                            else list(state.services))
         if next_update is not None:
             if next_update.total_seconds() <= 0:
                 raise ValidationError("the next update must be in the future")
             data["next_update_s"] = int(next_update.total_seconds())
-        return self._append(ref, self._draft("comms", body, data, uid=uid))
+        return self.store.append(ref, self._draft("comms", body, data, uid=uid))
 
     def write_summary(self, ref: str, text: str, *, late_by: timedelta | None = None,
                       prompted: bool = False, uid: str | None = None) -> Entry:
@@ -423,12 +563,12 @@ class Warroom:
         if until is not None:
             data["until"] = format_time(until)
         self.store.incident(ref)
-        return self._append(ref, self._draft("prompt", text, data, uid=uid))
+        return self.store.append(ref, self._draft("prompt", text, data, uid=uid))
 
     def record_system(self, ref: str, text: str, data: dict[str, Any] | None = None, *,
                       uid: str | None = None) -> Entry:
         self.store.incident(ref)
-        return self._append(ref, self._draft("system", clean_text(text), data or {}, uid=uid))
+        return self.store.append(ref, self._draft("system", clean_text(text), data or {}, uid=uid))
 
     def amend(self, ref: str, seq: int, text: str | None = None, *, kind: str | None = None,
               at: datetime | str | None = None, owner: str | None = None,
@@ -477,7 +617,7 @@ class Warroom:
                 now_pic.text, now_pic.kind, now_pic.owner if new_kind in ("action", "followup") else "",
                 now_pic.occurred_at):
             raise ValidationError(f"nothing to correct: #{target.seq} already reads so")
-        return self._append(row.ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
+        return self.store.append(row.ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
 
     def history(self, ref: str, seq: int) -> "EntryHistory":
         """An entry as first written and every correction of it, oldest first, with what it
@@ -567,7 +707,7 @@ class Warroom:
             raise ValidationError(f"already {outcome}: {step}")
         verb = {"done": "Ticked", "dismissed": "Dismissed", "undone": "Unticked"}[outcome]
         text = f"{verb} ({checklist.replace('_', '-')} checklist): {step}" + (f" ({why})" if why else "")
-        return self._append(ref, self._draft("checklist", text, {
+        return self.store.append(ref, self._draft("checklist", text, {
             "checklist": checklist, "item": step, "index": steps.index(step) + 1,
             "outcome": outcome, "reason": why}, uid=uid))
 
@@ -582,7 +722,7 @@ class Warroom:
             raise ValidationError("changing the impact window needs a reason (--reason)")
         when = format_time(self._when(at, self.clock.now())) if at is not None else None
         before = state.impact.get(field)
-        return self._append(ref, self._draft("impact", why, {
+        return self.store.append(ref, self._draft("impact", why, {
             "field": field, "at": when, "before": format_time(before) if before else None}, uid=uid))
 
     def set_facts(self, ref: str, *, reason: str, security: bool | None = None,
@@ -594,7 +734,7 @@ class Warroom:
         state, prof = self._state_and_profile(ref)
         if not (reason and reason.strip()):
             raise ValidationError("say why the facts changed (--reason)")
-        flags = {}
+        flags: dict[str, bool] = {}
         if security is not None and security != state.security:
             flags["security"] = security
         if customer_impacting is not None and customer_impacting != state.customer_impacting:
@@ -613,7 +753,8 @@ class Warroom:
             raise ValidationError("nothing changed: every fact given is already so")
         written = []
         if flags:
-            written.append(self.set_flags(ref, reason=reason, **flags))
+            written.append(self.set_flags(ref, reason=reason, security=flags.get("security"),
+                                          customer_impacting=flags.get("customer_impacting")))
         if chosen is not None:
             written.append(self.set_services(ref, chosen, reason=reason))
         if started is not None:
@@ -621,7 +762,7 @@ class Warroom:
         steps: tuple[str, ...] = ()
         if flags.get("security"):
             steps = prof.security_steps or ((prof.security_note,) if prof.security_note else ())
-        required = ()
+        required: tuple[str, ...] = ()
         if flags.get("customer_impacting"):
             required = tuple(r.name for r in prof.roles
                              if not r.required and r.required_for(True) and not state.holder(r.id))

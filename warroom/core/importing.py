@@ -11,6 +11,7 @@ empty database).
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -38,7 +39,7 @@ class ParsedExport:
     items: list[Entry]
 
 
-def load_export(source: str | BinaryIO, *, name: str) -> Any:
+def load_export(source: str | os.PathLike[str] | BinaryIO, *, name: str) -> Any:
     """The JSON document in a file (or a binary stream), read within the limits."""
     raw = read_bounded(source, MAX_IMPORT_BYTES, what=name)
     try:

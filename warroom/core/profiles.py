@@ -7,6 +7,8 @@ Built-in profiles ship in ``warroom/profiles``; a user adds or overrides one by 
 
 from __future__ import annotations
 
+import builtins
+
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -254,36 +256,36 @@ class Profile:
 class _Reader:
     """Reads one TOML table with the file and the key path in every error."""
 
-    def __init__(self, path: Path | str, data: dict[str, Any], prefix: str = "") -> None:
+    def __init__(self, path: Path | builtins.str, data: dict[builtins.str, Any], prefix: builtins.str = "") -> None:
         self.path, self.data, self.prefix = path, data, prefix
 
-    def error(self, key: str, problem: str) -> ProfileError:
+    def error(self, key: builtins.str, problem: builtins.str) -> ProfileError:
         return ProfileError(f"profile {self.path}: {self.prefix}{key}: {problem}")
 
-    def sub(self, key: str, data: dict[str, Any]) -> "_Reader":
+    def sub(self, key: builtins.str, data: dict[builtins.str, Any]) -> "_Reader":
         return _Reader(self.path, data, f"{self.prefix}{key}.")
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def str(self, key: builtins.str, default: builtins.str | None = None) -> builtins.str:
         value = self.data.get(key, default)
         if value is None:
             raise self.error(key, "is required")
-        if not isinstance(value, str):
+        if not isinstance(value, builtins.str):
             raise self.error(key, f"must be a string, not {type(value).__name__}")
         return value
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def bool(self, key: builtins.str, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self.error(key, "must be true or false")
         return value
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: builtins.str) -> tuple[builtins.str, ...]:
         value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, builtins.str) for v in value):
             raise self.error(key, "must be a list of strings")
         return tuple(value)
 
-    def duration(self, key: str) -> timedelta | None:
+    def duration(self, key: builtins.str) -> timedelta | None:
         value = self.data.get(key)
         if value is None or value == "":
             return None
@@ -292,7 +294,7 @@ class _Reader:
         except ValueError as exc:
             raise self.error(key, str(exc)) from None
 
-    def clock_time(self, key: str) -> time:
+    def clock_time(self, key: builtins.str) -> time:
         value = self.str(key)
         try:
             hours, minutes = value.split(":")
@@ -300,25 +302,25 @@ class _Reader:
         except ValueError:
             raise self.error(key, f"{value!r} is not a time of day (write HH:MM)") from None
 
-    def tables(self, key: str) -> list["_Reader"]:
+    def tables(self, key: builtins.str) -> list["_Reader"]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.error(key, f"must be an array of tables ([[{key}]])")
         return [self.sub(f"{key}[{i}]", item) for i, item in enumerate(value)]
 
-    def table(self, key: str) -> "_Reader":
+    def table(self, key: builtins.str) -> "_Reader":
         value = self.data.get(key, {})
         if not isinstance(value, dict):
             raise self.error(key, f"must be a table ([{key}])")
         return self.sub(key, value)
 
-    def ident(self, key: str) -> str:
+    def ident(self, key: builtins.str) -> builtins.str:
         value = self.str(key)
         if not _ID.match(value):
             raise self.error(key, f"{value!r} must be lower-case letters, digits, - or _")
         return value
 
-    def unknown_keys(self, allowed: set[str]) -> None:
+    def unknown_keys(self, allowed: set[builtins.str]) -> None:
         for key in self.data:
             if key not in allowed:
                 raise self.error(key, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
@@ -332,7 +334,7 @@ _TOP_KEYS = {
 }
 
 
-def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> Profile:
+def parse_profile(path: Path | builtins.str, text: builtins.str, *, origin: builtins.str = "built-in") -> Profile:
     """Parse and validate one profile. Raises ProfileError naming the file, key and problem."""
     try:
         data = tomllib.loads(text)
@@ -455,7 +457,7 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
     _no_duplicates(r, "services", list(services))
     return Profile(
         name=name, title=r.str("title", name), description=r.str("description", ""),
-        source=r.str("source", ""), path=Path(path) if isinstance(path, (str, Path)) else None,
+        source=r.str("source", ""), path=Path(path) if isinstance(path, (builtins.str, Path)) else None,
         origin=origin, timezone=zone, incident_criteria=r.strings("incident_criteria"),
         security_note=r.str("security_note", ""), severity_note=r.str("severity_note", ""),
         severities=tuple(severities), default_severity=default_severity, services=services,
@@ -466,7 +468,7 @@ def parse_profile(path: Path | str, text: str, *, origin: str = "built-in") -> P
     )
 
 
-def _no_duplicates(r: _Reader, key: str, ids: list[str]) -> None:
+def _no_duplicates(r: _Reader, key: builtins.str, ids: list[builtins.str]) -> None:
     seen = set()
     for value in ids:
         if value in seen:

@@ -471,7 +471,7 @@ def response_timer(profile: Profile, state: IncidentState, now: datetime) -> Tim
     label, zone = "First response", profile.timezone
     sev = profile.severity_by_id(state.severity)
     target = sev.respond_within if sev is not None else None
-    if target is None:
+    if sev is None or target is None:
         return _na(RESPONSE, RESPONSE, label, "no response target at this severity", zone)
     if state.first_response is not None:
         first = state.first_response

@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from warroom.base.model import Entry
 from warroom.store.schema import NOTIFY_CHANNEL, entries
-from warroom.store.store import Store, _entry
+from warroom.store.store import Store, row_to_entry
 
 DEFAULT_INTERVAL = 0.25
 """How often an open screen should poll, in seconds (and wait()'s step when it cannot LISTEN)."""
@@ -82,15 +82,13 @@ class ChangeFeed:
         self._static = bool(getattr(store, "viewing", ""))
         self._last_read = 0.0
         self._next_retry = 0.0
-        if self._static:
-            pass
-        elif store.path is not None:
+        if store.path is not None and not self._static:
             try:
                 self._probe = sqlite3.connect(f"file:{quote(str(store.path))}?mode=ro", uri=True,
                                               timeout=store.busy_timeout_ms / 1000,
                                               check_same_thread=False, isolation_level=None)
             except sqlite3.Error as exc:
-                raise store._translate(exc) from None
+                raise store.translate_error(exc) from None
         elif self._can_listen:
             self._connect_listener()
 
@@ -139,12 +137,13 @@ class ChangeFeed:
                 return []
             self._block(remaining)
 
-    def block(self, timeout: float) -> None:
+    def block(self, timeout: float | None = None) -> None:
         """Sleep until something may have changed (a NOTIFY arrived on PostgreSQL), or
-        :meth:`close` was called, or ``timeout`` seconds passed (without LISTEN: at most
-        ``interval``). Reads nothing: pair it with :meth:`poll` in a loop on a background
-        thread when the caller wants to deliver what poll returns itself."""
-        self._block(timeout)
+        :meth:`close` was called, or ``timeout`` seconds passed (default
+        :data:`RECHECK_AFTER`; without LISTEN: at most ``interval``). Reads nothing: pair it
+        with :meth:`poll` in a loop on a background thread when the caller wants to deliver
+        what poll returns itself."""
+        self._block(RECHECK_AFTER if timeout is None else timeout)
 
     def close(self) -> None:
         with self._lock:
@@ -189,7 +188,7 @@ class ChangeFeed:
         except psycopg.Error as exc:
             self._lost_listener(exc)
             return self.store.entries_of(self._row, after=self.last_seq)
-        return [_entry(self.ref, row) for row in rows]
+        return [row_to_entry(self.ref, row) for row in rows]
 
     def _on_notify(self, note: Any) -> None:
         if note.payload == self.ref:
@@ -200,7 +199,7 @@ class ChangeFeed:
         try:
             version = self._probe.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error as exc:
-            raise self.store._translate(exc) from None
+            raise self.store.translate_error(exc) from None
         if version == self._version and not self._dirty:
             return []
         fresh = self._read()

@@ -1,6 +1,12 @@
 """The store owns SQL: the append-only log, per-incident numbering, the hash chain.
 
-Nothing above this module builds a query. Every database failure leaves here as a
+This file keeps the log: opening a database (and its schema), incidents, appending and reading
+entries, import, presence, verifying the chain, and turning driver errors into messages. The
+SQLite file itself (creating it private, header and version checks, read-only viewers) lives in
+:mod:`warroom.store.sqlite_file`, backups in :mod:`warroom.store.backup`, the change feed in
+:mod:`warroom.store.feed`.
+
+Nothing above this package builds a query. Every database failure leaves here as a
 :class:`~warroom.base.errors.StoreError` whose message names the database and the cause.
 """
 
@@ -9,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,14 +30,15 @@ from sqlalchemy.pool import QueuePool
 from warroom.base.clock import format_time, parse_time
 from warroom.base.chain import GENESIS, chain_hash
 from warroom.base.model import Draft, Entry, dumps_data
-from warroom.base.files import make_private_dirs, protect
+from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
 from warroom.base.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
 from warroom.store import schema
 from warroom.store.schema import entries, incidents, meta_table, presence
+from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
+                                       peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
+                                       viewer_uri, why_readonly, writable)
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5000
 PRESENCE_STALE_AFTER = timedelta(seconds=30)
 PRESENCE_FORGET_AFTER = timedelta(hours=1)
 
@@ -124,15 +130,15 @@ class Store:
         if not exists:
             if readonly or not create:
                 raise NotFound(f"{path}: no such database")
-            _create_private_file(path)
+            create_private_file(path)
         else:
-            _check_sqlite_header(path)
-            if not readonly and not _writable(path):
-                raise ReadOnlyStore(f"{path}: read-only ({_why_readonly(path)}); nothing was written")
-        uri, snapshot, how = (_viewer_uri(path, busy_timeout_ms) if readonly
+            check_sqlite_header(path)
+            if not readonly and not writable(path):
+                raise ReadOnlyStore(f"{path}: read-only ({why_readonly(path)}); nothing was written")
+        uri, snapshot, how = (viewer_uri(path, busy_timeout_ms) if readonly
                               else (f"file:{quote(str(path))}", None, ""))
         try:
-            version = _peek_sqlite_version(path, uri=uri if readonly else None,
+            version = peek_sqlite_version(path, uri=uri if readonly else None,
                                            timeout_ms=busy_timeout_ms)
             if readonly and version is None:
                 raise NotFound(f"{path}: an empty database (nothing to show yet)")
@@ -142,7 +148,7 @@ class Store:
                     f"({schema.SCHEMA_VERSION}); upgrade warroom to open it"
                 )
         except BaseException:
-            _remove_snapshot(snapshot)
+            remove_snapshot(snapshot)
             raise
         engine = _sqlite_engine(path, readonly=readonly, uri=uri, busy_timeout_ms=busy_timeout_ms)
         store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
@@ -150,7 +156,7 @@ class Store:
         store.busy_timeout_ms, store.snapshot, store.viewing = busy_timeout_ms, snapshot, how
         if not readonly:
             store._guard(store._init_sqlite, version)
-            _tighten(path)
+            tighten(path)
         return store
 
     @classmethod
@@ -176,7 +182,9 @@ class Store:
     def _init_sqlite(self, version: int | None) -> None:
         raw = self.engine.raw_connection()  # journal mode changes outside any transaction
         try:
-            mode = raw.driver_connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            driver = raw.driver_connection
+            assert driver is not None  # a checked-out connection has its driver's
+            mode = driver.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         finally:
             raw.close()
         if str(mode).lower() != "wal":
@@ -214,7 +222,7 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-        _remove_snapshot(self.snapshot)
+        remove_snapshot(self.snapshot)
 
     def __enter__(self) -> "Store":
         return self
@@ -232,16 +240,18 @@ class Store:
         try:
             return fn(*args, **kwargs)
         except (DBAPIError, sqlite3.Error) as exc:
-            raise self._translate(exc) from None
+            raise self.translate_error(exc) from None
         except SQLAlchemyError as exc:
             raise StoreError(f"{self.where}: {redact_secrets(str(exc), self.url)}") from None
 
-    def _translate(self, exc: BaseException) -> StoreError:
+    def translate_error(self, exc: BaseException) -> StoreError:
+        """A driver's error (SQLite's or psycopg's, bare or wrapped by SQLAlchemy) as the
+        :class:`StoreError` a person reads: the database named, the cause, what to do."""
         orig = getattr(exc, "orig", exc)
         message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
         message = redact_secrets(message, self.url)  # a driver may quote the password back
         low = message.lower()
-        code = _sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
+        code = sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
         if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
                 code is None and ("locked" in low or "busy" in low)):
             held = (f" for more than {self.busy_timeout_ms / 1000:g} s"
@@ -261,6 +271,14 @@ class Store:
         if "append-only" in low or "never deleted" in low:
             return StoreError(f"{self.where}: refused: {message}")
         return StoreError(f"{self.where}: {message}")
+
+    def busy_retry_message(self, attempt: int) -> str:
+        """What a screen says while it retries a save this store refused as busy
+        (:class:`StoreBusy`) ``attempt`` times so far: retrying and kept first (the line is one
+        row), the cause after."""
+        held = f" for over {self.busy_timeout_ms / 1000:g} s" if self.dialect == "sqlite" else ""
+        return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
+                f"saved once; another process has held the write lock{held} ({self.where})")
 
     # ----------------------------------------------------------------- incidents
     def create_incident(self, profile: str, draft: Draft, *, prefix: str = "INC",
@@ -283,7 +301,7 @@ class Store:
                     select(incidents.c.ref).where(incidents.c.id == existing.incident_id)).scalar()
             if existing is None or existing.seq != 1 or existing.kind != draft.kind:
                 raise
-            return _entry(owner, existing)
+            return row_to_entry(str(owner), existing)
 
     def _create_incident(self, profile: str, draft: Draft, prefix: str, ref: str | None) -> Entry:
         with self._write() as conn:
@@ -312,7 +330,8 @@ class Store:
 
     def _incident_row(self, ref: str) -> IncidentRow | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(incidents).where(func.upper(incidents.c.ref) == ref.strip().upper())).first()
+            row = conn.execute(select(incidents).where(
+                func.upper(incidents.c.ref) == ref.strip().upper())).first()
         return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at) if row else None
 
     def incidents(self) -> list[IncidentRow]:
@@ -341,7 +360,7 @@ class Store:
                 existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
             if existing is None or existing.incident_id != incident.id:
                 raise
-            return _entry(incident.ref, existing)
+            return row_to_entry(incident.ref, existing)
 
     def _append_new(self, incident: IncidentRow, draft: Draft) -> Entry:
         with self._write() as conn:
@@ -370,7 +389,7 @@ class Store:
             recorded_at=entry.recorded_at, text=entry.text, data=dumps_data(entry.data),
             amends=entry.amends, prev_hash=prev_hash, hash=digest,
         )).scalar_one()
-        return _replace(entry, hash=digest, id=new_id)
+        return replace(entry, hash=digest, id=new_id)
 
     def entries(self, ref: str, *, after: int = 0, kinds: Iterable[str] | None = None,
                 limit: int | None = None) -> list[Entry]:
@@ -390,7 +409,7 @@ class Store:
                 query = query.limit(limit)
             with self.engine.connect() as conn:
                 ref = incident.ref
-                return [_entry(ref, row) for row in conn.execute(query).all()]
+                return [row_to_entry(ref, row) for row in conn.execute(query).all()]
         return self._guard(run)
 
     def iter_entries(self, ref: str, *, batch: int = 5000) -> Iterator[Entry]:
@@ -525,63 +544,12 @@ class Store:
             count, expected_seq = count + 1, expected_seq + 1
         return count, None, prev
 
-    def high_water(self) -> int:
-        """Largest entry id in the database: a cheap 'did anything change?' for pollers."""
-        def run() -> int:
-            with self.engine.connect() as conn:
-                return conn.execute(select(func.max(entries.c.id))).scalar() or 0
-        return self._guard(run)
+    def backup(self, dest: Path | None = None, *, at: datetime | None = None) -> Path:
+        """A consistent copy of a live SQLite database (the online backup API), mode 0600.
+        Without ``dest``: next to the database, named after it and the local time ``at``."""
+        from warroom.store.backup import backup
 
-    def backup(self, dest: Path) -> Path:
-        """A consistent copy of a live SQLite database (the online backup API), mode 0600."""
-        if self.path is None:
-            raise StoreError(f"{self.where}: backup copies a SQLite file; for PostgreSQL use "
-                             "pg_dump or 'warroom export --format json' per incident")
-        dest = Path(dest)
-        if dest.exists():
-            raise StoreError(f"{dest}: already exists; choose another file (nothing was overwritten)")
-        import tempfile
-
-        tmp: Path | None = None
-        try:
-            # A private temp name of our own next to the destination (never another backup's).
-            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
-            os.close(fd)
-            tmp = Path(name)
-            raw = self.engine.raw_connection()  # this store's view (live, immutable or snapshot)
-            try:
-                target = sqlite3.connect(tmp)
-                try:
-                    # One step: the whole copy is read in one read transaction, a consistent
-                    # snapshot however many writers are busy meanwhile.
-                    raw.driver_connection.backup(target, pages=-1)
-                    target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-                    problems = [r[0] for r in target.execute("PRAGMA integrity_check(5)")]
-                finally:
-                    target.close()
-            finally:
-                raw.close()
-            if problems != ["ok"]:
-                first = " ".join(problems[0].replace("*** in database main ***", "").split())
-                raise StoreError(f"{self.where}: the database is corrupt ({first[:120]}); no "
-                                 "backup was written; restore an earlier backup or an export")
-            os.chmod(tmp, 0o600)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.link(tmp, dest)  # never replaces a file that appeared meanwhile
-            _fsync_folder(dest.parent)
-        except (DBAPIError, sqlite3.Error) as exc:
-            raise self._translate(exc) from None
-        except FileExistsError:
-            raise StoreError(f"{dest}: already exists; choose another file (nothing was "
-                             "overwritten)") from None
-        except OSError as exc:
-            raise StoreError(f"{dest}: cannot write the backup ({exc.strerror})") from None
-        finally:
-            if tmp is not None:
-                for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-                    leftover.unlink(missing_ok=True)
-        return dest
+        return backup(self, dest, at=at)
 
 
 # The hot path's statements, built once (building a Core statement per note costs more than
@@ -663,7 +631,7 @@ def _ensure_pg_triggers(conn: Connection) -> None:
         pass
 
 
-def _entry(ref: str, row: Any) -> Entry:
+def row_to_entry(ref: str, row: Any) -> Entry:
     """An entry from a row of ``entries`` with its columns in table order (``select(entries)``,
     the feed's ``_SELECT_NEW``): unpacked by position, which is several times cheaper than
     looking each column up by name, and an incident export reads every row."""
@@ -677,193 +645,4 @@ def _entry(ref: str, row: Any) -> Entry:
 def _stamp(at: datetime | str) -> str:
     return format_time(at if isinstance(at, datetime) else parse_time(at))
 
-
-def _replace(entry: Entry, **changes: Any) -> Entry:
-    return replace(entry, **changes)
-
-
-def _create_private_file(path: Path) -> None:
-    """Make the folder (0700) and an empty database file (0600) before SQLite touches them,
-    so that neither is ever world-readable, whatever the umask."""
-    folder = path.parent
-    ancestor = folder
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not (ancestor.stat().st_mode & stat.S_IWUSR) or not os.access(ancestor, os.W_OK):
-        raise ReadOnlyStore(f"{ancestor}: read-only folder; cannot create the database {path}")
-    try:
-        if not folder.exists():
-            make_private_dirs(folder)  # the missing parents too, 0700 whatever the umask
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.fchmod(fd, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        where = folder if not folder.exists() or not os.access(folder, os.W_OK) else path
-        raise ReadOnlyStore(f"{where}: cannot create the database ({exc.strerror})") from None
-
-
-def _check_sqlite_header(path: Path) -> None:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not head:
-        return  # an empty file is a new database
-    if not head.startswith(SQLITE_MAGIC):
-        if _looks_like_a_damaged_warroom_db(path):
-            raise StoreError(f"{path}: the database is corrupt (its SQLite header is overwritten); "
-                             "restore it from a backup (warroom backup) or an export; "
-                             "the file was not changed")
-        raise StoreError(f"{path}: not a warroom database (not a SQLite file); "
-                         "check the --db path; the file was not changed")
-    if len(head) < 100:
-        raise StoreError(f"{path}: the database is corrupt (truncated header); "
-                         "restore it from a backup; the file was not changed")
-
-
-def _looks_like_a_damaged_warroom_db(path: Path) -> bool:
-    """A file whose first bytes are not SQLite's, yet whose first page still holds warroom's
-    schema: the right file with a damaged header (what to do differs from a wrong path)."""
-    try:
-        with open(path, "rb") as fh:
-            first = fh.read(65536)
-    except OSError:
-        return False
-    return b"CREATE TABLE entries" in first and b"CREATE TABLE incidents" in first
-
-
-def _writable(path: Path) -> bool:
-    """Writable for real: owner write bit set (root ignores permissions, people do not)."""
-    folder = path.parent
-    try:
-        fmode, dmode = path.stat().st_mode, folder.stat().st_mode
-    except OSError:
-        return False
-    return (bool(fmode & stat.S_IWUSR) and bool(dmode & stat.S_IWUSR)
-            and os.access(path, os.W_OK) and os.access(folder, os.W_OK))
-
-
-def _why_readonly(path: Path) -> str:
-    if not (path.stat().st_mode & stat.S_IWUSR) or not os.access(path, os.W_OK):
-        return "the file is not writable"
-    return f"its folder {path.parent} is not writable"
-
-
-def _viewer_uri(path: Path, busy_timeout_ms: int) -> tuple[str, Path | None, str]:
-    """How a read-only viewer reads ``path``: (URI, private snapshot folder or None, words).
-
-    A database someone can write is read in place (``mode=ro``), sharing its -shm with the
-    writers so that new entries show up. A read-only file, or a read-only folder where no -shm
-    can be made, has no writer: it is read as it is (``immutable=1``, creating no file next to
-    it), or, when its -wal still holds entries that were never checkpointed (``immutable=1``
-    would silently leave those out), from a private copy of the database and its -wal."""
-    live = f"file:{quote(str(path))}?mode=ro"
-    shm, wal = Path(f"{path}-shm"), Path(f"{path}-wal")
-    file_writable = bool(path.stat().st_mode & stat.S_IWUSR) and os.access(path, os.W_OK)
-    if file_writable and (shm.exists() or _writable_folder(path.parent)):
-        try:
-            probe = sqlite3.connect(live, uri=True, timeout=busy_timeout_ms / 1000)
-            try:
-                probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            finally:
-                probe.close()
-            return live, None, ""
-        except sqlite3.Error as exc:
-            if _sqlite_code(exc) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
-                return live, None, ""  # not a read-only problem: reported by the version peek
-    if wal.exists() and wal.stat().st_size > 0:
-        import shutil
-        import tempfile
-
-        folder = Path(tempfile.mkdtemp(prefix="warroom-view-"))
-        try:
-            for src in (path, wal):
-                dest = folder / src.name.replace(path.name, "view.db", 1)
-                shutil.copyfile(src, dest)
-                os.chmod(dest, 0o600)
-        except OSError as exc:
-            _remove_snapshot(folder)
-            raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
-        return (f"file:{quote(str(folder / 'view.db'))}?mode=ro", folder,
-                "read-only: showing a copy taken when it was opened")
-    return (f"file:{quote(str(path))}?immutable=1", None,
-            "read-only: nobody can write it; shown as it is")
-
-
-def _remove_snapshot(folder: Path | None) -> None:
-    if folder is not None:
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _writable_folder(folder: Path) -> bool:
-    try:
-        return bool(folder.stat().st_mode & stat.S_IWUSR) and os.access(folder, os.W_OK)
-    except OSError:
-        return False
-
-
-def _sqlite_code(exc: BaseException) -> int | None:
-    """The primary SQLite result code of an error (SQLITE_BUSY, SQLITE_FULL...), if known."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else None
-
-
-def _peek_sqlite_version(path: Path, *, uri: str | None = None,
-                         timeout_ms: int = BUSY_TIMEOUT_MS) -> int | None:
-    """Read the schema version without writing a byte. None means a new, empty database."""
-    try:
-        conn = sqlite3.connect(uri or f"file:{quote(str(path))}?mode=ro", uri=True,
-                               timeout=timeout_ms / 1000)
-    except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot be opened ({exc})") from None
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not tables:
-            return None
-        if "warroom_meta" not in tables:
-            raise StoreError(f"{path}: a SQLite database, but not a warroom one; "
-                             "check the --db path; the file was not changed")
-        row = conn.execute("SELECT value FROM warroom_meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            raise StoreError(f"{path}: warroom database without a schema version; it was not changed")
-        return int(row[0])
-    except sqlite3.DatabaseError as exc:
-        code = _sqlite_code(exc)
-        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            raise StoreBusy(f"{path}: database busy ({exc}); try again") from None
-        if code is not None and code not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-            raise StoreError(f"{path}: cannot be read ({exc}); the file was not changed") from None
-        raise StoreError(f"{path}: the database is corrupt ({exc}); restore it from a backup; "
-                         "the file was not changed") from None
-    finally:
-        conn.close()
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a new name in ``folder`` durable (best effort: not every system can)."""
-    try:
-        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _tighten(path: Path) -> None:
-    """The database and its -wal/-shm are readable by their owner only."""
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        try:
-            if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
-                os.chmod(p, stat.S_IMODE(p.stat().st_mode) & 0o700)
-        except OSError:
-            pass
 

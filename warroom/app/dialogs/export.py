@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 from textual import on, work
@@ -14,7 +16,13 @@ from warroom.app.dialogs.base import Dialog
 from warroom.base.errors import WarroomError
 
 
+if TYPE_CHECKING:
+    from warroom.app.host import HostApp
+
 class ExportDialog(Dialog):
+    if TYPE_CHECKING:
+        app: HostApp
+
     TITLE = "Export the report"
     HINT = "Enter writes the file · Tab: template, public version · Esc cancels"
 

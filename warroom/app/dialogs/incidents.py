@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
@@ -13,7 +15,13 @@ from warroom.app.formatting import plain
 from warroom.base.errors import WarroomError
 
 
+if TYPE_CHECKING:
+    from warroom.app.host import HostApp
+
 class IncidentsDialog(Dialog):
+    if TYPE_CHECKING:
+        app: HostApp
+
     TITLE = "Incidents"
     HINT = "↑↓ choose · Enter opens · Esc cancels"
     DECLARE = "+declare"

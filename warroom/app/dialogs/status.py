@@ -77,9 +77,11 @@ class StatusDialog(Dialog):
         label = self.query_one("#checklist-item", Label)
         item = None
         if listing.display and listing.highlighted is not None:
-            item = self.checklist[listing.highlighted]
+            item = str(self.checklist[listing.highlighted])
         room = listing.scrollable_content_region.width - 4  # the tick box and its spaces
         whole = item is not None and room > 0 and cell_len(plain(item)) > room
+        if item is None:
+            item = ""
         label.update(Content.assemble(("▸ ", "$text-muted"), plain(item)) if whole else Content(""))
         label.display = whole
 

@@ -3,6 +3,8 @@ beside the form, so the person declaring reads them while choosing ("if torn, ch
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 from textual import on, work
@@ -18,7 +20,13 @@ from warroom.app.formatting import plain
 from warroom.base.errors import WarroomError
 
 
+if TYPE_CHECKING:
+    from warroom.app.host import HostApp
+
 class DeclareScreen(Screen[None]):
+    if TYPE_CHECKING:
+        app: HostApp
+
     # Parsed when the screen is first shown (see Dialog.DEFAULT_CSS).
     DEFAULT_CSS = (Path(__file__).parent / "declare.tcss").read_text(encoding="utf-8")
     SCOPED_CSS = False

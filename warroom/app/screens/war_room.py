@@ -1,6 +1,12 @@
 """The war-room screen: incident summary, role board, live timeline and update timers, all at
 once, plus the hotkey entry line.
 
+This file is the screen's layout, its panes and its actions (the hotkeys and the dialogs they
+open). Its other jobs live in mixins next to it: loading, following the change feed and
+presence in :mod:`warroom.app.live`; saves (busy retries, dialogs' domain calls) in
+:mod:`warroom.app.saving`; the timers and the lead's summary prompt in
+:mod:`warroom.app.prompting`.
+
 The screen paints empty panes first and loads after (a worker opens the store and reads the
 incident through the change feed). Every entry shown, our own included, arrives through the
 feed: a save polls it at once, and a timer polls it every half second for other processes.
@@ -11,67 +17,59 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Label
-from textual.worker import WorkerFailed
 
 from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS
 from warroom.app.screens.corrections import CorrectionsMixin
-from warroom.app.messages import (EntriesArrived, EntryFailed, EntrySaved, EntrySubmitted,
-                                  FilterChanged, IncidentLoaded, LoadFailed, TailLoaded)
+from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
+                              LiveIncident, severity_labeller)
+from warroom.app.messages import EntriesArrived, FilterChanged, IncidentLoaded, LoadFailed, TailLoaded
+from warroom.app.prompting import IDLE_SECONDS, Prompting  # noqa: F401 (re-exported)
+from warroom.app.saving import BUSY_RETRY_SECONDS, Operation, Saving  # noqa: F401 (re-exported)
 from warroom.app.widgets.entry_line import EntryLine
 from warroom.app.widgets.key_bar import KeyBar
 from warroom.app.widgets.role_board import RoleBoard
 from warroom.app.widgets.search_bar import SearchBar
 from warroom.app.widgets.summary import SummaryPane
-from warroom.app.widgets.timeline import Timeline, display_texts
+from warroom.app.widgets.timeline import Timeline
 from warroom.app.widgets.timers import TimersPane
-from warroom.base.errors import WarroomError
 
 if TYPE_CHECKING:
-    from warroom.core.domain import Warroom
-    from warroom.core.profiles import Profile
-    from warroom.core.state import IncidentState
-    from warroom.store.feed import ChangeFeed
+    from textual.binding import BindingType
 
-Operation = Callable[["Warroom", str], Any]
-POLL_SECONDS = 0.5
-PRESENCE_SECONDS = 10
-"""How often an open screen says it is here (others count it gone after about 30 s)."""
-IDLE_SECONDS = 20
-"""An open but empty entry line untouched this long no longer holds back a due prompt."""
-BUSY_RETRY_SECONDS = 0.5
-"""Pause between attempts to save an entry while another process holds the write lock."""
-SLOW_SAVE_SECONDS = 1.0
-"""An entry not saved by then leaves the line (it waits, kept on disk); typing goes on."""
-TAIL = 1000
-"""Entries shown before the rest of a big incident is read (many screens' worth)."""
+    from warroom.app.host import HostApp
+    from warroom.core.profiles import Profile
+    from warroom.core.results import Feed
+    from warroom.core.state import IncidentState
+
 READ_ONLY = "read-only: this database cannot be written; viewing only"
 WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
-class WarRoomScreen(CorrectionsMixin, Screen[None]):
+class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[None]):
     AUTO_FOCUS = "#timeline"
-    BINDINGS = textual_bindings()
+    BINDINGS: ClassVar[list[BindingType]] = [*textual_bindings()]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    if TYPE_CHECKING:
+        app: HostApp
 
     def __init__(self, ref: str | None) -> None:
         super().__init__()
         self.ref = ref
         self.state: IncidentState | None = None
         self.profile: Profile | None = None
-        self.feed: ChangeFeed | None = None
+        self.feed: Feed | None = None
         self.readonly = False
         self.utc = False
         self._polling = False
@@ -138,91 +136,17 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         return self.app.clock.now()
 
     # ------------------------------------------------------------------ loading
-    @work(thread=True, exclusive=True, group="load")
-    def _load(self) -> None:
-        """Newest entries first (a usable timeline at once, even at 50,000 entries), then the
-        older ones and the state derived from the whole log."""
-        from warroom.core.state import IncidentState
-        from warroom.store.feed import ChangeFeed
-
-        try:
-            w = self.app.open_warroom()
-            ref = self.ref or w.most_recent_open()
-            if ref is None:
-                self.app.call_from_thread(self.app.declare, first=True)
-                return
-            row = w.store.incident(ref)
-            ref = row.ref
-            profile = self._profile(w, row.profile)
-            label = _severity_labeller(profile)
-            boundary = max(w.store.last_seq(ref) - TAIL, 0)
-            feed = ChangeFeed(w.store, ref, after=boundary)
-            tail = feed.poll()
-            self.feed = feed
-            self.app.user_name = w.user
-            shown = threading.Event()
-            self.post_message(TailLoaded(ref, profile, tail, display_texts(tail, label),
-                                         self.app.readonly, shown))
-            # Let the newest page reach the screen before the long read of the older entries
-            # (which would otherwise share the GIL with drawing it).
-            shown.wait(timeout=2.0)
-            older = w.store.entries(ref, limit=boundary) if boundary else []
-            state = IncidentState(ref=ref)
-            for entry in older:
-                state.apply(entry)
-            for entry in tail:
-                state.apply(entry)
-            if state.profile != profile.name:
-                profile = self._profile(w, state.profile)
-        except WarroomError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        here = self._here(w, ref)
-        self.post_message(IncidentLoaded(state, older, display_texts(older, label), here))
-
-    def _here(self, w: Warroom, ref: str) -> list[str]:
-        """Say we are here (a viewer of a read-only database only looks) and learn who else
-        is. Presence is a courtesy: a busy or full database must not disturb the screen."""
-        try:
-            return w.here(ref, announce=not self.app.readonly)
-        except WarroomError:
-            return self.here
-
-    def _presence_tick(self) -> None:
-        if not self._gone and self.ref is not None:
-            self._heartbeat()
-
-    @work(thread=True, exclusive=True, group="presence")
-    def _heartbeat(self) -> None:
-        here = self._here(self.app.open_warroom(), self.ref)
-        if not self._gone:
-            self.app.call_from_thread(self._show_here, here)
-
-    def _show_here(self, here: list[str]) -> None:
-        if here != self.here:
-            self.here = here
-            self.refresh_panes()
-
-    def _profile(self, w: Warroom, name: str) -> Profile:
-        try:
-            return w.profile(name)
-        except WarroomError as exc:
-            # A broken or missing profile must not hide the log: show it with the default.
-            self.app.call_from_thread(self.app.notify, f"{exc}; showing with the default profile",
-                                      severity="warning", markup=False)
-            return w.profile("default")
-
     def on_load_failed(self, message: LoadFailed) -> None:
         self.app.fail(message.message)
 
     def on_tail_loaded(self, message: TailLoaded) -> None:
         self.ref, self.profile, self.readonly = message.ref, message.profile, message.readonly
-        self.timeline.severity_label = _severity_labeller(self.profile)
+        self.timeline.severity_label = severity_labeller(self.profile)
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
         if self.readonly:
             self.show_status(READ_ONLY, error=False)
-        self.query_one(SummaryPane).loading(message.ref, self.readonly)
+        self.query_one(SummaryPane).show_loading(message.ref, self.readonly)
         self._title_timeline()
         self.refresh_bindings()
         self.query_one(KeyBar).refresh()
@@ -234,7 +158,8 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         go on (its long read would share the GIL with this frame)."""
         tl = self.timeline
         tl.scroll_end(animate=False, immediate=True)
-        if tries <= 0 or (tl.max_scroll_y and tl.scroll_y >= tl.max_scroll_y) or tl.size.height >= tl.virtual_size.height:
+        at_bottom = bool(tl.max_scroll_y) and tl.scroll_y >= tl.max_scroll_y
+        if tries <= 0 or at_bottom or tl.size.height >= tl.virtual_size.height:
             self.call_after_refresh(shown.set)
         else:
             self.call_after_refresh(self._show_newest, shown, tries - 1)
@@ -255,10 +180,7 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         if getattr(self.app, "checklist_after_declare", None) == self.ref:
             self.app.checklist_after_declare = None
             self.call_after_refresh(self.action_checklist)
-        if self.feed is not None and self.feed.mode == "listen":
-            self._follow()
-        else:
-            self._poll_tick()
+        self._start_following()
         self._start_clocks()
         # A big incident is a big heap of long-lived objects (50,000 entries: a full collection
         # takes tens of milliseconds, and it could fall on an Enter). The cyclic collector
@@ -266,47 +188,6 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         gc.freeze()
 
     # ------------------------------------------------------------------ the feed
-    def _poll_tick(self) -> None:
-        if not self._polling and not self._following and self.feed is not None:
-            self._polling = True
-            self._poll()
-
-    @work(thread=True, group="poll")
-    def _poll(self) -> None:
-        try:
-            self._pull()
-        except WarroomError as exc:
-            self.app.call_from_thread(self.show_status, str(exc))
-        finally:
-            self._polling = False
-
-    def _pull(self) -> None:
-        """Read the feed (in a worker) and apply what is new on the screen's thread. One
-        delivery at a time (a save, the poll, the follower), so entries arrive in order."""
-        with self._pull_lock:
-            fresh = self.feed.poll() if self.feed is not None else []
-            if fresh and not self._gone:
-                self.app.call_from_thread(self._apply, fresh)
-
-    @work(thread=True, group="follow")
-    def _follow(self) -> None:
-        """PostgreSQL: wait on the feed's LISTEN connection, so that what others commit shows
-        the moment the NOTIFY comes (in place of the half-second poll). If LISTEN is lost the
-        feed polls, and so does this, at its interval, until it can LISTEN again."""
-        from warroom.store.feed import RECHECK_AFTER
-
-        feed = self.feed
-        self._following = True
-        try:
-            while not self._gone and feed is self.feed:
-                try:
-                    self._pull()
-                except WarroomError as exc:
-                    self.app.call_from_thread(self.show_status, str(exc))
-                feed.block(RECHECK_AFTER)
-        finally:
-            self._following = False
-
     def _apply(self, entries: list) -> None:
         if self.state is None:  # still reading the older entries: hold these until then
             self._early.extend(entries)
@@ -326,11 +207,6 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
                 refresh(message.entries)
 
     # ------------------------------------------------------------------ panes
-    def timers(self):
-        from warroom.core.timers import compute_timers
-
-        return compute_timers(self.profile, self.state, self.now())
-
     def refresh_panes(self) -> None:
         if self.state is None or self.profile is None:
             return
@@ -350,102 +226,6 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         self.refresh_panes()
         if self._prompt_due is not None:
             self._offer_prompt()
-
-    # ------------------------------------------------------------------ the clocks
-    def _start_clocks(self) -> None:
-        """One APScheduler job on Textual's loop at the next instant a timer falls due. Timers
-        already due when the incident opens are announced once; an overdue summary prompts."""
-        if not self.app.prompts or self.readonly or self.scheduler is not None:
-            return
-        from warroom.core.scheduler import TimerScheduler
-        from warroom.core.timers import SUMMARY, find
-
-        self.scheduler = TimerScheduler(self._timer_due, clock=self.app.clock, catch_up=False,
-                                        on_error=self._clock_failed)
-        self.scheduler.start()
-        timers = self.timers()
-        self.scheduler.replan(timers)
-        now = self.now()
-        due = [t for t in timers if t.alerting]
-        if due:
-            self.notify("; ".join(_phrase(t, now) for t in due),
-                        title="Already due", severity="warning", timeout=20, markup=False)
-        # The lead reopening the war room with the summary overdue gets the prompt back.
-        summary = find(timers, SUMMARY)
-        if summary is not None and summary.alerting and self._i_lead():
-            self._prompt_due = SUMMARY
-            self._offer_prompt()
-
-    def replan_timers(self) -> None:
-        """Plan the clocks again now: after the clock jumped (a frozen clock in tests)."""
-        self._replan()
-
-    def _replan(self) -> None:
-        """An entry changed the picture: move the job, and drop a prompt no longer due."""
-        if self.scheduler is not None and self.state is not None:
-            self.scheduler.replan(self.timers())
-        if self._prompt_due is not None:
-            self._offer_prompt()
-
-    def _clock_failed(self, exc: BaseException) -> None:
-        self.notify(f"timer error: {exc}", severity="error", markup=False)
-
-    def _timer_due(self, timer) -> None:
-        """The scheduler says a timer fell due (on the event loop). The summary prompt opens
-        for the lead; everything else notifies and rings the bell without taking focus."""
-        from warroom.core.timers import SUMMARY
-
-        if self._gone or self.state is None or self.profile is None:
-            return
-        lead = self.state.holder("lead")
-        if timer.kind == SUMMARY and self._i_lead():
-            self._prompt_due = timer.id
-            self._offer_prompt(announce=True)
-            return
-        whose = f" (for the lead, {lead})" if timer.kind == SUMMARY and lead else ""
-        detail = f" · {timer.detail}" if timer.detail else ""
-        self.notify(f"{_phrase(timer, self.now())}{whose}{detail}",
-                    title="Timer due", severity="warning", timeout=30, markup=False)
-        self.app.bell()
-
-    def _i_lead(self) -> bool:
-        """The summary prompt is the lead's: whoever holds the role, or anyone while vacant."""
-        lead = self.state.holder("lead") if self.state is not None else None
-        return not lead or lead.casefold() == (self.app.user_name or "").casefold()
-
-    def _busy(self) -> str:
-        """Why a prompt must wait now ("" when it may open): it never takes keystrokes."""
-        if self.app.screen is not self:
-            return "it opens when this dialog closes"
-        line = self.entry_line
-        if line.display:
-            field = line.input
-            idle = time.monotonic() - field.last_input >= IDLE_SECONDS
-            if field.value or line.saving or field.held or not idle:
-                return "it opens when this entry is saved and the line closed (Esc), or press s"
-        elif self.typing():
-            return "it opens when you leave the search (Enter or Esc)"
-        return ""
-
-    def _offer_prompt(self, *, announce: bool = False) -> None:
-        from warroom.core.timers import find
-
-        if self._prompt_due is None or self.state is None or self._gone:
-            return
-        timer = find(self.timers(), self._prompt_due)
-        if timer is None or not timer.alerting:  # written, snoozed or dismissed meanwhile
-            self._prompt_due = None
-            return
-        waiting = self._busy()
-        if waiting:
-            if announce:
-                self.notify(f"{timer.label} due: {waiting}", title="Lead summary",
-                            severity="warning", timeout=15, markup=False)
-                self.app.bell()
-            return
-        self._prompt_due = None
-        self.app.bell()
-        self.open_summary(prompted=True)
 
     def _title_timeline(self) -> None:
         tl = self.timeline
@@ -467,70 +247,6 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
             self.show_status(READ_ONLY, error=False)
         else:
             self.show_status("")
-
-    # ------------------------------------------------------------------ writing
-    def on_entry_submitted(self, message: EntrySubmitted) -> None:
-        self._save_entry(message.kind, message.text, message.uid, message.typed_at,
-                         queued=not self.entry_line.on_line)
-        if self.entry_line.on_line:  # a save slower than this frees the line for the next entry
-            self.set_timer(SLOW_SAVE_SECONDS, lambda: self.entry_line.busy(message.uid))
-
-    @work(thread=True, group="write")
-    def _save_entry(self, kind: str, text: str, uid: str, typed_at: str | None = None, *,
-                    queued: bool = False) -> None:
-        from warroom.base.errors import StoreBusy
-
-        line = self.entry_line
-        w = self.app.open_warroom()  # opened already (the screen has loaded): no I/O
-        attempt = 0
-        while True:
-            try:
-                # An entry that waited (the database busy) happened when it was typed.
-                at = typed_at if (queued or attempt) else None
-                entry = w.log(self.ref, kind, text, uid=uid, at=at)
-                break
-            except StoreBusy:
-                if attempt == 0:
-                    self.app.call_from_thread(line.busy)  # the scribe goes on meanwhile
-                # Nothing was saved. The draft stays on the line (and keys typed meanwhile
-                # wait behind it); the same uid goes again, so it is saved once, however many
-                # attempts the lock costs. Each attempt waits out the busy timeout itself, so
-                # the save lands the moment the lock goes.
-                attempt += 1
-                self.app.call_from_thread(self.show_status, _busy_retrying(w, attempt))
-                if self._stopping.wait(BUSY_RETRY_SECONDS):
-                    return
-            except WarroomError as exc:
-                self.app.call_from_thread(self._entry_failed, str(exc))
-                return
-        try:
-            self._pull()
-        except WarroomError as exc:
-            self.app.call_from_thread(self.show_status, str(exc))
-        self.app.call_from_thread(line.saved, EntrySaved(entry))
-        self.app.call_from_thread(self.clear_status)
-
-    def _entry_failed(self, message: str) -> None:
-        self.show_status(message)
-        self.entry_line.failed(EntryFailed(message))
-
-    async def perform(self, op: Operation) -> str | None:
-        """Run one domain call off the event loop, then pull the feed. Returns the error
-        message, or None when the entry is durable and shown."""
-        worker = self._perform(op)
-        try:
-            return await worker.wait()
-        except WorkerFailed as exc:  # a bug, not a user mistake: say so, keep running
-            return f"unexpected error: {exc.error}"
-
-    @work(thread=True, group="write")
-    def _perform(self, op: Operation) -> str | None:
-        try:
-            op(self.app.open_warroom(), self.ref)
-            self._pull()
-        except WarroomError as exc:
-            return str(exc)
-        return None
 
     # ------------------------------------------------------------------ actions
     def typing(self) -> bool:
@@ -600,6 +316,7 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         from warroom.core.timers import SUMMARY, find, summary_draft, summary_lateness
 
         state, profile = self.state, self.profile
+        assert state is not None and profile is not None  # the action waits for the load
         since = self.timeline.entries_since(state.last_summary_seq)
         draft = summary_draft(state, since, profile=profile, zone="UTC" if self.utc else None)
         timer = find(self.timers(), SUMMARY)
@@ -615,18 +332,11 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
 
     def action_handover(self) -> None:
         from warroom.app.dialogs.handover import HandoverDialog
+        from warroom.core.people import known_people
 
-        people = sorted({e for e in self._people()})
+        assert self.state is not None  # the action waits for the load
+        people = known_people(self.state, self.app.user_name)
         self.app.push_screen(HandoverDialog(self.perform, self.state, self.profile, people))
-
-    def _people(self) -> set[str]:
-        state = self.state
-        names = {h.person for h in state.roles.values()}
-        names.update(c.after for c in state.role_history if c.after)
-        names.update(a.owner for a in state.actions.values() if a.owner)
-        names.add(self.app.user_name)
-        names.discard("")
-        return names
 
     def action_severity(self) -> None:
         from warroom.app.dialogs.severity import SeverityDialog
@@ -657,6 +367,7 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
     def action_export(self) -> None:
         from warroom.app.dialogs.export import ExportDialog
 
+        assert self.ref is not None  # the action waits for the load
         self.app.push_screen(ExportDialog(self.ref, self.state))
 
     # ------------------------------------------------------------------ the process (issue 13)
@@ -717,23 +428,3 @@ class WarRoomScreen(CorrectionsMixin, Screen[None]):
         steps = self.profile.checklists.get("post_incident", ())
         return self.state.checklist_open("post_incident", steps)
 
-
-def _phrase(timer, now: datetime) -> str:
-    """``Lead summary: overdue 3m 10s``; a vacant role says so once (``Scribe vacant``)."""
-    from warroom.core.timers import VACANT
-
-    if timer.kind == VACANT:
-        return f"{timer.label} (a required role)"
-    return f"{timer.label}: {timer.countdown(now)}"
-
-
-def _busy_retrying(w: Warroom, attempt: int) -> str:
-    held = f" for over {w.store.busy_timeout_ms / 1000:g} s" if w.store.dialect == "sqlite" else ""
-    # What the scribe needs first (the line is one row): it is retrying and nothing is lost.
-    return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
-            f"saved once; another process has held the write lock{held} ({w.store.where})")
-
-
-def _severity_labeller(profile: Profile) -> Callable[[str], str]:
-    labels = {s.id: s.label for s in profile.severities}
-    return lambda sev: labels.get(sev, str(sev).upper())

@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.widgets import Input, Label
 from textual.widgets.input import Selection
 
+from warroom.app.focus import focus_main
 from warroom.app.formatting import ENTRY_KINDS
 from warroom.app.messages import EntryFailed, EntrySaved, EntrySubmitted
 
@@ -188,7 +189,7 @@ class EntryLine(Horizontal):
 
     def close(self) -> None:
         self.display = False
-        self.screen.focus_main()  # type: ignore[attr-defined]
+        focus_main(self.screen)
 
     # ------------------------------------------------------------------ keys
     def run_key(self, key: str) -> bool:

@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label
 
+from warroom.app.focus import focus_main
 from warroom.app.messages import FilterChanged
 from warroom.base.model import KINDS
 
@@ -49,7 +50,7 @@ class SearchBar(Horizontal):
         self.query_one("#search-input", Input).value = ""
         self._changed()
         self.display = False
-        self.screen.focus_main()
+        focus_main(self.screen)
 
     @on(Input.Changed, "#search-input")
     def _typed(self, event: Input.Changed) -> None:
@@ -60,7 +61,7 @@ class SearchBar(Horizontal):
     def _keep(self, event: Input.Submitted) -> None:
         event.stop()
         self.display = False
-        self.screen.focus_main()
+        focus_main(self.screen)
 
     def _changed(self) -> None:
         self.post_message(FilterChanged(self.kind, self.query_one("#search-input", Input).value))

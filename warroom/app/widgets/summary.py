@@ -36,7 +36,7 @@ class SummaryPane(Vertical):
         yield Static(Content("Opening…"), id="summary-head")
         yield Static(Content(""), id="summary-latest")
 
-    def loading(self, ref: str, readonly: bool) -> None:
+    def show_loading(self, ref: str, readonly: bool) -> None:
         head = Content.assemble((ref, "bold"), " ", ("read-only", "reverse") if readonly else "")
         set_content(self.query_one("#summary-head", Static), Content("\n").join(
             [head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
@@ -44,7 +44,7 @@ class SummaryPane(Vertical):
     def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
              readonly: bool = False) -> None:
         status_style = "bold $text-success" if not state.is_open else "bold"
-        head = [
+        head: list[str | Content | tuple[str, str]] = [
             (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
             (plain(state.status), status_style),
         ]

@@ -168,7 +168,7 @@ def parse_template(path: Path | str, text: str) -> ReportTemplate:
     raw = data.get("sections")
     if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
         raise fail("sections", "must be a non-empty array of tables ([[sections]])")
-    sections = []
+    sections: list[Any] = []
     for i, item in enumerate(raw):
         where = f"sections[{i}]"
         for key in item:

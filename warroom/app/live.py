@@ -1,0 +1,191 @@
+"""The war-room screen's live side: loading the incident, following its change feed, presence.
+
+Loading paints the newest entries first (through the feed, so nothing written meanwhile falls
+in between), then reads the older ones and derives the state from the whole log. Following:
+every entry shown, the screen's own included, arrives through the feed, one delivery at a
+time, polled every :data:`POLL_SECONDS` on SQLite and waited on (LISTEN) on PostgreSQL.
+Presence: the screen says it is here every :data:`PRESENCE_SECONDS` and shows who else is.
+
+A mixin of :class:`~warroom.app.screens.war_room.WarRoomScreen`; all database calls go through
+the domain API in thread workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import TYPE_CHECKING, Callable
+
+from textual import work
+
+from warroom.app.messages import IncidentLoaded, LoadFailed, TailLoaded
+from warroom.app.widgets.timeline import display_texts
+from warroom.base.errors import WarroomError
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from warroom.app.host import HostApp
+    from warroom.base.model import Entry
+    from warroom.core.domain import Warroom
+    from warroom.core.profiles import Profile
+    from warroom.core.results import Feed
+    from warroom.core.state import IncidentState
+
+    _Screen = Screen[None]
+else:
+    _Screen = object
+
+POLL_SECONDS = 0.5
+PRESENCE_SECONDS = 10
+"""How often an open screen says it is here (others count it gone after about 30 s)."""
+TAIL = 1000
+"""Entries shown before the rest of a big incident is read (many screens' worth)."""
+
+
+class LiveIncident(_Screen):
+    """Loading, the change feed and presence, for the war-room screen."""
+
+    ref: str | None
+    state: IncidentState | None
+    feed: Feed | None
+    here: list[str]
+    _polling: bool
+    _following: bool
+    _pull_lock: threading.Lock
+    _stopping: threading.Event
+
+    if TYPE_CHECKING:
+        app: HostApp
+        @property
+        def _gone(self) -> bool: ...
+        def refresh_panes(self) -> None: ...
+        def show_status(self, message: str, *, error: bool = True) -> None: ...
+        def _apply(self, entries: list[Entry]) -> None: ...
+
+    # ------------------------------------------------------------------ loading
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        """Newest entries first (a usable timeline at once, even at 50,000 entries), then the
+        older ones and the state derived from the whole log."""
+        from warroom.core.state import project
+
+        try:
+            w = self.app.open_warroom()
+            ref = self.ref or w.most_recent_open()
+            if ref is None:
+                self.app.call_from_thread(self.app.declare, first=True)
+                return
+            found = w.incident(ref)
+            ref = found.ref
+            profile = self._profile(w, found.profile)
+            label = severity_labeller(profile)
+            loaded = w.load_tail(ref, TAIL)
+            tail, boundary = loaded.entries, loaded.boundary
+            self.feed = loaded.feed
+            self.app.user_name = w.user
+            shown = threading.Event()
+            self.post_message(TailLoaded(ref, profile, tail, display_texts(tail, label),
+                                         self.app.readonly, shown))
+            # Let the newest page reach the screen before the long read of the older entries
+            # (which would otherwise share the GIL with drawing it).
+            shown.wait(timeout=2.0)
+            older = w.entries(ref, limit=boundary) if boundary else []
+            state = project(ref, itertools.chain(older, tail))
+            if state.profile != profile.name:
+                profile = self._profile(w, state.profile)
+        except WarroomError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        here = self._here(w, ref)
+        self.post_message(IncidentLoaded(state, older, display_texts(older, label), here))
+
+    def _profile(self, w: Warroom, name: str) -> Profile:
+        try:
+            return w.profile(name)
+        except WarroomError as exc:
+            # A broken or missing profile must not hide the log: show it with the default.
+            self.app.call_from_thread(self.app.notify, f"{exc}; showing with the default profile",
+                                      severity="warning", markup=False)
+            return w.profile("default")
+
+    # ------------------------------------------------------------------ presence
+    def _here(self, w: Warroom, ref: str) -> list[str]:
+        """Say we are here (a viewer of a read-only database only looks) and learn who else
+        is. Presence is a courtesy: a busy or full database must not disturb the screen."""
+        try:
+            return w.here(ref, announce=not self.app.readonly)
+        except WarroomError:
+            return self.here
+
+    def _presence_tick(self) -> None:
+        if not self._gone and self.ref is not None:
+            self._heartbeat()
+
+    @work(thread=True, exclusive=True, group="presence")
+    def _heartbeat(self) -> None:
+        if self.ref is None:
+            return
+        here = self._here(self.app.open_warroom(), self.ref)
+        if not self._gone:
+            self.app.call_from_thread(self._show_here, here)
+
+    def _show_here(self, here: list[str]) -> None:
+        if here != self.here:
+            self.here = here
+            self.refresh_panes()
+
+    # ------------------------------------------------------------------ the feed
+    def _start_following(self) -> None:
+        """Once loaded: wait on the feed where it can LISTEN, else poll it now (and on the
+        screen's poll interval)."""
+        if self.feed is not None and self.feed.mode == "listen":
+            self._follow()
+        else:
+            self._poll_tick()
+
+    def _poll_tick(self) -> None:
+        if not self._polling and not self._following and self.feed is not None:
+            self._polling = True
+            self._poll()
+
+    @work(thread=True, group="poll")
+    def _poll(self) -> None:
+        try:
+            self._pull()
+        except WarroomError as exc:
+            self.app.call_from_thread(self.show_status, str(exc))
+        finally:
+            self._polling = False
+
+    def _pull(self) -> None:
+        """Read the feed (in a worker) and apply what is new on the screen's thread. One
+        delivery at a time (a save, the poll, the follower), so entries arrive in order."""
+        with self._pull_lock:
+            fresh = self.feed.poll() if self.feed is not None else []
+            if fresh and not self._gone:
+                self.app.call_from_thread(self._apply, fresh)
+
+    @work(thread=True, group="follow")
+    def _follow(self) -> None:
+        """PostgreSQL: wait on the feed's LISTEN connection, so that what others commit shows
+        the moment the NOTIFY comes (in place of the half-second poll). If LISTEN is lost the
+        feed polls, and so does this, at its interval, until it can LISTEN again."""
+        feed = self.feed
+        if feed is None:
+            return
+        self._following = True
+        try:
+            while not self._gone and feed is self.feed:
+                try:
+                    self._pull()
+                except WarroomError as exc:
+                    self.app.call_from_thread(self.show_status, str(exc))
+                feed.block()
+        finally:
+            self._following = False
+
+
+def severity_labeller(profile: Profile) -> Callable[[str], str]:
+    labels = {s.id: s.label for s in profile.severities}
+    return lambda sev: labels.get(sev, str(sev).upper())

@@ -1,0 +1,117 @@
+"""The war-room screen's saves: an entry from the entry line, retried while another process
+holds the write lock, and any other domain call a dialog makes (:meth:`Saving.perform`).
+
+Every save runs in a thread worker (the screen never freezes), then pulls the change feed so
+that the entry shows the moment it is durable. A busy (or slow) database takes the entry off the
+line, where it waits with any typed after it (each saved in order, with its typing time), and
+retries with the same uid (saved once, however many attempts the lock costs).
+
+A mixin of :class:`~warroom.app.screens.war_room.WarRoomScreen`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Callable, cast
+
+from textual import work
+from textual.worker import WorkerFailed
+
+from warroom.app.messages import EntryFailed, EntrySaved, EntrySubmitted
+from warroom.base.errors import WarroomError
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from warroom.app.host import HostApp
+    from warroom.app.widgets.entry_line import EntryLine
+    from warroom.core.domain import Warroom
+
+    _Screen = Screen[None]
+else:
+    _Screen = object
+
+Operation = Callable[["Warroom", str], Any]
+BUSY_RETRY_SECONDS = 0.5
+"""Pause between attempts to save an entry while another process holds the write lock."""
+SLOW_SAVE_SECONDS = 1.0
+"""An entry not saved by then leaves the line (it waits, kept on disk); typing goes on."""
+
+
+class Saving(_Screen):
+    """Entry-line saves with busy retries, and dialogs' domain calls, for the war-room screen."""
+
+    ref: str | None
+    _stopping: threading.Event
+
+    if TYPE_CHECKING:
+        app: HostApp
+        @property
+        def entry_line(self) -> EntryLine: ...
+        def show_status(self, message: str, *, error: bool = True) -> None: ...
+        def clear_status(self) -> None: ...
+        def _pull(self) -> None: ...
+
+    def on_entry_submitted(self, message: EntrySubmitted) -> None:
+        line = self.entry_line
+        self._save_entry(message.kind, message.text, message.uid, message.typed_at,
+                         queued=not line.on_line)
+        if line.on_line:  # a save slower than this frees the line for the next entry
+            self.set_timer(SLOW_SAVE_SECONDS, lambda: line.busy(message.uid))
+
+    @work(thread=True, group="write")
+    def _save_entry(self, kind: str, text: str, uid: str, typed_at: str | None = None, *,
+                    queued: bool = False) -> None:
+        from warroom.base.errors import StoreBusy
+
+        line = self.entry_line
+        w = self.app.open_warroom()  # opened already (the screen has loaded): no I/O
+        attempt = 0
+        while True:
+            try:
+                # An entry that waited (the database busy) happened when it was typed.
+                at = typed_at if (queued or attempt) else None
+                entry = w.log(cast(str, self.ref), kind, text, uid=uid, at=at)
+                break
+            except StoreBusy:
+                # Nothing was saved. The entry leaves the line and waits (kept on disk, with
+                # the entries typed after it queued behind); the same uid goes again, so it is
+                # saved once, however many attempts the lock costs. Each attempt waits out the
+                # busy timeout itself, so the save lands the moment the lock goes.
+                if attempt == 0:
+                    self.app.call_from_thread(line.busy)  # the scribe goes on meanwhile
+                attempt += 1
+                self.app.call_from_thread(self.show_status, w.busy_retry_message(attempt))
+                if self._stopping.wait(BUSY_RETRY_SECONDS):
+                    return
+            except WarroomError as exc:
+                self.app.call_from_thread(self._entry_failed, str(exc))
+                return
+        try:
+            self._pull()
+        except WarroomError as exc:
+            self.app.call_from_thread(self.show_status, str(exc))
+        self.app.call_from_thread(line.saved, EntrySaved(entry))
+        self.app.call_from_thread(self.clear_status)
+
+    def _entry_failed(self, message: str) -> None:
+        self.show_status(message)
+        self.entry_line.failed(EntryFailed(message))
+
+    async def perform(self, op: Operation) -> str | None:
+        """Run one domain call off the event loop, then pull the feed. Returns the error
+        message, or None when the entry is durable and shown."""
+        worker = self._perform(op)
+        try:
+            return await worker.wait()
+        except WorkerFailed as exc:  # a bug, not a user mistake: say so, keep running
+            return f"unexpected error: {exc.error}"
+
+    @work(thread=True, group="write")
+    def _perform(self, op: Operation) -> str | None:
+        try:
+            op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
+            self._pull()
+        except WarroomError as exc:
+            return str(exc)
+        return None
