@@ -4,7 +4,7 @@ from the screen's module so the screen only mixes it in."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.app.widgets.timeline import Timeline
 from warroom.base.model import Entry
@@ -16,11 +16,13 @@ CORRECTABLE = frozenset({"note", "decision", "action", "result", "change", "comm
 class CorrectionsMixin:
     """For WarRoomScreen: needs ``timeline``, ``perform``, ``utc``, ``readonly``, ``app``."""
 
-    timeline: Timeline
-    perform: Any
-    utc: bool
-    readonly: bool
-    app: Any
+    if TYPE_CHECKING:
+        @property
+        def timeline(self) -> Timeline: ...
+        perform: Any
+        utc: bool
+        readonly: bool
+        app: Any
 
     def action_correct(self) -> None:
         entry = self.timeline.cursor_entry() or self._my_last_entry()

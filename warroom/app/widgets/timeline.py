@@ -305,9 +305,8 @@ class Timeline(ScrollView, can_focus=True):
         if fixes:
             text = entry_text(_as_corrected(entry, fixes), self.severity_label)
         else:
-            text = self._base.get(entry.seq)
-            if text is None:
-                text = entry_text(entry, self.severity_label)
+            base = self._base.get(entry.seq)
+            text = base if base is not None else entry_text(entry, self.severity_label)
         late = _logged_later(entry)
         if late is not None:
             text += f" · logged later at {clock_time(late, self.utc)}"
