@@ -109,8 +109,29 @@ class Saving(_Screen):
 
     @work(thread=True, group="write")
     def _perform(self, op: Operation) -> str | None:
+        """A dialog's save. A busy database is retried like the entry line's: the dialog keeps
+        its input (and the keys typed meanwhile wait), and it is saved once the lock goes."""
+        from warroom.base.errors import StoreBusy
+
+        attempt = 0
+        asker = self.app.screen
+        while True:
+            try:
+                op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
+                break
+            except StoreBusy:
+                # Nothing was written: the lock was never ours. The same call goes again.
+                attempt += 1
+                message = self.app.open_warroom().busy_retry_message(attempt)
+                tell = getattr(asker, "show_error", None) or self.show_status
+                self.app.call_from_thread(tell, message)
+                if self._stopping.wait(BUSY_RETRY_SECONDS):
+                    return "the screen closed before the database accepted the save"
+            except WarroomError as exc:
+                return str(exc)
+        if attempt:
+            self.app.call_from_thread(self.clear_status)
         try:
-            op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
             self._pull()
         except WarroomError as exc:
             return str(exc)
