@@ -118,3 +118,20 @@ def test_domain_history_and_state(wr):
         wr.amend(ref, 999, "x")
     with pytest.raises(ValidationError, match="nothing to correct"):
         wr.amend(ref, note.seq, kind="note")
+
+
+def test_done_can_be_undone_by_a_new_entry(wr):
+    ref = wr.declare("x").incident
+    act = wr.log(ref, "action", "@bob restart the LB")
+    wr.mark_done(ref, act.seq, "restarted")
+    with pytest.raises(ValidationError, match="open already"):
+        wr.reopen(ref, wr.log(ref, "action", "@ann other").seq)
+    back = wr.reopen(ref, act.seq, "it fell over again")
+    assert back.kind == "done" and back.data == {"target": act.seq, "reopened": True}
+    assert back.text == "Reopened: @bob restart the LB: it fell over again"
+    state = wr.state(ref)
+    assert not state.actions[act.seq].done
+    wr.mark_done(ref, act.seq)  # and done again
+    assert wr.state(ref).actions[act.seq].done
+    report = wr.export_report(ref).replace("\\", "").replace("`", "")
+    assert f"Reopened #{act.seq}: @bob restart the LB: it fell over again" in report

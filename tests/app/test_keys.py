@@ -289,8 +289,26 @@ async def test_followups_dialog_marks_done_and_adds(make_app):
         await press(pilot, "f")
         dialog = app.screen
         assert isinstance(dialog, FollowupsDialog)
-        await press(pilot, "enter")  # the first (open) item
-        assert len(app.screen_stack[-2].state.open_actions()) == open_before - 1
+        await press(pilot, "enter", "enter")  # Enter shows the first (open) item, twice
+        assert len(app.screen_stack[-2].state.open_actions()) == open_before
+        assert dialog.query_one("#followup-detail").display
+        await press(pilot, "d")  # done: the outcome is asked first (optional)
+        await paste(pilot, "the probe is fixed")
+        await press(pilot, "enter")
+        war_room = app.screen_stack[-2]
+        assert len(war_room.state.open_actions()) == open_before - 1
+        done = [a for a in war_room.state.actions.values() if a.done_note == "the probe is fixed"]
+        assert len(done) == 1
+        await press(pilot, "d", "escape")  # asked again, Esc: nothing marked, the dialog stays
+        assert isinstance(app.screen, FollowupsDialog)
+        assert len(war_room.state.open_actions()) == open_before - 1
+        listing = dialog.query_one(OptionList)
+        listing.highlighted = next(i for i in range(listing.option_count)
+                                   if listing.get_option_at_index(i).id == str(done[0].seq))
+        await press(pilot, "u")  # undo: a new entry reopens it
+        assert len(war_room.state.open_actions()) == open_before
+        assert not war_room.state.actions[done[0].seq].done
+        listing.highlighted = 0
         await press(pilot, "tab")
         await type_text(pilot, "write the runbook")
         await press(pilot, "enter")

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from warroom.core.results import Database, Feed, Incident, Tail, Verification
 
 FUTURE_SLACK = timedelta(minutes=5)
+REOPENED_PREFIX = "Reopened: "
+"""How the text of an entry that reopens an action or follow-up begins."""
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*)")
 
 
@@ -486,6 +488,20 @@ class Warroom:
             raise ValidationError(f"#{seq} is already done")
         text = clean_text(note, what="note") if note and note.strip() else f"Done: {item.text}"
         return self.store.append(ref, self._draft("done", text, {"target": item.seq}, amends=None,
+                                                  uid=uid))
+
+    def reopen(self, ref: str, seq: int, note: str = "", *, uid: str | None = None) -> Entry:
+        """Undo "done": a new entry that opens the action or follow-up again (both kept)."""
+        state, _ = self._state_and_profile(ref)
+        item = state.actions.get(int(seq))
+        if item is None:
+            raise NotFound(f"{ref} has no action or follow-up #{seq}")
+        if not item.done:
+            raise ValidationError(f"#{seq} is open already")
+        text = f"{REOPENED_PREFIX}{item.text}"
+        if note and note.strip():
+            text += f": {clean_text(note, what='note')}"
+        return self.store.append(ref, self._draft("done", text, {"target": item.seq, "reopened": True},
                                                   uid=uid))
 
     def log_ticket(self, ref: str, party: str, reference: str = "", text: str = "", *,

@@ -203,7 +203,9 @@ class IncidentState:
 
     def _on_done(self, entry: Entry, at: datetime, data: dict) -> None:
         item = self.actions.get(int(data.get("target", entry.amends or 0)))
-        if item is not None:
+        if item is not None and data.get("reopened"):  # undone: open again (Warroom.reopen)
+            item.done, item.done_at, item.done_by, item.done_note = False, None, "", ""
+        elif item is not None:
             item.done, item.done_at, item.done_by, item.done_note = True, at, entry.author, entry.text
 
     def _on_amend(self, entry: Entry, at: datetime, data: dict) -> None:
