@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lead", metavar="NAME")
     p.add_argument("--security", action="store_true")
     p.add_argument("--customer-impacting", action="store_true")
+    declare_help = p.format_help
+    p.format_help = lambda: declare_help() + _profiles_help()  # type: ignore[method-assign]
 
     p = command("list", "list incidents (open ones unless --all)")
     p.add_argument("--all", action="store_true")
@@ -176,6 +178,26 @@ def _unexpected(exc: BaseException, *, debug: bool) -> int:
 # (a note, a title) is cleaned instead: undecodable bytes are dropped like control characters.
 _NAMES = ("db", "ref", "incident", "output", "file", "keep", "profile", "template", "severity",
           "kind", "at", "theme")
+
+
+def _profiles_help() -> str:
+    """What ``declare --help`` ends with: each profile, its severities and its services (read
+    only when help is asked for)."""
+    from warroom.core.profiles import ProfileRegistry
+    from warroom.locations import user_profiles_dir
+
+    registry = ProfileRegistry(user_profiles_dir())
+    lines = ["", "profiles (--profile), their severities (--severity) and services (--service):"]
+    for name in registry.names():
+        try:
+            prof = registry.get(name)
+        except WarroomError as exc:
+            lines.append(f"  {name}: invalid ({_shown(exc)})")
+            continue
+        sevs = ", ".join(s.label for s in prof.live_severities())
+        lines.append(f"  {name}: severities {sevs} (default {prof.severity_label(prof.default_severity)})")
+        lines.append(f"    services: {'; '.join(prof.services) or 'none'}")
+    return "\n".join(lines) + "\n"
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

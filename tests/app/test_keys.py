@@ -373,10 +373,20 @@ async def test_incident_switcher_and_declare(make_app):
         app.screen.query_one(OptionList).highlighted = 0  # the first option: declare
         await press(pilot, "enter")
         assert isinstance(app.screen, DeclareScreen)
-        await press(pilot, "enter")  # no title
-        assert "title is empty" in str(app.screen.query_one("#declare-error").render())
+        declare = app.screen
+        await press(pilot, "ctrl+s")  # no title
+        assert "title is empty" in str(declare.query_one("#declare-error").render())
         await type_text(pilot, "Search is slow")
-        await press(pilot, "enter")
+        await press(pilot, "enter")  # Enter moves to the next field; it never declares
+        assert isinstance(app.screen, DeclareScreen) and app.focused.id == "declare-profile"
+        app.screen.query_one("#declare-title").focus()
+        await press(pilot, "ctrl+s")  # the severity was never looked at: asked once
+        assert "severity" in str(declare.query_one("#declare-error").render())
+        assert isinstance(app.screen, DeclareScreen)
+        declare.query_one("#declare-services").focus()
+        await press(pilot, "space")  # ticks the first service at once
+        assert len(declare.query_one("#declare-services").selected) == 1
+        await press(pilot, "ctrl+s")
         await ready(pilot)
         from warroom.app.dialogs.process import ChecklistDialog
         for _ in range(10):  # a new incident opens with its declare checklist

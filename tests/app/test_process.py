@@ -168,6 +168,8 @@ async def test_declaring_opens_the_declare_checklist(make_app, tmp_path):
         listing = screen.query_one("#declare-profile", OptionList)
         listing.highlighted = [o.id for o in listing._options].index("govuk-paas")
         await settle(pilot)
+        await press(pilot, "ctrl+s")  # the severity was never looked at: asked once
+        assert "severity" in str(screen.query_one("#declare-error").render())
         await press(pilot, "ctrl+s")
         for _ in range(20):
             await settle(pilot)
