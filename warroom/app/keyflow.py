@@ -23,6 +23,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import events
+from textual.widgets import Input
 
 from warroom.app.compat_input import split_alt
 from warroom.core.text import sanitize
@@ -50,18 +51,23 @@ class KeyFlow:
 
     async def receive(self, event: events.Event) -> None:
         """A key or paste from the terminal (or the pilot), in the order typed."""
-        if self.idle:
-            await self._dispatch(event)
-            self._start()
+        if self.idle and not holding(self.app):
+            if await self._dispatch(event):
+                self._start()
         elif isinstance(event, events.Key) and event.key in URGENT:
             await self._deliver(event)
         else:
             self.backlog.append(event)
+            self._start()
 
     def give_back(self, items: Iterable[events.Event]) -> None:
         """Keys a widget held but will not use (the entry line closed by an Esc among them):
         they go first, to whatever has focus next."""
-        self.backlog.extendleft(reversed(list(items)))
+        fresh = [events.Key(e.key, e.character) if isinstance(e, events.Key)
+                 else events.Paste(e.text) if isinstance(e, events.Paste) else e for e in items]
+        # (New events: the held ones were forwarded once, and Textual delivers a forwarded
+        # event to the app's own handlers only, not to the focused widget.)
+        self.backlog.extendleft(reversed(fresh))
         self._start()
 
     def _start(self) -> None:
@@ -72,27 +78,49 @@ class KeyFlow:
         try:
             while True:
                 await settle(self.app)
-                if not self.backlog:
+                while self.backlog:
+                    if await self._dispatch(self.backlog.popleft()):
+                        break  # this one may move the focus: settle before the next
+                else:
                     return
-                await self._dispatch(self.backlog.popleft())
         except Exception as exc:  # a bug: show it as Textual would, do not swallow keys silently
             self.app._handle_exception(exc)
         finally:
             self._task = None
 
-    async def _dispatch(self, event: events.Event) -> None:
+    async def _dispatch(self, event: events.Event) -> bool:
+        """Deliver one key or paste. Returns whether the screen must settle before the next:
+        not after a character typed into a text field (it cannot move the focus), so typing
+        flows at full speed and only Enter, Esc, Tab, hotkeys and pastes wait."""
         if isinstance(event, events.Key):
             pair = split_alt(event.key)
             if pair is not None and not claimed(self.app, event.key):
                 key, char = pair
                 await self._deliver(events.Key("escape", "\x1b"))
                 self.backlog.appendleft(events.Key(key, char))
-                return
-        elif isinstance(event, events.Paste):
+                return True
+            field = self.app.focused
+            # (A field holding its keys while it saves gets them one by one all the same: it
+            # must have them all when it lets go, not some still queued.)
+            typing = (event.is_printable and isinstance(field, Input)
+                      and not getattr(field, "holding", False))
+            await self._deliver(event)
+            return not typing
+        if isinstance(event, events.Paste):
             # A paste arrives whole (escape sequences and all: warroom.app.compat_input) and is
             # cleaned here, before any field shows it, as all text is at the door.
             event = events.Paste(sanitize(event.text))
         await self._deliver(event)
+        return True
+
+
+def holding(app: App) -> bool:
+    """The active screen asks keys to wait: a dialog saving, the war room still loading."""
+    try:
+        holds = getattr(app.screen, "holds_keys", None)
+    except Exception:
+        return False
+    return bool(holds is not None and holds())
 
 
 def claimed(app: App, key: str) -> bool:
@@ -121,8 +149,7 @@ async def settle(app: App, limit: float = SETTLE_LIMIT) -> None:
             screen = app.screen
         except Exception:
             return
-        holds = getattr(screen, "holds_keys", None)
-        if holds is not None and holds():
+        if holding(app):
             await asyncio.sleep(BUSY_POLL)  # a save in flight: keys wait for its outcome
             deadline = loop.time() + limit
             continue

@@ -268,6 +268,11 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
     def on_descendant_blur(self) -> None:
         self.query_one(KeyBar).refresh()
 
+    def holds_keys(self) -> bool:
+        """Keys typed while the incident is still loading wait for it (warroom.app.keyflow): a
+        hotkey is not refused and lost because the screen was not ready yet."""
+        return self.state is None and not self._gone and self.app.error is None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in HOTKEY_ACTIONS and self.typing():
             return False
