@@ -130,6 +130,8 @@ def test_assignment_warnings_say_what_saving_would_cause(wr, ref, profiles):
     assert texts(assignment_warnings(state, profile, "scribe", "alcie", ["alice", "bob"])) == [
         "alcie has not appeared in this incident before (check the spelling)"]
     assert texts(assignment_warnings(state, profile, "scribe", "BOB", ["alice", "bob"])) == []
+    # Someone new joining is not a typo: only a near miss of a known name is questioned.
+    assert texts(assignment_warnings(state, profile, "scribe", "carol", ["alice", "bob"])) == []
     assert texts(assignment_warnings(state, profile, "comms", "zoe", [])) == ["Scribe is vacant"]
 
 

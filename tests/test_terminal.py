@@ -76,10 +76,8 @@ def test_escape_sequences_in_notes_never_reach_the_terminal(sample):
         assert sequence not in out, f"{sequence!r} reached the terminal"
     with Store.open(db) as store:
         saved = store.entries(ref)[-1]
-    # (Textual's input parser hands a paste's escape sequences over as keys ahead of the rest of
-    # the paste, so the stored order is not the pasted one; most terminals strip ESC from a
-    # paste anyway. What matters here: none of it reached the database or the terminal.)
-    assert "PX1 pasted" in saved.text and "\x1b" not in saved.text
+    # The paste arrives whole and in order (warroom.app.compat_input), cleaned of its sequences.
+    assert saved.text == "PX1 pasted  x yo"
     assert "\u202e" not in saved.text
 
 

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lead", metavar="NAME")
     p.add_argument("--security", action="store_true")
     p.add_argument("--customer-impacting", action="store_true")
+    declare_help = p.format_help
+    p.format_help = lambda: declare_help() + _profiles_help()  # type: ignore[method-assign]
 
     p = command("list", "list incidents (open ones unless --all)")
     p.add_argument("--all", action="store_true")
@@ -88,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     _process_note_options(p)
 
     _process_commands(command)
+
+    p = command("amend", "correct an entry (REF#SEQ, as note prints it): text, kind, owner, "
+                         "time; both are kept")
+    p.add_argument("entry", metavar="REF#SEQ")
+    p.add_argument("text", nargs="*", help="the corrected text (words are joined); omit to keep "
+                                            "the text, or give - to read stdin")
+    p.add_argument("--kind", help="the corrected kind: note, decision, action, result, change, "
+                                  "comms or summary")
+    p.add_argument("--at", metavar="ISO-TIME", help="when it really happened")
+    p.add_argument("--owner", help="the corrected owner of an action (or @name in the text)")
 
     p = command("export", "export an incident: Markdown report or lossless JSON")
     p.add_argument("ref")
@@ -114,7 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(words)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(words)
+        if extra and getattr(args, "command", None) == "amend" and not any(
+                x.startswith("-") for x in extra):
+            args.text += extra  # REF#SEQ --kind K TEXT: the text may follow the options
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         _check_arguments(args)
         return _dispatch(args)
     except WarroomError as exc:
@@ -160,6 +178,26 @@ def _unexpected(exc: BaseException, *, debug: bool) -> int:
 # (a note, a title) is cleaned instead: undecodable bytes are dropped like control characters.
 _NAMES = ("db", "ref", "incident", "output", "file", "keep", "profile", "template", "severity",
           "kind", "at", "theme")
+
+
+def _profiles_help() -> str:
+    """What ``declare --help`` ends with: each profile, its severities and its services (read
+    only when help is asked for)."""
+    from warroom.core.profiles import ProfileRegistry
+    from warroom.locations import user_profiles_dir
+
+    registry = ProfileRegistry(user_profiles_dir())
+    lines = ["", "profiles (--profile), their severities (--severity) and services (--service):"]
+    for name in registry.names():
+        try:
+            prof = registry.get(name)
+        except WarroomError as exc:
+            lines.append(f"  {name}: invalid ({_shown(exc)})")
+            continue
+        sevs = ", ".join(s.label for s in prof.live_severities())
+        lines.append(f"  {name}: severities {sevs} (default {prof.severity_label(prof.default_severity)})")
+        lines.append(f"    services: {'; '.join(prof.services) or 'none'}")
+    return "\n".join(lines) + "\n"
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
@@ -381,6 +419,26 @@ def cmd_note(args: argparse.Namespace) -> int:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
         ref = w.canonical_ref(ref)
         entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
+    print(f"{entry.incident}#{entry.seq}")
+    return 0
+
+
+def cmd_amend(args: argparse.Namespace) -> int:
+    from warroom.core.domain import parse_entry_ref
+
+    ref, seq = parse_entry_ref(args.entry)
+    text = " ".join(args.text) if args.text else None
+    if text == "-" or (text is None and sys.stdin is not None and not sys.stdin.isatty()
+                       and args.kind is None and args.at is None and args.owner is None):
+        try:
+            text = read_bounded(sys.stdin.buffer, MAX_STDIN, what="stdin").decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
+    if text is None and args.kind is None and args.at is None and args.owner is None:
+        raise UsageError("say what to correct: the text (argument or stdin), --kind, --at or --owner")
+    w = open_warroom(args, create=False)  # a correction needs an incident: never a new database
+    with w.store:
+        entry = w.amend(ref, seq, text, kind=args.kind, at=args.at, owner=args.owner)
     print(f"{entry.incident}#{entry.seq}")
     return 0
 

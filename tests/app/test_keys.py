@@ -34,7 +34,8 @@ async def test_opens_most_recent_incident_and_shows_four_panes(make_app):
         assert screen.ref == "INC-1"
         for pane in ("#summary", "#roles", "#timers", "#timeline"):
             assert screen.query_one(pane).region.area > 0
-        assert len(rows(app)) == screen.state.entry_count
+        corrections = sum(len(v) for v in screen.state.amendments.values())
+        assert len(rows(app)) == screen.state.entry_count - corrections  # shown on the original
 
 
 async def test_hotkeys_log_each_kind(make_app):
@@ -49,7 +50,7 @@ async def test_hotkeys_log_each_kind(make_app):
         await pilot.press("a")
         await type_text(pilot, "@omar restart the pods")
         await press(pilot, "enter", "escape")
-        entries = app.screen.timeline._entries[before:]
+        entries = [e for e in app.screen.timeline._entries if e.seq > before]
         assert [(e.kind, e.text) for e in entries] == [
             ("note", "a note here"), ("decision", "a decision here"), ("result", "a result here"),
             ("change", "a change here"), ("action", "@omar restart the pods")]
@@ -71,7 +72,14 @@ async def test_tab_cycles_kind_and_escape_cancels(make_app):
         assert app.screen.entry_line.display is False
         assert app.screen.state.entry_count == before
         await press(pilot, "n")
-        assert app.screen.entry_line.input.value == ""  # a cancelled draft is gone
+        line = app.screen.entry_line
+        # Esc keeps the draft: it is offered back, selected, with its kind.
+        assert line.input.value == "never saved" and line.kind == "decision"
+        assert line.input.selected_text == "never saved"
+        await type_text(pilot, "typed over")
+        assert line.input.value == "typed over"
+        await press(pilot, "ctrl+u", "up")  # ↑ on the emptied line brings it back
+        assert line.input.value == "never saved"
 
 
 async def test_empty_note_and_ownerless_action_are_refused_and_draft_kept(make_app):
@@ -281,8 +289,26 @@ async def test_followups_dialog_marks_done_and_adds(make_app):
         await press(pilot, "f")
         dialog = app.screen
         assert isinstance(dialog, FollowupsDialog)
-        await press(pilot, "enter")  # the first (open) item
-        assert len(app.screen_stack[-2].state.open_actions()) == open_before - 1
+        await press(pilot, "enter", "enter")  # Enter shows the first (open) item, twice
+        assert len(app.screen_stack[-2].state.open_actions()) == open_before
+        assert dialog.query_one("#followup-detail").display
+        await press(pilot, "d")  # done: the outcome is asked first (optional)
+        await paste(pilot, "the probe is fixed")
+        await press(pilot, "enter")
+        war_room = app.screen_stack[-2]
+        assert len(war_room.state.open_actions()) == open_before - 1
+        done = [a for a in war_room.state.actions.values() if a.done_note == "the probe is fixed"]
+        assert len(done) == 1
+        await press(pilot, "d", "escape")  # asked again, Esc: nothing marked, the dialog stays
+        assert isinstance(app.screen, FollowupsDialog)
+        assert len(war_room.state.open_actions()) == open_before - 1
+        listing = dialog.query_one(OptionList)
+        listing.highlighted = next(i for i in range(listing.option_count)
+                                   if listing.get_option_at_index(i).id == str(done[0].seq))
+        await press(pilot, "u")  # undo: a new entry reopens it
+        assert len(war_room.state.open_actions()) == open_before
+        assert not war_room.state.actions[done[0].seq].done
+        listing.highlighted = 0
         await press(pilot, "tab")
         await type_text(pilot, "write the runbook")
         await press(pilot, "enter")
@@ -347,10 +373,20 @@ async def test_incident_switcher_and_declare(make_app):
         app.screen.query_one(OptionList).highlighted = 0  # the first option: declare
         await press(pilot, "enter")
         assert isinstance(app.screen, DeclareScreen)
-        await press(pilot, "enter")  # no title
-        assert "title is empty" in str(app.screen.query_one("#declare-error").render())
+        declare = app.screen
+        await press(pilot, "ctrl+s")  # no title
+        assert "title is empty" in str(declare.query_one("#declare-error").render())
         await type_text(pilot, "Search is slow")
-        await press(pilot, "enter")
+        await press(pilot, "enter")  # Enter moves to the next field; it never declares
+        assert isinstance(app.screen, DeclareScreen) and app.focused.id == "declare-profile"
+        app.screen.query_one("#declare-title").focus()
+        await press(pilot, "ctrl+s")  # the severity was never looked at: asked once
+        assert "severity" in str(declare.query_one("#declare-error").render())
+        assert isinstance(app.screen, DeclareScreen)
+        declare.query_one("#declare-services").focus()
+        await press(pilot, "space")  # ticks the first service at once
+        assert len(declare.query_one("#declare-services").selected) == 1
+        await press(pilot, "ctrl+s")
         await ready(pilot)
         from warroom.app.dialogs.process import ChecklistDialog
         for _ in range(10):  # a new incident opens with its declare checklist

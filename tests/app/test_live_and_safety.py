@@ -144,8 +144,8 @@ async def _status(pilot, wanted: str, limit: int = 200) -> str:
 async def test_lock_held_too_long_the_app_retries_keeps_the_draft_and_saves_once(sample_db,
                                                                                  make_app, how):
     """Another process holds the write lock well past the busy timeout while the scribe
-    presses Enter: the app says it is retrying, the draft stays on the line, what is typed
-    meanwhile waits, and the entry is saved once when the lock goes."""
+    presses Enter: the app says it is retrying, the entry waits off the line (the line says
+    so) while typing goes on, and the entry is saved once when the lock goes."""
     from tests.test_faults import _hold_lock, _release
 
     db, ref = sample_db
@@ -161,9 +161,10 @@ async def test_lock_held_too_long_the_app_retries_keeps_the_draft_and_saves_once
             said = await _status(pilot, "attempt 3")  # a second and a third attempt failed too
             assert "database busy, retrying" in said and str(db) in said
             assert "will be saved once" in said and "\n" not in said
-            assert line.input.value == "saved once" and line.saving  # the draft is kept
-            await pilot.press(*"next one")  # typing goes on; it waits behind the retry
-            assert line.input.value == "saved once"
+            assert line.input.value == "" and line.saving and line.waiting == 1  # kept, waiting
+            assert "1 waiting" in str(line.query_one("#entry-waiting").render())
+            await pilot.press(*"next one")  # typing goes on, on the freed line
+            assert line.input.value == "next one"
         finally:
             _release(holder, how)
         await settle(pilot)

@@ -118,7 +118,7 @@ async def test_l_ticks_and_dismisses_declare_steps_each_an_entry(make_app):
         await press(pilot, "enter")  # dismiss the second step with the reason
         await press(pilot, "escape")
         await settle(pilot)
-        entries = app.screen.timeline._entries[before:]
+        entries = [e for e in app.screen.timeline._entries if e.seq > before]
         assert [(e.kind, e.data["outcome"], e.data["index"]) for e in entries] == [
             ("checklist", "done", 1), ("checklist", "dismissed", 2)]
         steps = app.screen.profile.checklists["declare"]
@@ -168,6 +168,8 @@ async def test_declaring_opens_the_declare_checklist(make_app, tmp_path):
         listing = screen.query_one("#declare-profile", OptionList)
         listing.highlighted = [o.id for o in listing._options].index("govuk-paas")
         await settle(pilot)
+        await press(pilot, "ctrl+s")  # the severity was never looked at: asked once
+        assert "severity" in str(screen.query_one("#declare-error").render())
         await press(pilot, "ctrl+s")
         for _ in range(20):
             await settle(pilot)

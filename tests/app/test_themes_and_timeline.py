@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.app.conftest import press, ready, rows
 from warroom.app.app import WarroomApp
+from warroom.app.formatting import plain
 from warroom.app.themes import ThemeError, load_themes, parse_theme, saved_theme, settings_path
 from warroom.app.widgets.timeline import wrap_cells
 from warroom.base.model import Entry
@@ -119,15 +119,18 @@ async def test_timeline_with_50k_entries():
 
 
 async def test_amended_entry_is_marked(make_app):
+    """A corrected entry shows its latest text, marked ✎; the correction is not a row of its own."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         timeline = app.screen.timeline
-        amends = [e for e in timeline._entries if e.kind == "amend"]
-        if not amends:
+        if not timeline._fixes:
             pytest.fail("the sample incident holds a correction")
-        assert any(r.startswith(f"corrects #{amends[0].amends}") for r in rows(app))
-        assert amends[0].amends in timeline._amended
+        (seq, fixes), = timeline._fixes.items()
+        shown = dict(zip([e.seq for e in timeline.shown_entries()], rows(app)))
+        assert shown[seq] == plain(fixes[-1].text)
+        assert fixes[-1].seq not in shown
+        assert not any(r.startswith("corrects #") for r in rows(app))
 
 
 @pytest.mark.parametrize("key", ["n", "slash"])

@@ -14,7 +14,10 @@ def run(*, db: str, user: str | None = None, ref: str | None = None,
     """Open the war room on ``db``; ``ref=None`` opens the most recent open incident (or the
     declare screen). Returns the exit code; errors are one line on stderr."""
     from warroom.app.app import WarroomApp
+    from warroom.app.compat_input import install
     from warroom.app.themes import ThemeError
+
+    install()  # Esc+letter bursts and pastes read as typed (see warroom.app.compat_input)
 
     try:
         app = WarroomApp(db=db, user=user, ref=ref, theme=theme)

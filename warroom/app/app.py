@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -64,6 +65,27 @@ class WarroomApp(App[None]):
         if self._skip_css_refresh:
             compat.set_css_variables(self, self.get_css_variables())
         self._remember_theme = theme is not None
+        from warroom.app.keyflow import KeyFlow
+
+        self.keyflow = KeyFlow(self, super().on_event)
+        self._drafts: Any = None
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go one at a time, each once the screen has settled
+        # from the one before (warroom.app.keyflow): typed-ahead keys land where they were meant.
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.keyflow.receive(event)
+            return
+        await super().on_event(event)
+
+    def drafts(self):
+        """The person's drafts on this database (warroom.core.drafts), once we know who they are."""
+        if self._drafts is None and self.user_name:
+            from warroom.core.drafts import Drafts
+            from warroom.locations import data_dir
+
+            self._drafts = Drafts(data_dir() / "drafts", self.db, self.user_name)
+        return self._drafts
 
     def get_default_screen(self) -> Screen:
         # The war room is the app's first screen (not pushed over an empty default one, which

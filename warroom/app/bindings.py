@@ -31,6 +31,8 @@ KEYMAP: tuple[KeyAction, ...] = (
               writes=True),
     KeyAction("c", "log('change')", "change", "Log a command run or a production change", "chg",
               writes=True),
+    KeyAction("m", "correct", "correct", "Correct an entry (the cursor's, or your last); both kept",
+              "fix", writes=True),
     # The process (issue 13): escalations, support tickets, facts, checklists, timers.
     KeyAction("x", "escalate", "escalate", "Record an escalation (shows the escalation chain)",
               "esc", writes=True),

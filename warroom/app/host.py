@@ -24,6 +24,8 @@ class HostApp(App[None]):
     """Keep the incident's clocks (off in picture tests)."""
     checklist_after_declare: str | None
     """An incident just declared here: open its declare checklist once it has loaded."""
+    error: str | None
+    """Why the app is leaving (set by :meth:`fail`)."""
 
     def open_warroom(self) -> Warroom:
         raise NotImplementedError

@@ -53,9 +53,10 @@ class EntriesArrived(Message):
 class EntrySubmitted(Message):
     """Enter in the entry line. ``uid`` is kept across retries so a retried save is not doubled."""
 
-    def __init__(self, kind: str, text: str, uid: str) -> None:
+    def __init__(self, kind: str, text: str, uid: str, typed_at: str | None = None) -> None:
         super().__init__()
         self.kind, self.text, self.uid = kind, text, uid
+        self.typed_at = typed_at  # when Enter was pressed: the occurred-at of a delayed save
 
 
 class EntrySaved(Message):

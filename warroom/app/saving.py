@@ -2,7 +2,8 @@
 holds the write lock, and any other domain call a dialog makes (:meth:`Saving.perform`).
 
 Every save runs in a thread worker (the screen never freezes), then pulls the change feed so
-that the entry shows the moment it is durable. A busy database keeps the draft on the line and
+that the entry shows the moment it is durable. A busy (or slow) database takes the entry off the
+line, where it waits with any typed after it (each saved in order, with its typing time), and
 retries with the same uid (saved once, however many attempts the lock costs).
 
 A mixin of :class:`~warroom.app.screens.war_room.WarRoomScreen`.
@@ -33,6 +34,8 @@ else:
 Operation = Callable[["Warroom", str], Any]
 BUSY_RETRY_SECONDS = 0.5
 """Pause between attempts to save an entry while another process holds the write lock."""
+SLOW_SAVE_SECONDS = 1.0
+"""An entry not saved by then leaves the line (it waits, kept on disk); typing goes on."""
 
 
 class Saving(_Screen):
@@ -50,10 +53,15 @@ class Saving(_Screen):
         def _pull(self) -> None: ...
 
     def on_entry_submitted(self, message: EntrySubmitted) -> None:
-        self._save_entry(message.kind, message.text, message.uid)
+        line = self.entry_line
+        self._save_entry(message.kind, message.text, message.uid, message.typed_at,
+                         queued=not line.on_line)
+        if line.on_line:  # a save slower than this frees the line for the next entry
+            self.set_timer(SLOW_SAVE_SECONDS, lambda: line.busy(message.uid))
 
     @work(thread=True, group="write")
-    def _save_entry(self, kind: str, text: str, uid: str) -> None:
+    def _save_entry(self, kind: str, text: str, uid: str, typed_at: str | None = None, *,
+                    queued: bool = False) -> None:
         from warroom.base.errors import StoreBusy
 
         line = self.entry_line
@@ -61,13 +69,17 @@ class Saving(_Screen):
         attempt = 0
         while True:
             try:
-                entry = w.log(cast(str, self.ref), kind, text, uid=uid)
+                # An entry that waited (the database busy) happened when it was typed.
+                at = typed_at if (queued or attempt) else None
+                entry = w.log(cast(str, self.ref), kind, text, uid=uid, at=at)
                 break
             except StoreBusy:
-                # Nothing was saved. The draft stays on the line (and keys typed meanwhile
-                # wait behind it); the same uid goes again, so it is saved once, however many
-                # attempts the lock costs. Each attempt waits out the busy timeout itself, so
-                # the save lands the moment the lock goes.
+                # Nothing was saved. The entry leaves the line and waits (kept on disk, with
+                # the entries typed after it queued behind); the same uid goes again, so it is
+                # saved once, however many attempts the lock costs. Each attempt waits out the
+                # busy timeout itself, so the save lands the moment the lock goes.
+                if attempt == 0:
+                    self.app.call_from_thread(line.busy)  # the scribe goes on meanwhile
                 attempt += 1
                 self.app.call_from_thread(self.show_status, w.busy_retry_message(attempt))
                 if self._stopping.wait(BUSY_RETRY_SECONDS):
@@ -97,8 +109,29 @@ class Saving(_Screen):
 
     @work(thread=True, group="write")
     def _perform(self, op: Operation) -> str | None:
+        """A dialog's save. A busy database is retried like the entry line's: the dialog keeps
+        its input (and the keys typed meanwhile wait), and it is saved once the lock goes."""
+        from warroom.base.errors import StoreBusy
+
+        attempt = 0
+        asker = self.app.screen
+        while True:
+            try:
+                op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
+                break
+            except StoreBusy:
+                # Nothing was written: the lock was never ours. The same call goes again.
+                attempt += 1
+                message = self.app.open_warroom().busy_retry_message(attempt)
+                tell = getattr(asker, "show_error", None) or self.show_status
+                self.app.call_from_thread(tell, message)
+                if self._stopping.wait(BUSY_RETRY_SECONDS):
+                    return "the screen closed before the database accepted the save"
+            except WarroomError as exc:
+                return str(exc)
+        if attempt:
+            self.app.call_from_thread(self.clear_status)
         try:
-            op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
             self._pull()
         except WarroomError as exc:
             return str(exc)

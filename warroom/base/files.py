@@ -95,10 +95,12 @@ def _is_database(path: Path) -> bool:
 
 
 def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
-                         hint: str = "add --overwrite to replace it") -> None:
+                         hint: str = "add --overwrite to replace it", sync: bool = True) -> None:
     """Write a file atomically (temp file, fsync, rename) with mode 0600, after
     :func:`check_output_path`. Without ``overwrite`` an existing file is never replaced, not
-    even one that appears while we write (the final step is a hard link, which fails then)."""
+    even one that appears while we write (the final step is a hard link, which fails then).
+    ``sync=False`` skips the fsyncs: the file survives the process being killed, not a power
+    cut (drafts, written as they change)."""
     path = Path(path)
     check_output_path(path, overwrite=overwrite, hint=hint)
     folder = path.parent if str(path.parent) else Path(".")
@@ -110,7 +112,8 @@ def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(content)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         exists = check_output_path(path, overwrite=overwrite, hint=hint)  # again, just before
         if exists:
@@ -125,7 +128,8 @@ def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
                     raise
                 os.replace(tmp, path)  # a file system without hard links
             Path(tmp).unlink(missing_ok=True)
-        _fsync_folder(folder)
+        if sync:
+            _fsync_folder(folder)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _oserror(path, exc) from None

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from warroom.core.results import Database, Feed, Incident, Tail, Verification
 
 FUTURE_SLACK = timedelta(minutes=5)
+REOPENED_PREFIX = "Reopened: "
+"""How the text of an entry that reopens an action or follow-up begins."""
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*)")
 
 
@@ -71,6 +73,46 @@ class IncidentSummary:
     entries: int
     damaged: int = 0
     """Headline entries (declared, severity, status) whose data is the wrong shape."""
+
+
+@dataclass(frozen=True)
+class CorrectedView:
+    """What an entry says now, after its corrections (the latest wins)."""
+
+    seq: int
+    kind: str
+    text: str
+    owner: str
+    occurred_at: str
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class EntryHistory:
+    original: Entry
+    corrections: list[Entry]
+    now: CorrectedView
+
+
+def corrected_view(original: Entry, fixes: list[Entry]) -> CorrectedView:
+    """An entry as its latest correction has it (each correction carries the whole picture)."""
+    if not fixes:
+        return CorrectedView(original.seq, original.kind, original.text,
+                             str(original.data.get("owner") or ""), original.occurred_at, False)
+    last = fixes[-1]
+    data = last.data or {}
+    kind = str(data.get("kind") or original.kind)
+    owner = str(data.get("owner") or (original.data.get("owner") if kind == original.kind else "") or "")
+    return CorrectedView(original.seq, kind, last.text, owner,
+                         str(data.get("occurred_at") or original.occurred_at), True)
+
+
+def parse_entry_ref(text: str) -> tuple[str, int]:
+    """``INC-4#12`` (what ``warroom note`` prints) as (reference, entry number)."""
+    ref, sep, seq = (text or "").strip().rpartition("#")
+    if not sep or not ref or not seq.isdigit() or int(seq) < 1:
+        raise ValidationError(f"{text!r} is not REF#SEQ (e.g. INC-4#12, as warroom note prints it)")
+    return ref, int(seq)
 
 
 class Warroom:
@@ -448,6 +490,20 @@ class Warroom:
         return self.store.append(ref, self._draft("done", text, {"target": item.seq}, amends=None,
                                                   uid=uid))
 
+    def reopen(self, ref: str, seq: int, note: str = "", *, uid: str | None = None) -> Entry:
+        """Undo "done": a new entry that opens the action or follow-up again (both kept)."""
+        state, _ = self._state_and_profile(ref)
+        item = state.actions.get(int(seq))
+        if item is None:
+            raise NotFound(f"{ref} has no action or follow-up #{seq}")
+        if not item.done:
+            raise ValidationError(f"#{seq} is open already")
+        text = f"{REOPENED_PREFIX}{item.text}"
+        if note and note.strip():
+            text += f": {clean_text(note, what='note')}"
+        return self.store.append(ref, self._draft("done", text, {"target": item.seq, "reopened": True},
+                                                  uid=uid))
+
     def log_ticket(self, ref: str, party: str, reference: str = "", text: str = "", *,
                    at: datetime | str | None = None, uid: str | None = None) -> Entry:
         """A support ticket with a third party (AWS, Aiven...), as the profile's table lists
@@ -530,17 +586,66 @@ class Warroom:
         self.store.incident(ref)
         return self.store.append(ref, self._draft("system", clean_text(text), data or {}, uid=uid))
 
-    def amend(self, ref: str, seq: int, text: str, *, owner: str | None = None,
+    def amend(self, ref: str, seq: int, text: str | None = None, *, kind: str | None = None,
+              at: datetime | str | None = None, owner: str | None = None,
               uid: str | None = None) -> Entry:
-        """Correct an earlier entry. Both are kept; the correction points at the original."""
-        target = self.store.entry(ref, int(seq))
-        body = clean_text(text, what="correction")
-        data: dict[str, Any] = {"kind": target.kind}
-        if target.kind in ("action", "followup"):
-            who = owner or mentioned_owner(body)
-            if who:
-                data["owner"] = owner_name(who)
-        return self.store.append(ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
+        """Correct an earlier entry: its text, its kind (between the kinds a scribe logs), an
+        action's owner, or when it happened. Both are kept; the correction points at the
+        original. Correcting a correction corrects the original again, and the latest
+        correction wins: each one carries the whole corrected picture (text, kind, owner,
+        occurred-at), so a reader needs only the last."""
+        row = self.store.incident(ref)
+        target = self.store.entry(row.ref, int(seq))
+        if target.kind == "amend" and target.amends is not None:
+            target = self.store.entry(row.ref, target.amends)
+        fixes = [e for e in self.store.entries(row.ref, after=target.seq, kinds=("amend",))
+                 if e.kind == "amend" and e.amends == target.seq]
+        now_pic = corrected_view(target, fixes)
+        body = clean_text(text, what="correction text") if text is not None else now_pic.text
+        new_kind = now_pic.kind
+        if kind is not None and kind.strip():
+            new_kind = kind.strip().lower()
+            if new_kind != now_pic.kind:
+                if new_kind not in SCRIBE_KINDS or now_pic.kind not in SCRIBE_KINDS:
+                    movable = ", ".join(SCRIBE_KINDS)
+                    raise ValidationError(f"#{target.seq} is a {now_pic.kind}; only these kinds can "
+                                          f"change into one another: {movable}"
+                                          if new_kind in KINDS else
+                                          f"unknown entry kind {kind!r} (choose from: {movable})")
+        data: dict[str, Any] = {"kind": new_kind}
+        if new_kind != target.kind:
+            data["from_kind"] = target.kind
+        if new_kind in ("action", "followup"):
+            who = owner if owner and owner.strip() else (
+                mentioned_owner(body) if text is not None else None) or now_pic.owner
+            if not who:
+                raise ValidationError("an action needs an owner: write @name in the text")
+            data["owner"] = owner_name(who)
+        elif owner and owner.strip():
+            raise ValidationError(f"only an action or a follow-up has an owner; #{target.seq} "
+                                  f"is a {new_kind}")
+        occurred = now_pic.occurred_at
+        if at is not None and (not isinstance(at, str) or at.strip()):
+            occurred = format_time(self._when(at, self.clock.now()))
+        if occurred != target.occurred_at:
+            data["occurred_at"] = occurred
+        if (body, new_kind, data.get("owner", ""), occurred) == (
+                now_pic.text, now_pic.kind, now_pic.owner if new_kind in ("action", "followup") else "",
+                now_pic.occurred_at):
+            raise ValidationError(f"nothing to correct: #{target.seq} already reads so")
+        return self.store.append(row.ref, self._draft("amend", body, data, amends=target.seq, uid=uid))
+
+    def history(self, ref: str, seq: int) -> "EntryHistory":
+        """An entry as first written and every correction of it, oldest first, with what it
+        says now (the latest correction wins). ``seq`` may name a correction: its original's
+        history is returned."""
+        row = self.store.incident(ref)
+        target = self.store.entry(row.ref, int(seq))
+        if target.kind == "amend" and target.amends is not None:
+            target = self.store.entry(row.ref, target.amends)
+        fixes = [e for e in self.store.entries(row.ref, after=target.seq, kinds=("amend",))
+                 if e.kind == "amend" and e.amends == target.seq]
+        return EntryHistory(target, fixes, corrected_view(target, fixes))
 
     def _state_and_profile(self, ref: str) -> tuple[IncidentState, Profile]:
         state = self.state(ref)

@@ -50,8 +50,9 @@ def assignment_warnings(state: IncidentState, profile: Profile, role: str, perso
                         people: Iterable[str] = ()) -> list[RoleWarning]:
     """What the process warns about if ``person`` takes ``role`` now (before it is saved): one
     person in two roles that should be two people, required roles left vacant, and a name
-    nobody has used in this incident yet (``people``: the names seen so far; a typo in a
-    handover sends the pager to nobody)."""
+    nobody has used in this incident yet but that looks like a near miss of one who has
+    (``people``: the names seen so far; a typo in a handover sends the pager to nobody; a new
+    person joining is not a typo)."""
     person = person.strip()
     holders = {r: h.person for r, h in state.roles.items()}
     if person:
@@ -61,7 +62,7 @@ def assignment_warnings(state: IncidentState, profile: Profile, role: str, perso
            for a, b in _doubled(holders, profile) if role in (a, b)]
     out += _vacant(holders, profile, state.customer_impacting)
     known = {p.casefold() for p in people}
-    if person and known and person.casefold() not in known:
+    if person and known and person.casefold() not in known and _near_miss(person, known):
         out.append(RoleWarning("unknown_person", f"{person} has not appeared in this incident "
                                                  "before (check the spelling)",
                                role=role, person=person))
@@ -80,3 +81,10 @@ def _doubled(holders: dict[str, str], profile: Profile) -> list[tuple[str, str]]
     name was typed)."""
     return [(a, b) for a, b in profile.same_person_warnings
             if holders.get(a) and holders.get(b) and holders[a].casefold() == holders[b].casefold()]
+
+
+def _near_miss(person: str, known: set[str]) -> bool:
+    """``grcae`` for ``grace``, ``alcie`` for ``alice``: close to a known name, but not it."""
+    from difflib import get_close_matches
+
+    return bool(get_close_matches(person.casefold(), known, n=1, cutoff=0.65))

@@ -203,7 +203,9 @@ class IncidentState:
 
     def _on_done(self, entry: Entry, at: datetime, data: dict) -> None:
         item = self.actions.get(int(data.get("target", entry.amends or 0)))
-        if item is not None:
+        if item is not None and data.get("reopened"):  # undone: open again (Warroom.reopen)
+            item.done, item.done_at, item.done_by, item.done_note = False, None, "", ""
+        elif item is not None:
             item.done, item.done_at, item.done_by, item.done_note = True, at, entry.author, entry.text
 
     def _on_amend(self, entry: Entry, at: datetime, data: dict) -> None:
@@ -211,6 +213,13 @@ class IncidentState:
             return
         self.amendments.setdefault(entry.amends, []).append(entry)
         item = self.actions.get(entry.amends)
+        kind = data.get("kind")
+        if item is not None and kind and kind not in ("action", "followup"):
+            self.actions.pop(entry.amends)  # corrected into a note, decision...: not an action
+            item = None
+        elif item is None and kind == "action":  # a note corrected into an action
+            self.actions[entry.amends] = ActionItem(entry.amends, "action", entry.text,
+                                                    str(data.get("owner") or ""), at)
         if item is not None:
             item.text = entry.text
             if data.get("owner"):
@@ -243,6 +252,11 @@ class IncidentState:
         """An entry's text as last corrected."""
         fixes = self.amendments.get(entry.seq)
         return fixes[-1].text if fixes else entry.text
+
+    def current_kind(self, entry: Entry) -> str:
+        """An entry's kind as last corrected."""
+        fixes = self.amendments.get(entry.seq)
+        return str(fixes[-1].data.get("kind") or entry.kind) if fixes else entry.kind
 
     def checklist_open(self, name: str, steps: Iterable[str]) -> list[str]:
         """The steps of a checklist neither done nor dismissed, in the checklist's order."""

@@ -44,6 +44,11 @@ class Dialog(ModalScreen[Any]):
     def body(self) -> ComposeResult:
         yield from ()
 
+    def holds_keys(self) -> bool:
+        """While a save is in flight, keys typed wait for its outcome (warroom.app.keyflow):
+        they belong to the dialog if it stays open, to the screen below if it closes."""
+        return self.busy
+
     def show_error(self, message: str) -> None:
         label = self.query_one(".dialog-error", Label)
         label.update(Content(" ".join(message.split())))

@@ -14,8 +14,12 @@ from warroom.app.dialogs.base import Dialog
 MORE_KEYS = (
     ("ctrl+p", "Command palette: every action, and the theme"),
     ("Tab", "In the entry line: cycle note → decision → action → result → change"),
-    ("Esc", "Close the entry line, the search bar or a dialog without saving"),
-    ("↑ ↓ PgUp PgDn Home End", "Scroll the timeline (it follows new entries at the bottom)"),
+    ("Alt+n d a r c", "In the entry line: switch the kind, keep the text (or Esc then the letter at once)"),
+    ("↑", "On an empty entry line: the last text cancelled or saved, to edit"),
+    ("Esc", "Close the entry line (its draft is kept), the search bar or a dialog"),
+    ("↑ ↓ PgUp PgDn Home", "Timeline: move the cursor (the view stays where you read)"),
+    ("Enter", "Timeline: open the entry under the cursor, with its corrections"),
+    ("End", "Timeline: back to the newest, following new entries"),
 )
 PANES = (
     "Incident: reference, severity, status, services, elapsed time, OOH and security flags, "
@@ -23,7 +27,8 @@ PANES = (
     "Roles: who holds each role and for how long; VACANT required roles and warnings.",
     "Timers: next summary, next status update, escalation, out-of-hours stop, role rotation; "
     "overdue ones count up in red.",
-    "Timeline: every entry, newest at the bottom; ✎ marks an entry that was corrected later.",
+    "Timeline: every entry in the order it happened, newest at the bottom; ✎ marks an entry "
+    "that was corrected (Enter shows the original); \"logged later\" marks a backdated one.",
 )
 
 

@@ -40,6 +40,9 @@ class DeclareScreen(Screen[None]):
         self.first = first
         self.profile_name = profile
         self.busy = False
+        self.looked: set[str] = set()
+        """The choices the person has visited (profile, severity): declaring without them asks once."""
+        self.warned = False
 
     @property
     def registry(self):
@@ -84,6 +87,7 @@ class DeclareScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#declare-profile")
     def _profile_moved(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and event.option.id != self.profile_name:
+            self.looked.add("profile")
             self.profile_name = event.option.id
             self._show_profile()
 
@@ -118,13 +122,43 @@ class DeclareScreen(Screen[None]):
         label.update(Content(" ".join(message.split())))
         label.display = bool(message)
 
+    def on_descendant_focus(self, event) -> None:
+        widget = event.widget
+        if widget.id == "declare-profile":
+            self.looked.add("profile")
+        elif widget.id == "declare-severity":
+            self.looked.add("severity")
+        elif isinstance(widget, SelectionList) and widget.highlighted is None and widget.option_count:
+            widget.highlighted = 0  # Space ticks the first service at once, no ↓ needed first
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last field (the lead) it declares."""
         event.stop()
-        self.action_declare()
+        if event.input.id == "declare-lead":
+            self.action_declare()
+        else:
+            self.focus_next()
+
+    @on(OptionList.OptionSelected, "#declare-profile, #declare-severity")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.focus_next()
 
     def action_declare(self) -> None:
         if self.busy:
+            return
+        missing = [what for what in ("profile", "severity") if what not in self.looked]
+        if missing and not self.warned and self.query_one("#declare-title", Input).value.strip():
+            # Declaring with a profile or severity never looked at: ask once.
+            sevs = self.query_one("#declare-severity", OptionList)
+            chosen = {"profile": self.profile_name,
+                      "severity": (sevs.get_option_at_index(sevs.highlighted).id
+                                   if sevs.highlighted is not None else "none")}
+            self.warned = True
+            self.show_error(" and ".join(f"{what} {chosen[what]}" for what in missing)
+                            + " not chosen: Ctrl+S again declares with "
+                            + ("them" if len(missing) > 1 else "it") + ", or Tab to change")
             return
         sevs = self.query_one("#declare-severity", OptionList)
         severity = sevs.get_option_at_index(sevs.highlighted).id if sevs.highlighted is not None else None

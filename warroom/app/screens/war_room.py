@@ -28,6 +28,7 @@ from textual.widgets import Input, Label
 
 from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS
+from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
                               LiveIncident, severity_labeller)
 from warroom.app.messages import EntriesArrived, FilterChanged, IncidentLoaded, LoadFailed, TailLoaded
@@ -54,7 +55,7 @@ WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
-class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
+class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[None]):
     AUTO_FOCUS = "#timeline"
     BINDINGS: ClassVar[list[BindingType]] = [*textual_bindings()]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
@@ -257,7 +258,8 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
         if not self.typing():
             return []
         if self.entry_line.display and self.focused is self.entry_line.input:
-            return [("Enter", "save"), ("Esc", "cancel"), ("Tab", "kind"), ("@name", "owner (actions)")]
+            return [("Enter", "save"), ("Esc", "close"), ("Tab Alt+ndarc", "kind"), ("↑", "last text"),
+                    ("@name", "owner")]
         return [("Enter", "keep filter"), ("Esc", "clear"), ("Tab", "kind filter")]
 
     def on_descendant_focus(self) -> None:
@@ -265,6 +267,11 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
 
     def on_descendant_blur(self) -> None:
         self.query_one(KeyBar).refresh()
+
+    def holds_keys(self) -> bool:
+        """Keys typed while the incident is still loading wait for it (warroom.app.keyflow): a
+        hotkey is not refused and lost because the screen was not ready yet."""
+        return self.state is None and not self._gone and self.app.error is None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in HOTKEY_ACTIONS and self.typing():

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from warroom.app.bindings import KEYMAP, KeyAction, display_key
 
 LOG_KEYS = ("n", "d", "a", "r", "c")
-DROP_ORDER = ("e", "i", "slash", "f", "u")
+DROP_ORDER = ("e", "i", "slash", "f", "u", "g", "k", "x", "m", "t", "v", "o", "s")
 
 
 class KeyBar(Widget):
@@ -43,7 +43,7 @@ class KeyBar(Widget):
             line = Content("").join(variant(items))
             if line.cell_length <= width:
                 return line
-        # Narrower than 80 columns: drop what help and the palette also offer, never ? or q.
+        # Too narrow: drop what help and the palette also offer, never ? or q.
         for key in DROP_ORDER:
             items = [i for i in items if i.key != key]
             line = Content("").join(self._grouped(items))

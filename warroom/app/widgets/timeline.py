@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from dataclasses import replace
+from typing import Callable
 
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
@@ -19,14 +20,16 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from warroom.app.formatting import KIND_WIDTH, clock_time, entry_text, kind_label, plain
+from warroom.base.model import Entry
 
-if TYPE_CHECKING:
-    from warroom.base.model import Entry
+LATE_AFTER_S = 120
+"""An entry recorded this long after it happened is marked "logged later at HH:MM"."""
 
 SCRIBE_STYLED = {"note", "decision", "action", "result", "change", "comms", "summary"}
 
@@ -35,46 +38,73 @@ class Timeline(ScrollView, can_focus=True):
     """Newest at the bottom; follows new entries unless the user scrolled up."""
 
     BINDINGS = [
-        Binding("up", "scroll_up", "Up", show=False),
-        Binding("down", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Oldest", show=False),
-        Binding("end", "scroll_end", "Newest", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
+        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
+        Binding("home", "oldest", "Oldest", show=False),
+        Binding("end", "newest", "Newest", show=False),
+        Binding("enter", "open_entry", "Open", show=False),
     ]
+
+    class Opened(Message):
+        """Enter on the entry under the cursor."""
+
+        def __init__(self, entry: Entry) -> None:
+            super().__init__()
+            self.entry = entry
     COMPONENT_CLASSES = {
         "timeline--time", "timeline--author", "timeline--text", "timeline--system",
         "timeline--note", "timeline--decision", "timeline--action", "timeline--result",
         "timeline--change", "timeline--comms", "timeline--summary", "timeline--empty",
+        "timeline--cursor",
     }
+    DEFAULT_CSS = """
+    Timeline > .timeline--cursor { background: $block-cursor-blurred-background; }
+    Timeline:focus > .timeline--cursor { background: $block-cursor-background;
+                                          color: $block-cursor-foreground; }
+    """
 
     utc: reactive[bool] = reactive(False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        # The rows: every entry but the corrections, in occurred-at order (then number).
         self._entries: list[Entry] = []
         self._texts: list[str] = []
+        self._keys: list[tuple[str, int]] = []
         self._shown: list[int] = []
         self._starts: list[int] = []
         self._total = 0
         self._text_width = 0
         self._kind: str | None = None
         self._search = ""
-        self._amended: set[int] = set()
+        self._fixes: dict[int, list[Entry]] = {}
+        """Corrections of each entry, oldest first (the latest is shown, marked ✎)."""
+        self._base: dict[int, str] = {}
+        """Each entry's display text as the loader computed it (before corrections)."""
+        self._count = 0
         self._loaded = False
         self._follow = True
+        self.cursor: int | None = None
+        """The number (seq) of the entry under the keyboard cursor; None: no cursor."""
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._chops: LRUCache[tuple[int, int], list[str]] = LRUCache(1024)
         self.severity_label: Callable[[str], str] | None = None
+
+    @property
+    def _amended(self) -> set[int]:
+        return set(self._fixes)
 
     # ------------------------------------------------------------------ public API
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
 
     def set_entries(self, entries: list[Entry], texts: list[str] | None = None) -> None:
-        self._entries, self._texts, self._amended = [], [], set()
+        self._entries, self._texts, self._keys, self._fixes, self._base = [], [], [], {}, {}
+        self._count = 0
         self._loaded = True
-        self._append(entries, texts)
+        self._merge(entries, texts)
         self._reflow()
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
@@ -82,12 +112,8 @@ class Timeline(ScrollView, can_focus=True):
         """Older entries, read after the newest were shown; the view stays where it was."""
         if not entries:
             return
-        newer_entries, newer_texts = self._entries, self._texts
-        self._entries, self._texts = [], []
-        self._append(entries, texts)
-        self._entries += newer_entries
-        self._texts += newer_texts
         from_bottom = self.max_scroll_y - self.scroll_y
+        self._merge(entries, texts)
         self._reflow()
         if self._follow:
             self.scroll_end(animate=False, immediate=True)
@@ -95,20 +121,26 @@ class Timeline(ScrollView, can_focus=True):
             self.scroll_to(y=max(self.max_scroll_y - from_bottom, 0), animate=False, immediate=True)
 
     def add(self, entries: list[Entry]) -> None:
-        """Append entries (from the feed) and draw them; follow only if already at the bottom."""
+        """Entries from the feed. Each takes its place by when it happened: at the bottom, as a
+        rule, drawn as one more row; a backdated one (or a correction) redraws, and the view
+        stays on what the person is reading unless they follow the newest."""
         if not entries:
             return
         following = self._follow
         first = len(self._entries)
-        if self._append(entries):
-            self._strips.clear()
-        width = self._text_width
-        for idx in range(first, len(self._entries)):
-            if self._matches(idx):
-                self._starts.append(self._total)
-                self._shown.append(idx)
-                self._total += self._rows_of(idx, width)
-        self._resize()
+        if self._merge(entries):
+            anchor = None if following else self._top_anchor()
+            self._reflow()
+            if anchor is not None:
+                self._restore_anchor(anchor)
+        else:
+            width = self._text_width
+            for idx in range(first, len(self._entries)):
+                if self._matches(idx):
+                    self._starts.append(self._total)
+                    self._shown.append(idx)
+                    self._total += self._rows_of(idx, width)
+            self._resize()
         if following:
             self.scroll_end(animate=False, immediate=True)
         self.refresh()
@@ -120,7 +152,8 @@ class Timeline(ScrollView, can_focus=True):
 
     @property
     def entry_count(self) -> int:
-        return len(self._entries)
+        """Every entry of the log, corrections included."""
+        return self._count
 
     @property
     def shown_count(self) -> int:
@@ -132,28 +165,171 @@ class Timeline(ScrollView, can_focus=True):
 
     def entries_since(self, seq: int) -> list[Entry]:
         """Every loaded entry numbered after ``seq`` (what the summary draft is built from)."""
-        return [e for e in self._entries if e.seq > seq]
+        found = [e for e in self._entries if e.seq > seq]
+        found += [f for fixes in self._fixes.values() for f in fixes if f.seq > seq]
+        return sorted(found, key=lambda e: e.seq)
 
     def row_texts(self) -> list[str]:
         """Every shown row's plain text (for tests and the bench; renders nothing)."""
         return [self._texts[idx] for idx in self._shown]
 
+    def shown_entries(self) -> list[Entry]:
+        """The entries shown, top to bottom."""
+        return [self._entries[idx] for idx in self._shown]
+
+    def corrections(self, seq: int) -> list[Entry]:
+        return list(self._fixes.get(seq, ()))
+
+    def entry(self, seq: int) -> Entry | None:
+        for entry in self._entries:
+            if entry.seq == seq:
+                return entry
+        return None
+
+    # ------------------------------------------------------------------ the cursor
+    def action_cursor(self, step: int) -> None:
+        """↑ ↓ move the cursor entry by entry (the first ↑ takes the newest shown)."""
+        if not self._shown:
+            return
+        k = self._cursor_k()
+        if k is None:
+            k = len(self._shown) - 1 if step < 0 else len(self._shown) - 1
+        else:
+            k = min(max(k + step, 0), len(self._shown) - 1)
+        self._move_cursor(k)
+
+    def action_cursor_page(self, step: int) -> None:
+        if not self._shown:
+            return
+        k = self._cursor_k()
+        k = len(self._shown) - 1 if k is None else k
+        row = self._starts[k] + step * max(self.scrollable_content_region.height - 1, 1)
+        self._move_cursor(min(max(bisect_right(self._starts, max(row, 0)) - 1, 0),
+                              len(self._shown) - 1))
+
+    def action_oldest(self) -> None:
+        if self._shown:
+            self._move_cursor(0)
+        self.scroll_home(animate=False, immediate=True)
+
+    def action_newest(self) -> None:
+        """End: no cursor, follow the newest entries again."""
+        self._set_cursor(None)
+        self.scroll_end(animate=False, immediate=True)
+
+    def action_open_entry(self) -> None:
+        k = self._cursor_k()
+        if k is not None:
+            self.post_message(self.Opened(self._entries[self._shown[k]]))
+
+    def cursor_entry(self) -> Entry | None:
+        k = self._cursor_k()
+        return None if k is None else self._entries[self._shown[k]]
+
+    def _cursor_k(self) -> int | None:
+        if self.cursor is None:
+            return None
+        for k in range(len(self._shown) - 1, -1, -1):
+            if self._entries[self._shown[k]].seq == self.cursor:
+                return k
+        return None
+
+    def _move_cursor(self, k: int) -> None:
+        self._set_cursor(self._entries[self._shown[k]].seq)
+        top, rows = self._starts[k], self._rows_of(self._shown[k], self._text_width)
+        height = self.scrollable_content_region.height or 1
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif top + rows > self.scroll_y + height:
+            self.scroll_to(y=top + rows - height, animate=False, immediate=True)
+
+    def _set_cursor(self, seq: int | None) -> None:
+        if seq != self.cursor:
+            self.cursor = seq
+            self._strips.clear()
+            self.refresh()
+
     # ------------------------------------------------------------------ internals
-    def _append(self, entries: list[Entry], texts: list[str] | None = None) -> bool:
-        """Returns True when an earlier, already drawn entry got a correction. ``texts``: the
-        display texts, when a worker already computed them (see :func:`display_texts`)."""
-        amended = False
-        self._entries.extend(entries)
-        self._texts.extend(texts if texts is not None else display_texts(entries, self.severity_label))
-        for entry in entries:
+    def _merge(self, entries: list[Entry], texts: list[str] | None = None) -> bool:
+        """Take entries in (and their display texts, when a worker already computed them: see
+        :func:`display_texts`). Returns True when the rows must be laid out again: an entry
+        went somewhere other than the bottom, or one already shown was corrected."""
+        if texts is None:
+            texts = display_texts(entries, self.severity_label)
+        self._count += len(entries)
+        relayout = False
+        touched: set[int] = set()
+        at_end: list[tuple[tuple[str, int], Entry]] = []
+        for entry, text in zip(entries, texts):
             if entry.kind == "amend" and entry.amends is not None:
-                self._amended.add(entry.amends)
-                amended = True
-        return amended
+                self._fixes.setdefault(entry.amends, []).append(entry)
+                self._fixes[entry.amends].sort(key=lambda e: e.seq)
+                touched.add(entry.amends)
+                continue
+            self._base[entry.seq] = text
+            key = _order_key(entry, self._fixes.get(entry.seq))
+            if at_end:
+                last = at_end[-1][0]
+            elif self._keys:
+                last = self._keys[-1]
+            else:
+                last = None
+            if last is not None and key < last:
+                relayout = True
+            at_end.append((key, entry))
+        if relayout or (touched and any(self._seq_loaded(seq) for seq in touched)):
+            rows = list(zip(self._keys, self._entries)) + at_end
+            for i, (key, entry) in enumerate(rows):
+                if entry.seq in touched:
+                    rows[i] = (_order_key(entry, self._fixes.get(entry.seq)), entry)
+            rows.sort(key=lambda pair: pair[0])
+            self._keys = [k for k, _ in rows]
+            self._entries = [e for _, e in rows]
+            self._texts = [self._display(e) for e in self._entries]
+            self._strips.clear()
+            self._chops.clear()
+            return True
+        for key, entry in at_end:
+            self._keys.append(key)
+            self._entries.append(entry)
+            self._texts.append(self._display(entry))
+        return False
+
+    def _seq_loaded(self, seq: int) -> bool:
+        return seq in self._base
+
+    def _display(self, entry: Entry) -> str:
+        """The text column: the latest correction's text (the row is marked ✎), and when an
+        entry was logged well after it happened, when that was."""
+        fixes = self._fixes.get(entry.seq)
+        if fixes:
+            text = entry_text(_as_corrected(entry, fixes), self.severity_label)
+        else:
+            base = self._base.get(entry.seq)
+            text = base if base is not None else entry_text(entry, self.severity_label)
+        late = _logged_later(entry)
+        if late is not None:
+            text += f" · logged later at {clock_time(late, self.utc)}"
+        return text
+
+    def _top_anchor(self) -> tuple[int, int] | None:
+        """The entry at the top of the view and how far into it (to keep the view put)."""
+        row = int(self.scroll_y)
+        if not self._shown or row >= self._total:
+            return None
+        k = bisect_right(self._starts, row) - 1
+        return self._entries[self._shown[k]].seq, row - self._starts[k]
+
+    def _restore_anchor(self, anchor: tuple[int, int]) -> None:
+        seq, offset = anchor
+        for k, idx in enumerate(self._shown):
+            if self._entries[idx].seq == seq:
+                self.scroll_to(y=self._starts[k] + offset, animate=False, immediate=True)
+                return
 
     def _matches(self, idx: int) -> bool:
         entry = self._entries[idx]
-        if self._kind and entry.kind != self._kind:
+        if self._kind and _kind_of(entry, self._fixes.get(entry.seq)) != self._kind:
             return False
         if self._search:
             hay = f"{self._texts[idx]}\n{entry.author}\n{entry.kind}".casefold()
@@ -216,6 +392,10 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_utc(self) -> None:
+        if any(_logged_later(e) is not None for e in self._entries):
+            self._texts = [self._display(e) for e in self._entries]
+            self._chops.clear()
+            self._reflow()
         self._restyle()
 
     def notify_style_update(self) -> None:
@@ -239,11 +419,16 @@ class Timeline(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(idx, sub, width, base)
+            if self._entries[idx].seq == self.cursor:
+                strip = strip.apply_style(self.get_component_rich_style("timeline--cursor"))
             self._strips[key] = strip
         return strip
 
     def _render_row(self, idx: int, sub: int, width: int, base: Style) -> Strip:
         entry = self._entries[idx]
+        fixes = self._fixes.get(entry.seq)
+        if fixes:
+            entry = _as_corrected(entry, fixes)
         text = self._texts[idx]
         tw = self._text_width
         chunk = text if (sub == 0 and cell_len(text) <= tw) else self._chop(idx, tw)[sub]
@@ -259,8 +444,8 @@ class Timeline(ScrollView, can_focus=True):
             if cell_len(author) > aw:
                 author = chop_cells(author, aw - 1)[0] + "…"
             label = kind_label(entry.kind)
-            if entry.seq in self._amended:
-                label = label[:KIND_WIDTH - 1] + "✎"
+            if fixes:
+                label = label[:KIND_WIDTH - 1].ljust(KIND_WIDTH - 1) + "✎"
             when = _when(entry, self.utc)
             segments = [
                 Segment(when + " ", base + style_of("timeline--time")),
@@ -269,6 +454,46 @@ class Timeline(ScrollView, can_focus=True):
             ]
         segments.append(Segment(chunk, text_style))
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def _order_key(entry: Entry, fixes: list[Entry] | None = None) -> tuple[str, int]:
+    """Where a row goes: when it happened (as last corrected), then its number."""
+    at = entry.occurred_at
+    if fixes:
+        at = str(fixes[-1].data.get("occurred_at") or at)
+    if len(at) != 27 or not at.endswith("Z"):
+        from warroom.base.clock import format_time, parse_time
+
+        try:
+            at = format_time(parse_time(at))
+        except ValueError:
+            pass
+    return at, entry.seq
+
+
+def _kind_of(entry: Entry, fixes: list[Entry] | None) -> str:
+    return str(fixes[-1].data.get("kind") or entry.kind) if fixes else entry.kind
+
+
+def _as_corrected(entry: Entry, fixes: list[Entry]) -> Entry:
+    """The entry as its latest correction has it (each correction carries the whole picture)."""
+    last = fixes[-1]
+    data = dict(entry.data)
+    if last.data.get("owner"):
+        data["owner"] = last.data["owner"]
+    return replace(entry, kind=_kind_of(entry, fixes), text=last.text, data=data,
+                   occurred_at=str(last.data.get("occurred_at") or entry.occurred_at))
+
+
+def _logged_later(entry: Entry) -> datetime | None:
+    """When an entry was written, if that was well after it happened (a backdated event)."""
+    if entry.recorded_at == entry.occurred_at or entry.kind == "declared":
+        return None
+    try:
+        recorded, occurred = entry.recorded, entry.occurred
+    except ValueError:
+        return None
+    return recorded if (recorded - occurred).total_seconds() >= LATE_AFTER_S else None
 
 
 def display_texts(entries: list[Entry], severity_label: Callable[[str], str] | None = None) -> list[str]:

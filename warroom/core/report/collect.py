@@ -138,6 +138,9 @@ class Walker:
             return f"{text} (owner: {d.owner})" if d.owner else text
         if kind == "done":
             d = describe(entry)
+            if data.get("reopened"):
+                rest = text.split(": ", 1)[1] if text.startswith("Reopened: ") else text
+                return f"Reopened #{'?' if d.target is None else d.target}: {rest}"
             return f"Done #{'?' if d.target is None else d.target}: {d.note}"
         if kind == "ticket":
             ref = str(data.get("reference") or "")

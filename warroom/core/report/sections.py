@@ -184,7 +184,7 @@ class Sections:
 
     @staticmethod
     def corrections(fixes: list[Entry]) -> str:
-        return "".join(f"<br>**Corrected** {md(f'at {at_utc(fix.occurred)} by {fix.author} (#{fix.seq}):')} "
+        return "".join(f"<br>**Corrected** {md(f'at {at_utc(fix.occurred)} by {fix.author} (#{fix.seq}){_changed(fix)}:')} "
                        f"{md(fix.text)}" for fix in fixes)
 
     def section_appendix(self) -> list[str]:
@@ -393,3 +393,17 @@ def role_note(text: str, name: str, change: Any) -> str:
     if text == prefix:
         return ""
     return text[len(prefix) + 2:] if text.startswith(prefix + ": ") else text
+
+
+def _changed(fix: Entry) -> str:
+    """What a correction changed besides the text: the kind, when it happened."""
+    data = fix.data or {}
+    parts = []
+    if data.get("from_kind"):
+        parts.append(f"kind {data['from_kind']} → {data.get('kind')}")
+    if data.get("occurred_at"):
+        try:
+            parts.append(f"happened at {at_utc(parse_time(str(data['occurred_at'])))}")
+        except ValueError:
+            pass
+    return f", {'; '.join(parts)}" if parts else ""

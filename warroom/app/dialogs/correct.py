@@ -1,0 +1,157 @@
+"""Corrections on screen: the entry under the timeline cursor opened with its history
+(:class:`EntryDialog`, Enter), and corrected (:class:`CorrectDialog`, ``m``): its text, its kind,
+an action's owner, when it happened. The correction is a new entry that amends the original
+(``Warroom.amend``); both are kept, and the timeline shows the latest with ✎."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, Label, Static
+
+from warroom.app.dialogs.base import Dialog, Save
+from warroom.app.formatting import clock_time, entry_text, kind_label, plain
+from warroom.base.model import SCRIBE_KINDS, Entry
+
+
+def corrected(entry: Entry, fixes: list[Entry]) -> Entry:
+    from warroom.app.widgets.timeline import _as_corrected
+
+    return _as_corrected(entry, fixes) if fixes else entry
+
+
+def _stamp(at: datetime, utc: bool) -> str:
+    shown = at.astimezone(timezone.utc) if utc else at.astimezone()
+    return shown.strftime("%Y-%m-%d %H:%M") + (" UTC" if utc else "")
+
+
+class EntryDialog(Dialog):
+    """One entry as it reads now, then as first written and each correction (newest last)."""
+
+    TITLE = "Entry"
+    HINT = "m corrects it · Esc closes"
+    BINDINGS = [Binding("escape,q,enter", "cancel", "close"), Binding("m", "correct", "correct")]
+
+    def __init__(self, entry: Entry, fixes: list[Entry], *, utc: bool, can_correct: bool) -> None:
+        super().__init__(None)
+        self.entry, self.fixes, self.utc, self.can_correct = entry, fixes, utc, can_correct
+
+    def body(self) -> ComposeResult:
+        now = corrected(self.entry, self.fixes)
+        lines = [Content.assemble((f"#{now.seq} {kind_label(now.kind)}", "bold"),
+                                  f" by {plain(now.author)} at {_stamp(now.occurred, self.utc)}"),
+                 Content(entry_text(now))]
+        if self.entry.recorded_at != self.entry.occurred_at:
+            lines.append(Content.styled(f"logged at {_stamp(self.entry.recorded, self.utc)}",
+                                        "$text-muted"))
+        if self.fixes:
+            lines += [Content(""), Content.styled("History (oldest first)", "bold"),
+                      Content.assemble(("as written: ", "$text-muted"),
+                                       f"{kind_label(self.entry.kind)}, "
+                                       f"{_stamp(self.entry.occurred, self.utc)}: ",
+                                       entry_text(self.entry))]
+            for fix in self.fixes:
+                what = str(fix.data.get("kind") or self.entry.kind)
+                lines.append(Content.assemble(
+                    (f"✎ #{fix.seq} by {plain(fix.author)} at {_stamp(fix.occurred, self.utc)}: ",
+                     "$text-muted"), f"{kind_label(what)}: ", plain(fix.text)))
+        output = self.entry.data.get("output")
+        if isinstance(output, str) and output:
+            lines += [Content(""), Content.styled("Output", "bold"), Content(plain(output))]
+        with VerticalScroll(classes="dialog-scroll"):
+            yield Static(Content("\n").join(lines), id="entry-text")
+
+    def action_correct(self) -> None:
+        if self.can_correct:
+            self.dismiss("correct")
+
+
+class CorrectDialog(Dialog):
+    TITLE = "Correct an entry"
+    HINT = "Enter saves the correction (both are kept) · Tab next field · Esc cancels"
+
+    def __init__(self, save: Save, entry: Entry, fixes: list[Entry], *, utc: bool) -> None:
+        super().__init__(save)
+        self.entry, self.fixes, self.utc = entry, fixes, utc
+        self.now = corrected(entry, fixes)
+
+    def body(self) -> ComposeResult:
+        now = self.now
+        yield Label(Content.assemble((f"#{now.seq} ", "bold"), f"{kind_label(now.kind)} by ",
+                                     plain(now.author), f" at {_stamp(now.occurred, self.utc)}"),
+                    classes="dialog-text")
+        yield Label("Text", classes="field-label")
+        yield Input(now.text, id="fix-text", placeholder="The corrected text")
+        if now.kind in SCRIBE_KINDS:
+            yield Label("Kind (" + ", ".join(SCRIBE_KINDS) + ")", classes="field-label")
+            yield Input(now.kind, id="fix-kind", placeholder="Kind: " + ", ".join(SCRIBE_KINDS))
+        if now.kind in ("action", "followup"):
+            yield Label("Owner", classes="field-label")
+            yield Input(str(now.data.get("owner") or ""), id="fix-owner",
+                        placeholder="Owner of an action (@name)")
+        yield Label("When it happened (HH:MM, or a full ISO time)", classes="field-label")
+        yield Input(self._when(now.occurred), id="fix-at",
+                    placeholder="When it happened: HH:MM, or a full ISO time")
+
+    def _when(self, at: datetime) -> str:
+        return clock_time(at, self.utc)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        field = self.query_one("#fix-text", Input)
+        field.focus()
+        field.cursor_position = len(field.value)
+
+    def _value(self, name: str) -> str | None:
+        found = self.query(f"#{name}")
+        return found.first(Input).value if found else None
+
+    @on(Input.Submitted)
+    async def _save(self, event: Input.Submitted) -> None:
+        now = self.now
+        text = self._value("fix-text")
+        kind = self._value("fix-kind")
+        owner = self._value("fix-owner")
+        when = (self._value("fix-at") or "").strip()
+        try:
+            at = self._at(when)
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        args: dict[str, Any] = {}
+        if kind is not None and kind.strip() and kind.strip().lower() != now.kind:
+            args["kind"] = kind.strip().lower()
+        if owner is not None and owner.strip().lstrip("@") != str(now.data.get("owner") or ""):
+            if owner.strip():
+                args["owner"] = owner
+        if at is not None:
+            args["at"] = at
+        new_text = text if text is not None and text != now.text else None
+        if new_text is None and not args:
+            self.show_error("nothing changed: edit the text, kind, owner or time")
+            return
+        seq = self.entry.seq
+        await self.submit(lambda w, ref: w.amend(ref, seq, new_text, **args))
+
+    def _at(self, when: str) -> str | None:
+        """HH:MM on the entry's day (in the zone shown), or an ISO time; None if unchanged."""
+        if not when or when == self._when(self.now.occurred):
+            return None
+        if len(when) <= 5 and ":" in when:
+            hours, _, minutes = when.partition(":")
+            if not (hours.isdigit() and minutes.isdigit()):
+                raise ValueError(f"{when!r} is not a time: write HH:MM, or a full ISO time")
+            zone = timezone.utc if self.utc else None
+            day = self.now.occurred.astimezone(zone)
+            try:
+                moved = day.replace(hour=int(hours), minute=int(minutes), second=0, microsecond=0)
+            except ValueError:
+                raise ValueError(f"{when!r} is not a time of day") from None
+            return moved.astimezone(timezone.utc).isoformat()
+        return when
