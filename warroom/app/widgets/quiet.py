@@ -5,6 +5,7 @@ slow link then sends a countdown's few cells a second, not its pane."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.geometry import Region
 from textual.widgets import Static
@@ -30,8 +31,8 @@ class QuietStatic(Static):
             self.update(content, layout=not same)
             return
         width = self.content_size.width
-        for y in rows:
-            self.refresh(Region(0, y, width, 1))
+        for y, x in rows:
+            self.refresh(Region(x, y, width - x, 1))
 
 
 def set_title(widget, title: str) -> None:
@@ -46,12 +47,25 @@ def _same(a: Content, b: Content) -> bool:
     return a.plain == b.plain and list(a.spans) == list(b.spans)
 
 
+def _first_change(a: Content, b: Content) -> int:
+    """The cell where two lines of the same length start to differ (0 if only styles do)."""
+    n = 0
+    for x, y in zip(a.plain, b.plain):
+        if x != y:
+            break
+        n += 1
+    moved = set(a.spans) ^ set(b.spans)  # a style that changed starts where it starts
+    n = min([n, *(span.start for span in moved)])
+    return cell_len(a.plain[:n])
+
+
 def _shape(content: Content) -> list[int]:
     return [len(line) for line in content.plain.split("\n")]
 
 
-def _changed_rows(last: Content, new: Content, width: int) -> list[int] | None:
-    """The rows whose line changed, or None when the shape changed (or a line could wrap)."""
+def _changed_rows(last: Content, new: Content, width: int) -> list[tuple[int, int]] | None:
+    """(row, first changed column) of each changed line, or None when the shape changed (or
+    a line could wrap)."""
     old_lines, new_lines = last.split("\n"), new.split("\n")
     if len(old_lines) != len(new_lines) or width <= 0:
         return None
@@ -60,5 +74,5 @@ def _changed_rows(last: Content, new: Content, width: int) -> list[int] | None:
         if a.cell_length != b.cell_length or b.cell_length > width:
             return None
         if not _same(a, b):
-            rows.append(y)
+            rows.append((y, _first_change(a, b)))
     return rows
