@@ -40,10 +40,9 @@ def layout(before: bytes) -> tuple[int, list[int]]:
     starts: list[int] = []
     timeline = 0
     for row, col, text in written(before):
-        if row == 1 and col == 1:
-            starts = []  # a new frame's top row
-        if row == 1:
-            starts += [col + i for i, ch in enumerate(text) if ch == "╭"]
+        corners = [col + i for i, ch in enumerate(text) if ch == "╭"]
+        if row == 1 and len(corners) == 3:  # the whole top row, drawn after a layout
+            starts = corners
         if "╭─ Timeline" in text:
             timeline = row
     return timeline, sorted(set(starts))
