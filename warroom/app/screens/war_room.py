@@ -222,11 +222,6 @@ class WarRoomScreen(LiveIncident, Saving, Prompting, Screen[None]):
                                         after=self._post_incident_steps())
         self._title_timeline()
 
-    def _tick(self) -> None:
-        self.refresh_panes()
-        if self._prompt_due is not None:
-            self._offer_prompt()
-
     def _title_timeline(self) -> None:
         tl = self.timeline
         count = tl.entry_count
