@@ -89,7 +89,6 @@ def test_an_idle_war_room_redraws_only_the_countdowns(tmp_path):
 
     timeline, starts = layout(before)
     assert timeline > 1 and len(starts) == 3, f"panes not found: {timeline}, {starts}"
-    timers_at = starts[2]
     writes = written(idle)
     by_pane: dict[str, set[tuple[int, int]]] = {}
     for row, col, _text in writes:

@@ -17,7 +17,7 @@ class QuietStatic(Static):
 
     _quiet: Content | None = None
 
-    def render(self):  # type: ignore[override]
+    def render(self):
         return self._quiet if self._quiet is not None else super().render()
 
     def show_content(self, content: Content) -> None:
