@@ -47,7 +47,30 @@ class Prompting(_Screen):
         def entry_line(self) -> EntryLine: ...
         def now(self) -> datetime: ...
         def open_summary(self, *, prompted: bool) -> None: ...
+        def refresh_panes(self) -> None: ...
         def typing(self) -> bool: ...
+
+    _minute_key: tuple | None = None
+
+    def _tick(self) -> None:
+        """The one-second clock. The countdowns tick (only their changed cells are redrawn);
+        the summary and role board, which show whole minutes, are recomputed only when one of
+        their minutes turns (the incident's elapsed time, a holder's time, the wall clock's
+        minute, which also brings any time-based warning in) or an entry arrived (which
+        redraws everything anyway)."""
+        if self.state is None or self.profile is None:
+            return
+        now = self.now()
+        key = _minutes(self.state, now)
+        if key != self._minute_key:
+            self._minute_key = key
+            self.refresh_panes()
+        else:
+            from warroom.app.widgets.timers import TimersPane
+
+            self.query_one(TimersPane).tick(now)
+        if self._prompt_due is not None:
+            self._offer_prompt()
 
     def timers(self) -> list[Timer]:
         from warroom.core.timers import compute_timers
@@ -149,6 +172,14 @@ class Prompting(_Screen):
         self._prompt_due = None
         self.app.bell()
         self.open_summary(prompted=True)
+
+
+def _minutes(state: IncidentState, now: datetime) -> tuple:
+    """What minute each minute-resolution figure on the screen is in."""
+    def whole(since: datetime | None) -> int:
+        return int((now - since).total_seconds() // 60) if since is not None else 0
+    return (now.replace(second=0, microsecond=0), whole(state.declared_at),
+            tuple(whole(h.since) for h in state.roles.values()))
 
 
 def _phrase(timer: Timer, now: datetime) -> str:

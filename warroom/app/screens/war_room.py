@@ -36,6 +36,7 @@ from warroom.app.prompting import IDLE_SECONDS, Prompting  # noqa: F401 (re-expo
 from warroom.app.saving import BUSY_RETRY_SECONDS, Operation, Saving  # noqa: F401 (re-exported)
 from warroom.app.widgets.entry_line import EntryLine
 from warroom.app.widgets.key_bar import KeyBar
+from warroom.app.widgets.quiet import set_title
 from warroom.app.widgets.role_board import RoleBoard
 from warroom.app.widgets.search_bar import SearchBar
 from warroom.app.widgets.summary import SummaryPane
@@ -222,11 +223,6 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
                                         after=self._post_incident_steps())
         self._title_timeline()
 
-    def _tick(self) -> None:
-        self.refresh_panes()
-        if self._prompt_due is not None:
-            self._offer_prompt()
-
     def _title_timeline(self) -> None:
         tl = self.timeline
         count = tl.entry_count
@@ -234,7 +230,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         if tl.filtered:
             title = f"Timeline · {tl.shown_count} of {count} shown (filtered)"
         title += " · UTC" if self.utc else " · local time"
-        tl.border_title = title
+        set_title(tl, title)  # unchanged: no repaint of the whole timeline on a tick
 
     def show_status(self, message: str, *, error: bool = True) -> None:
         line = self.query_one("#status-line", Label)

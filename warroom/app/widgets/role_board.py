@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.content import Content
-from textual.widgets import Static
-
-from warroom.app.formatting import plain, set_content
+from warroom.app.formatting import plain
+from warroom.app.widgets.quiet import QuietStatic
 from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from warroom.core.state import IncidentState
 
 
-class RoleBoard(Static):
+class RoleBoard(QuietStatic):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Content("…"), id=id)
         self.border_title = "Roles"
@@ -56,4 +55,4 @@ class RoleBoard(Static):
             lines.append(Content.assemble(("Here now: ", "$text-muted"),
                                           (plain(", ".join(here)), "")))
         self.set_class(bool(warnings), "-warn")
-        set_content(self, Content("\n").join(lines))
+        self.show_content(Content("\n").join(lines))

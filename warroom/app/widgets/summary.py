@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
-from warroom.app.formatting import clock_time, plain, set_content
+from warroom.app.formatting import clock_time, plain
+from warroom.app.widgets.quiet import QuietStatic, set_title
 from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
@@ -33,12 +33,12 @@ class SummaryPane(Vertical):
         self.border_title = "Incident"
 
     def compose(self) -> ComposeResult:
-        yield Static(Content("Opening…"), id="summary-head")
-        yield Static(Content(""), id="summary-latest")
+        yield QuietStatic(Content("Opening…"), id="summary-head")
+        yield QuietStatic(Content(""), id="summary-latest")
 
     def show_loading(self, ref: str, readonly: bool) -> None:
         head = Content.assemble((ref, "bold"), " ", ("read-only", "reverse") if readonly else "")
-        set_content(self.query_one("#summary-head", Static), Content("\n").join(
+        self.query_one("#summary-head", QuietStatic).show_content(Content("\n").join(
             [head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
 
     def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
@@ -76,6 +76,6 @@ class SummaryPane(Vertical):
                 plain(state.current_text(latest)))
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
-        self.border_title = f"Incident · {plain(profile.title)}"
-        set_content(self.query_one("#summary-head", Static), Content("\n").join(lines))
-        set_content(self.query_one("#summary-latest", Static), summary)
+        set_title(self, f"Incident · {plain(profile.title)}")
+        self.query_one("#summary-head", QuietStatic).show_content(Content("\n").join(lines))
+        self.query_one("#summary-latest", QuietStatic).show_content(summary)

@@ -7,9 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.content import Content
-from textual.widgets import Static
-
-from warroom.app.formatting import set_content
+from warroom.app.widgets.quiet import QuietStatic
 from warroom.core.durations import format_duration
 
 if TYPE_CHECKING:
@@ -35,7 +33,7 @@ def timer_value(timer: Timer, now: datetime) -> tuple[str, str]:
     return "—", "$text-muted"
 
 
-class TimersPane(Static):
+class TimersPane(QuietStatic):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Content("…"), id=id)
         self.border_title = "Timers (w)"
@@ -80,7 +78,7 @@ class TimersPane(Static):
             lines.append(Content.styled("Post-incident (l):", "bold"))
             lines += [Content.assemble(("☐ ", "$text-warning"), _cut(step, width - 2))
                       for step in self.after]
-        set_content(self, Content("\n").join(lines) if lines else Content.styled("No timers", "$text-muted"))
+        self.show_content(Content("\n").join(lines) if lines else Content.styled("No timers", "$text-muted"))
         self.set_class(alerting, "-overdue")
 
 

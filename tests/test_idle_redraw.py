@@ -1,0 +1,104 @@
+"""An idle war room on a real pseudo-terminal redraws only what changed.
+
+The app runs at 120x40 on a fresh dxw incident with nobody typing; every byte it writes during
+five idle seconds is read and cut at its cursor-position sequences (``ESC[row;colH``): each
+piece that draws something is a write to that screen cell. The test counts the screen regions
+written, not bytes or time: the timers' countdowns (mm:ss) tick, so the timers pane is written,
+and only on the rows of its countdowns; the timeline, the key bar and (unless an elapsed minute
+rolled over meanwhile) the summary and role board are not written at all."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+from tests.pty_terminal import Terminal, warroom
+from warroom.core.domain import Warroom
+
+COLS, ROWS = 120, 40
+IDLE = 5.0
+POSITION = re.compile(rb"\x1b\[(\d+);(\d+)H")
+NOT_DRAWN = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|[\r\n]")
+
+
+def written(data: bytes) -> list[tuple[int, int, str]]:
+    """(row, column, text drawn) for each cursor position followed by something drawn."""
+    out = []
+    marks = list(POSITION.finditer(data))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(data)
+        text = NOT_DRAWN.sub(b"", data[m.end():end]).decode("utf-8", "replace")
+        if text:
+            out.append((int(m.group(1)), int(m.group(2)), text))
+    return out
+
+
+def layout(before: bytes) -> tuple[int, list[int]]:
+    """Where the panes ended up, from the last frames before the idle window: the timeline's
+    top border row, and the left column of each top pane (summary, roles, timers)."""
+    starts: list[int] = []
+    timeline = 0
+    for row, col, text in written(before):
+        corners = [col + i for i, ch in enumerate(text) if ch == "╭"]
+        if row == 1 and len(corners) == 3:  # the whole top row, drawn after a layout
+            starts = corners
+        if "╭─ Timeline" in text:
+            timeline = row
+    return timeline, sorted(set(starts))
+
+
+def pane(row: int, col: int, timeline: int, starts: list[int]) -> str:
+    if row >= timeline:
+        return "timeline and below"
+    names = ["summary", "roles", "timers"]
+    return names[max(i for i, at in enumerate(starts) if at <= col)]
+
+
+def crosses_minute(declared: datetime, start: float, end: float) -> bool:
+    """Did an elapsed-minutes figure (summary, role board) change between start and end (wall
+    clock seconds, a second's margin either side)?"""
+    def minutes(at: float) -> int:
+        return int((at - declared.timestamp()) // 60)
+    return minutes(start - 1) != minutes(end + 1)
+
+
+def read_for(term: Terminal, seconds: float) -> None:
+    """Read what the program writes for ``seconds`` (a window observed, not a wait for it)."""
+    until = time.monotonic() + seconds
+    while (left := until - time.monotonic()) > 0:
+        term._read(left)
+
+
+def test_an_idle_war_room_redraws_only_the_countdowns(tmp_path):
+    db = str(tmp_path / "idle.db")
+    declared = datetime.now(timezone.utc) - timedelta(minutes=3, seconds=20)
+    with Warroom.open(db, user="lee") as w:
+        ref = w.declare("Payments API returning 500s", profile="dxw", lead="lee",
+                        at=declared).incident
+    term = Terminal(warroom("--db", db, "--as", "lee", "open", ref), cols=COLS, rows=ROWS)
+    try:
+        term.wait_for(" entries")
+        read_for(term, 3.0)  # the load's last frames (the rest of the log, the panes)
+        mark, start = len(term.output), time.time()
+        read_for(term, IDLE)
+        end = time.time()
+        before, idle = bytes(term.output[:mark]), bytes(term.output[mark:])
+    finally:
+        term.close()
+
+    timeline, starts = layout(before)
+    assert timeline > 1 and len(starts) == 3, f"panes not found: {timeline}, {starts}"
+    writes = written(idle)
+    by_pane: dict[str, set[tuple[int, int]]] = {}
+    for row, col, _text in writes:
+        by_pane.setdefault(pane(row, col, timeline, starts), set()).add((row, col))
+    assert by_pane.get("timers"), f"no countdown ticked in {IDLE}s: {idle[:300]!r}"
+    assert "timeline and below" not in by_pane, (
+        f"the timeline (or the lines under it) was redrawn while idle: {by_pane}")
+    if not crosses_minute(declared, start, end):
+        assert "summary" not in by_pane, f"the summary pane was redrawn while idle: {by_pane}"
+        assert "roles" not in by_pane, f"the role board was redrawn while idle: {by_pane}"
+    # The countdowns' rows, not the pane: its borders top and bottom are never written.
+    rows = {row for row, _ in by_pane["timers"]}
+    assert 1 not in rows and max(rows) < timeline - 1, f"the timers pane was redrawn: {rows}"
