@@ -129,7 +129,7 @@ def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
                 os.replace(tmp, path)  # a file system without hard links
             Path(tmp).unlink(missing_ok=True)
         if sync:
-            _fsync_folder(folder)
+            fsync_folder(folder)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _oserror(path, exc) from None
@@ -138,9 +138,10 @@ def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
         raise
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a new name in ``folder`` durable (best effort: not every system can)."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
     except OSError:
         return
     try:

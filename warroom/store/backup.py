@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from warroom.base.errors import StoreError
-from warroom.store.sqlite_file import fsync_folder
+from warroom.base.files import fsync_folder
 
 
 class Source(Protocol):

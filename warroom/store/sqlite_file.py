@@ -182,20 +182,6 @@ def peek_sqlite_version(path: Path, *, uri: str | None = None,
         conn.close()
 
 
-def fsync_folder(folder: Path) -> None:
-    """Make a new name in ``folder`` durable (best effort: not every system can)."""
-    try:
-        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def tighten(path: Path) -> None:
     """The database and its -wal/-shm are readable by their owner only."""
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
