@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("open", "open an incident in the war-room screen")
     p.add_argument("ref")
+    p.add_argument("--watch", action="store_true",
+                   help="read only, on one connection (from WARROOM_READ_DB if set: a read "
+                        "replica or a read-only URL); writes nothing, not even presence")
     p.add_argument("--theme", default=argparse.SUPPRESS)
 
     p = command("note", "log an entry from a script or alert hook (text, or stdin)")
@@ -325,7 +328,11 @@ def _run_app(args: argparse.Namespace, ref: str | None, *, db: str | None = None
     from warroom.app import run
 
     settings_db, user = _settings(args)
-    return run(db=db or settings_db, user=user, ref=ref, theme=getattr(args, "theme", None))
+    watch = bool(getattr(args, "watch", False))
+    if watch and not db and not getattr(args, "db", None):
+        settings_db = os.environ.get("WARROOM_READ_DB") or settings_db
+    return run(db=db or settings_db, user=user, ref=ref, theme=getattr(args, "theme", None),
+               watch=watch)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

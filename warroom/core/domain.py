@@ -240,10 +240,11 @@ class Warroom:
 
         return Tail(found.ref, found.profile, boundary, tail, feed)
 
-    def busy_retry_message(self, attempt: int) -> str:
+    def busy_retry_message(self, attempt: int, exc: BaseException | None = None) -> str:
         """The status line while a save is retried after ``attempt`` refusals as
-        :class:`~warroom.base.errors.StoreBusy`: that it retries and nothing is lost, then why."""
-        return self.store.busy_retry_message(attempt)
+        :class:`~warroom.base.errors.StoreBusy` (``exc``, the last, if known: a lock held, or
+        no connection free): that it retries and nothing is lost, then why."""
+        return self.store.busy_retry_message(attempt, exc)
 
     # ------------------------------------------------------------------ housekeeping
     def verify(self, ref: str) -> Verification:

@@ -73,7 +73,6 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.feed: Feed | None = None
         self.readonly = False
         self.utc = False
-        self._polling = False
         self._following = False
         self._pull_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -175,7 +174,6 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.refresh_panes()
         self.refresh_bindings()
         self.query_one(KeyBar).refresh()
-        self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(1, self._tick)
         self.set_interval(PRESENCE_SECONDS, self._presence_tick)
         if getattr(self.app, "checklist_after_declare", None) == self.ref:
