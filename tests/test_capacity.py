@@ -97,3 +97,33 @@ def test_a_full_connection_limit_is_said_clearly_and_the_entry_is_saved_once_lat
         feed.close()
         store.close()
     writer.close()
+
+
+def test_a_user_without_insert_opens_as_a_watcher_and_a_note_is_one_line(pg_role):
+    owner = pg_role()
+    lead = Warroom(Store.open(owner.url), user="lead")
+    ref = lead.declare("x").incident
+    reader = pg_role()
+    with owner.admin.connect() as conn:
+        from sqlalchemy import text
+
+        for statement in (f'GRANT USAGE ON SCHEMA "{owner.name}" TO "{reader.name}"',
+                          f'GRANT SELECT ON ALL TABLES IN SCHEMA "{owner.name}" TO "{reader.name}"',
+                          f'ALTER ROLE "{reader.name}" SET search_path = "{owner.name}"'):
+            conn.execute(text(statement))
+    try:
+        viewer = Warroom.open(reader.url, user="viewer", readonly=None)
+        assert viewer.readonly
+        with ChangeFeed(viewer.store, ref) as feed:
+            assert feed.mode == "listen" and [e.seq for e in feed.poll()] == [1]
+            lead.note(ref, "seen by the watcher")
+            assert [e.seq for e in feed.wait(2.0)] == [2]
+            assert reader.backends() == 1  # the failed writer's connection did not linger
+        viewer.close()
+        env = {**os.environ, "WARROOM_DB": reader.url, "WARROOM_USER": "viewer"}
+        hook = subprocess.run([sys.executable, "-m", "warroom", "note", "--incident", ref, "x"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        assert hook.returncode == 1 and hook.stderr.count("\n") == 1
+        assert "may not add entries" in hook.stderr and "Traceback" not in hook.stderr
+    finally:
+        lead.close()
