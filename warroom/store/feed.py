@@ -42,8 +42,10 @@ from urllib.parse import quote
 from warroom.base.model import Entry
 from warroom.store.store import Store
 
-DEFAULT_INTERVAL = 0.25
-"""How often an open screen should poll, in seconds (and wait()'s step when it cannot LISTEN)."""
+DEFAULT_INTERVAL = 0.5
+"""How often an open screen should poll, in seconds (and wait()'s step when it cannot LISTEN):
+within a second for everyone, and 200 watchers behind a transaction pooler cost the server
+half of what they would at 250 ms (bench/many_feeds.py)."""
 RECHECK_AFTER = 5.0
 """LISTEN mode: read anyway after this many seconds without a notification (a safety net)."""
 
