@@ -64,7 +64,9 @@ def test_a_full_connection_limit_is_said_clearly_and_the_entry_is_saved_once_lat
     with pytest.raises(StoreAtCapacity) as refused:
         Store.open(role.url)
     message = str(refused.value)
-    assert "\n" not in message and "no database connection free" in message
+    assert "\n" not in message
+    assert message.startswith(f'no database connection free: too many connections for role '
+                              f'"{role.name}" (')
     assert "too many connections" in message and "warroom open --watch" in message
     assert "max_connections" in message and "nothing was saved" in message
 
@@ -82,7 +84,7 @@ def test_a_full_connection_limit_is_said_clearly_and_the_entry_is_saved_once_lat
     uid = uuid.uuid4().hex
     with pytest.raises(StoreAtCapacity):
         writer.note(ref, "decided to roll back", uid=uid)
-    retry_line = writer.busy_retry_message(1, StoreAtCapacity("x: y"))
+    retry_line = writer.busy_retry_message(1, refused.value)
     assert retry_line.startswith("no database connection free, retrying (attempt 2): this entry "
                                  "is kept and will be saved once")
     # A watcher leaves; the same entry (same uid) goes again and is saved once.

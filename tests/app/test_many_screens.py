@@ -50,6 +50,7 @@ async def test_screens_hold_one_connection_each_and_a_watcher_only_reads(pg_role
         await ready(s)
         await ready(v)
         assert watcher.readonly and not scribe.readonly
+        assert str(v.app.screen.query_one("#status-line").render()).startswith("watching: read only")
         assert role.backends() == 2
         await press(s, "d")
         await paste(s, "roll back the deploy")
@@ -70,7 +71,8 @@ async def test_a_watcher_waits_out_a_full_database_then_opens(pg_role, frozen):
     async with watcher.run_test(size=(120, 40)) as pilot:
         status = lambda: str(pilot.app.screen.query_one("#status-line").render())  # noqa: E731
         await _until(pilot, lambda: "no database connection free" in status())
-        assert "trying again in" in status() and watcher.error is None
+        assert status().startswith("trying again in 1 s: no database connection free: too many")
+        assert watcher.error is None
         holder.close()
         await _until(pilot, lambda: getattr(pilot.app.screen, "state", None) is not None)
         await ready(pilot)

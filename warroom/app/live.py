@@ -81,7 +81,7 @@ class LiveIncident(_Screen):
                 break
             except StoreAtCapacity as exc:
                 delay = min(MAX_BACKOFF, delay * 2 or 1.0)
-                self.app.call_from_thread(self.show_status, f"{exc} (trying again in {delay:g} s)")
+                self.app.call_from_thread(self.show_status, f"trying again in {delay:g} s: {exc}")
                 if self._stopping.wait(delay):
                     return
         if delay:
@@ -205,7 +205,7 @@ class LiveIncident(_Screen):
                 except WarroomError as exc:
                     delay = min(MAX_BACKOFF, delay * 2 or 1.0)
                     self.app.call_from_thread(self.show_status,
-                                              f"{exc} (trying again in {delay:g} s)")
+                                              f"trying again in {delay:g} s: {exc}")
                     if self._stopping.wait(delay):
                         return
                     continue

@@ -45,3 +45,6 @@ class StoreAtCapacity(StoreBusy):
     """The database server (or the pooler in front of it) has no connection free: too many
     clients, a role's CONNECTION LIMIT, a pooler's queue timeout. Nothing was written; retry
     with the same uid once a connection frees up."""
+
+    cause: str = ""
+    """The server's or pooler's own words, and which database."""

@@ -286,11 +286,15 @@ class Store:
         low = message.lower()
         code = sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
         if code is None and any(cause in low for cause in AT_CAPACITY):
-            return StoreAtCapacity(
-                f"{self.where}: no database connection free ({message}); nothing was saved; "
+            # The server's words first (a status line is one row): after libpq's preamble.
+            cause = " ".join(message.rsplit("FATAL:", 1)[-1].split()) or message
+            err = StoreAtCapacity(
+                f"no database connection free: {cause} ({self.where}); nothing was saved; "
                 "try again in a moment, or make room: close idle screens, watch read-only "
                 "(warroom open --watch), or raise max_connections or the PgBouncer pool "
                 "(README: many screens)")
+            err.cause = f"{cause} ({self.where})"
+            return err
         if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
                 code is None and ("locked" in low or "busy" in low)):
             held = (f" for more than {self.busy_timeout_ms / 1000:g} s"
@@ -317,7 +321,7 @@ class Store:
         (the line is one row), the cause after."""
         if isinstance(exc, StoreAtCapacity):
             return (f"no database connection free, retrying (attempt {attempt + 1}): this entry "
-                    f"is kept and will be saved once; {str(exc).split(': ', 1)[-1]}")
+                    f"is kept and will be saved once; {exc.cause}")
         held = f" for over {self.busy_timeout_ms / 1000:g} s" if self.dialect == "sqlite" else ""
         return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
                 f"saved once; another process has held the write lock{held} ({self.where})")

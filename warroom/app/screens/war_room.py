@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from warroom.core.state import IncidentState
 
 READ_ONLY = "read-only: this database cannot be written; viewing only"
+WATCHING = "watching: read only (warroom open --watch); this screen writes nothing"
 WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
@@ -145,7 +146,8 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
         if self.readonly:
-            self.show_status(READ_ONLY, error=False)
+            self.show_status(WATCHING if getattr(self.app, "watch_only", False) else READ_ONLY,
+                             error=False)
         self.query_one(SummaryPane).show_loading(message.ref, self.readonly)
         self._title_timeline()
         self.refresh_bindings()
@@ -238,7 +240,8 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
     def clear_status(self) -> None:
         if self.readonly:
-            self.show_status(READ_ONLY, error=False)
+            self.show_status(WATCHING if getattr(self.app, "watch_only", False) else READ_ONLY,
+                             error=False)
         else:
             self.show_status("")
 
