@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, OptionList, SelectionList
 
-from tests.app.conftest import paste, press, ready, settle, writer
+from tests.app.conftest import paste, press, ready, rows, settle, writer
 from warroom.app.dialogs.process import (ChecklistDialog, EscalationDialog, FactsDialog,
                                          TicketDialog, TimersDialog)
 from warroom.app.screens.war_room import WarRoomScreen
@@ -38,7 +38,10 @@ async def test_x_records_an_escalation_from_the_chain_and_escape_cancels(make_ap
         assert isinstance(app.screen, WarRoomScreen)
         entry = app.screen.timeline._entries[-1]
         assert (entry.kind, entry.data) == ("escalation", {"to": "2nd line support",
-                                                          "level": "2nd line support", "how": "phone"})
+                                                          "level": "2nd line support", "level_no": 1,
+                                                          "how": "phone"})
+        # The timeline says who (which level of the chain) and how.
+        assert rows(app)[-1].endswith("Escalated to Level 1 (2nd line support) by phone")
         # The next level still to call is offered next.
         await press(pilot, "x")
         assert app.screen.query_one("#escalation-to", Input).value == "Technical Director"
@@ -78,6 +81,7 @@ async def test_k_logs_a_support_ticket_and_escape_cancels(make_app):
         assert isinstance(app.screen, WarRoomScreen)
         entry = app.screen.timeline._entries[-1]
         assert entry.kind == "ticket" and entry.data == {"party": "AWS", "reference": "171682304100512"}
+        assert rows(app)[-1].endswith("Ticket AWS case 171682304100512")
 
 
 async def test_g_sets_the_security_flag_with_a_reason_and_shows_the_steps(make_app, sample_db):
