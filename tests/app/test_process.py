@@ -33,8 +33,11 @@ async def test_x_records_an_escalation_from_the_chain_and_escape_cancels(make_ap
         assert chain.option_count == 7  # six levels and "someone else"
         assert app.screen.query_one("#escalation-to", Input).value == "2nd line support"
         await press(pilot, "enter")  # chosen: on to "how"
+        assert app.screen.focused.id == "escalation-how"
         await paste(pilot, "phone")
-        await press(pilot, "enter")
+        await press(pilot, "enter")  # on to the note (Enter does not save from "how")
+        assert app.screen.focused.id == "escalation-note"
+        await press(pilot, "enter")  # no note: saved as it is
         assert isinstance(app.screen, WarRoomScreen)
         entry = app.screen.timeline._entries[-1]
         assert (entry.kind, entry.data) == ("escalation", {"to": "2nd line support",
@@ -60,6 +63,8 @@ async def test_escalation_to_nobody_is_refused_in_the_dialog(make_app):
         assert "say who" in str(app.screen.query_one(".dialog-error").render())
         await paste(pilot, "Duty manager")
         await press(pilot, "enter")
+        assert app.screen.focused.id == "escalation-how"
+        await press(pilot, "ctrl+s")  # saves from any field
         assert isinstance(app.screen, WarRoomScreen)
         assert app.screen.state.entry_count == before + 1
         assert app.screen.state.escalations[-1].data == {"to": "Duty manager"}
@@ -78,10 +83,22 @@ async def test_k_logs_a_support_ticket_and_escape_cancels(make_app):
         assert app.screen.focused.id == "ticket-case"
         await paste(pilot, "171682304100512")
         await press(pilot, "enter")
+        assert app.screen.focused.id == "ticket-note"
+        await paste(pilot, "raised from core-network-services")
+        await press(pilot, "enter")
         assert isinstance(app.screen, WarRoomScreen)
         entry = app.screen.timeline._entries[-1]
         assert entry.kind == "ticket" and entry.data == {"party": "AWS", "reference": "171682304100512"}
-        assert rows(app)[-1].endswith("Ticket AWS case 171682304100512")
+        assert rows(app)[-1].endswith("Ticket AWS case 171682304100512 — raised from core-network-services")
+        # Another supplier, typed; Enter on an empty supplier is refused where it is.
+        await press(pilot, "k", "up", "enter")
+        assert app.screen.focused.id == "ticket-supplier"
+        await press(pilot, "enter")
+        assert "say which supplier" in str(app.screen.query_one(".dialog-error").render())
+        await paste(pilot, "Aiven")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, WarRoomScreen)
+        assert rows(app)[-1].endswith("Ticket Aiven (no case id)")
 
 
 async def test_g_sets_the_security_flag_with_a_reason_and_shows_the_steps(make_app, sample_db):
