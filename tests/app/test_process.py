@@ -210,3 +210,51 @@ async def test_resolved_incident_shows_the_review_and_post_incident_steps(make_a
         text = str(app.screen.query_one("#timers").render())
         assert "Post-incident re" in text and "Post-incident (l)" in text
         assert "Schedule a blameless" in text
+
+
+async def test_a_change_by_someone_not_the_lead_is_flagged_on_the_role_board(make_app, sample_db):
+    """GOV.UK PaaS: only the incident lead changes production."""
+    from warroom.app.widgets.role_board import RoleBoard
+
+    path, _ = sample_db
+    other = writer(path)  # types as "other"
+    paas = other.declare("Tenants see 500s", profile="govuk-paas", severity="P1", lead="tester").incident
+    app = make_app(ref=paas)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        board = app.screen.query_one(RoleBoard)
+        await press(pilot, "c")
+        await paste(pilot, "Scaled the router pool to 6")
+        await press(pilot, "enter")  # the lead's own change: nothing to say
+        assert not [w for w in board.warnings if w.kind == "change_by"]
+        seq = other.log(paas, "change", "Restarted the API on cell 3").seq
+        for _ in range(20):  # written behind the app's back: the feed brings it
+            await settle(pilot)
+            if [w for w in board.warnings if w.kind == "change_by"]:
+                break
+        [warning] = [w for w in board.warnings if w.kind == "change_by"]
+        assert warning.text == (f"change #{seq} logged by other, but tester was the Incident lead: "
+                                "only the Incident lead changes production")
+        assert "only the Incident lead changes" in str(board.render())
+
+
+async def test_dxw_minor_out_of_hours_says_only_critical_is_responded_to(make_app, sample_db):
+    from warroom.base.clock import FrozenClock
+
+    path, _ = sample_db
+    night = FrozenClock("2026-11-22T23:10:00Z")
+    dxw = writer(path, clock=night).declare("Search slow", profile="dxw", severity="minor",
+                                            lead="tester").incident
+    app = make_app(ref=dxw, clock=night)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        head = str(app.screen.query_one("#summary-head").render())
+        assert "Minor out of hours: Critical only till 10:00" in head
+        await press(pilot, "v", "up", "enter")  # Critical, with a reason
+        await paste(pilot, "the client raised an emergency ticket")
+        await press(pilot, "enter")
+        for _ in range(10):
+            await settle(pilot)
+            if app.screen.state.severity == "critical":
+                break
+        assert "out of hours:" not in str(app.screen.query_one("#summary-head").render())

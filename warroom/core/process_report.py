@@ -51,6 +51,25 @@ def tickets_section(sec: Any) -> list[str]:
     return lines
 
 
+def off_role_change_lines(sec: Any) -> list[str]:
+    """Beneath the changes made: each change logged by someone other than the one role that
+    changes production (GOV.UK PaaS: "only the incident lead can do this")."""
+    from warroom.core.rules import changes_by_others, sole_changer
+
+    found = changes_by_others(sec.profile, sec.state)
+    role = sole_changer(sec.profile)
+    if role is None or sec.public or not sec.state.changes_made:
+        return []
+    if not found:
+        return ["", md(f"Every change was logged by the {role.name} (only the {role.name} "
+                       "changes production).")]
+    lines = ["", md(f"Only the {role.name} changes production; logged by someone else:"), ""]
+    for c in found:
+        who = (f"{c.holder} was the {role.name}" if c.holder else f"no {role.name} was assigned")
+        lines.append(f"- {md(f'#{c.entry.seq} at {at_utc(c.entry.occurred)} by {c.entry.author}: {who}')}")
+    return lines
+
+
 def _note(sec: Any, entry: Any) -> str:
     """The person's note on an escalation or ticket, as last corrected (the table's other
     columns already say who, how, the supplier and the case)."""
