@@ -105,6 +105,8 @@ def test_analytical_platform(wr):
     # ✘ declaring begins with the status-page update: due at declaration.
     assert timer(wr, ref, "status_update").due_at == london("2026-11-23 09:00")
     assert "part of declaring" in timer(wr, ref, "status_update").detail
+    # ◐ the single Slack thread with its :thread: opener: a declare step the lead ticks.
+    assert any(":thread:" in step for step in prof.checklists["declare"])
     tick_all(wr, ref)
     wr.post_update(ref, "We are investigating a problem affecting compute.",
                    template="investigating", next_update=timedelta(minutes=30))

@@ -258,3 +258,43 @@ async def test_dxw_minor_out_of_hours_says_only_critical_is_responded_to(make_ap
             if app.screen.state.severity == "critical":
                 break
         assert "out of hours:" not in str(app.screen.query_one("#summary-head").render())
+
+
+async def test_handover_dialog_shows_the_whole_role_description_and_the_comms_role_now_required(
+        make_app, sample_db):
+    """dxw: "If you are not confident being the lead, you should hand it over to someone more
+    senior" (the description's last sentence, once cut off); a client comms manager is
+    required once the incident affects clients, and is offered first."""
+    from warroom.app.dialogs.handover import HandoverDialog
+
+    path, _ = sample_db
+    other = writer(path)
+    dxw = other.declare("Sites down", profile="dxw", severity="critical", lead="tester").incident
+    app = make_app(ref=dxw)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "o")
+        assert isinstance(app.screen, HandoverDialog) and app.screen.role.id == "lead"
+        duties = app.screen.query_one("#role-duties")
+        assert duties.size.height >= 3  # wrapped, not cut at the dialog's edge
+        assert "hand it over to someone more senior" in str(duties.render())
+        await press(pilot, "escape")
+        other.set_facts(dxw, customer_impacting=True, reason="three client sites are down")
+        for _ in range(20):
+            await settle(pilot)
+            if app.screen.state.customer_impacting:
+                break
+        await press(pilot, "o")
+        assert app.screen.role.id == "comms"
+        assert "VACANT" in str(app.screen.query_one("#role-list", OptionList).get_option_at_index(1).prompt)
+        await press(pilot, "escape")
+
+
+async def test_checklist_opens_at_the_first_step_still_to_do(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "l", "space", "down", "space", "escape")
+        await press(pilot, "l")
+        assert app.screen.query_one(SelectionList).highlighted == 2
+        await press(pilot, "escape")

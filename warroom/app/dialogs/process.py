@@ -297,7 +297,12 @@ class ChecklistDialog(Dialog):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(SelectionList).focus()
+        listing = self.query_one(SelectionList)
+        open_steps = [i for i, s in enumerate(self.steps)
+                      if s not in self.done and s not in self.dismissed]
+        if open_steps:  # the first step still to do, not the top of a list half ticked
+            listing.highlighted = open_steps[0]
+        listing.focus()
 
     @on(SelectionList.SelectionHighlighted, "#checklist-steps")
     def _whole(self, event: SelectionList.SelectionHighlighted) -> None:
