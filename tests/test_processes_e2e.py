@@ -250,8 +250,10 @@ def test_govuk_paas_p1(wr):
     assert changes_by_others(prof, wr.state(ref)) == []
     cam_change = as_user(wr, "cam").log(ref, "change", "Restarted the API on cell 3")
     [warning] = [w for w in role_warnings(wr.state(ref), prof, wr.clock.now()) if w.kind == "change_by"]
-    assert warning.text == (f"change #{cam_change.seq} logged by cam, but lee was the Incident lead: "
-                            "only the Incident lead changes production")
+    assert warning.text == f"change #{cam_change.seq} by cam, not lee"
+    [found] = changes_by_others(prof, wr.state(ref))
+    assert found.text == (f"change #{cam_change.seq} logged by cam, but lee was the Incident lead: "
+                          "only the Incident lead changes production")
     tick_all(wr, ref)
     wr.post_update(ref, "We are investigating a possible issue.", template="possible-issue")
     # ✘ "Update tenants hourly".

@@ -233,9 +233,12 @@ async def test_a_change_by_someone_not_the_lead_is_flagged_on_the_role_board(mak
             if [w for w in board.warnings if w.kind == "change_by"]:
                 break
         [warning] = [w for w in board.warnings if w.kind == "change_by"]
-        assert warning.text == (f"change #{seq} logged by other, but tester was the Incident lead: "
-                                "only the Incident lead changes production")
-        assert "only the Incident lead changes" in str(board.render())
+        assert warning.text == f"change #{seq} by other, not tester"
+        assert f"⚠ change #{seq} by other, not tester" in str(board.render())
+        # Said in full, once, as it arrives.
+        said = [n.message for n in app._notifications if "changes production" in n.message]
+        assert said == [f"change #{seq} logged by other, but tester was the Incident lead: "
+                        "only the Incident lead changes production"]
 
 
 async def test_dxw_minor_out_of_hours_says_only_critical_is_responded_to(make_app, sample_db):

@@ -57,8 +57,8 @@ def _changes_by_others(state: IncidentState, profile: Profile) -> list[RoleWarni
     if not found:
         return []
     last = found[-1]
-    more = f" ({len(found)} such changes)" if len(found) > 1 else ""
-    return [RoleWarning("change_by", last.text + more, role=last.role, person=last.entry.author)]
+    more = f" ({len(found)} so far)" if len(found) > 1 else ""
+    return [RoleWarning("change_by", last.short + more, role=last.role, person=last.entry.author)]
 
 
 def assignment_warnings(state: IncidentState, profile: Profile, role: str, person: str,

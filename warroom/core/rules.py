@@ -42,6 +42,12 @@ class OffRoleChange:
         return (f"change #{self.entry.seq} logged by {self.entry.author}, but {who}: "
                 f"only the {self.role} changes production")
 
+    @property
+    def short(self) -> str:
+        """For the role board's narrow column: ``change #15 by cam, not lee``."""
+        who = f"not {self.holder}" if self.holder else f"no {self.role}"
+        return f"change #{self.entry.seq} by {self.entry.author}, {who}"
+
 
 def sole_changer(profile: Profile) -> Role | None:
     return next((r for r in profile.roles if r.sole_changer), None)
