@@ -29,12 +29,12 @@ from sqlalchemy.pool import QueuePool
 
 from warroom.base.clock import format_time, parse_time
 from warroom.base.chain import GENESIS, chain_hash
-from warroom.base.model import Draft, Entry, dumps_data
+from warroom.base.model import Attachment, Draft, Entry, dumps_data
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
 from warroom.base.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
 from warroom.store import schema
-from warroom.store.schema import entries, incidents, meta_table, presence
+from warroom.store.schema import attachments, entries, incidents, meta_table, presence
 from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
                                        peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
                                        viewer_uri, why_readonly, writable)
@@ -88,6 +88,8 @@ class Store:
     """A read-only viewer that could not read the file in place: the private copy it reads."""
     viewing: str = ""
     """A read-only viewer: how it reads the database, in words for the screen ('' if live)."""
+    version: int = schema.SCHEMA_VERSION
+    """The database's schema version (a read-only viewer of an older one reads it as it is)."""
     writes: int = 0
     """Entries this Store has committed: a change feed on it reads at once after its own saves
     (a NOTIFY from the server may arrive a moment after the commit returns)."""
@@ -154,6 +156,7 @@ class Store:
         store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
         protect(path)  # never replaced by an export (base.files)
         store.busy_timeout_ms, store.snapshot, store.viewing = busy_timeout_ms, snapshot, how
+        store.version = version if version is not None else schema.SCHEMA_VERSION
         if not readonly:
             store._guard(store._init_sqlite, version)
             tighten(path)
@@ -196,6 +199,20 @@ class Store:
                     conn.exec_driver_sql(ddl)
                 conn.execute(insert(meta_table).values(key="schema_version",
                                                        value=str(schema.SCHEMA_VERSION)))
+        elif version < schema.SCHEMA_VERSION:
+            with self._write() as conn:
+                self._migrate(conn, version)
+                for ddl in schema.SQLITE_TRIGGERS:
+                    conn.exec_driver_sql(ddl)
+
+    def _migrate(self, conn: Connection, version: int) -> None:
+        """Every step of :data:`schema.MIGRATIONS` above ``version``, in order, in the caller's
+        transaction (a failure leaves the database as it was), then the new version stamped."""
+        for step in sorted(n for n in schema.MIGRATIONS if n > version):
+            schema.MIGRATIONS[step](conn)
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version")
+                     .values(value=str(schema.SCHEMA_VERSION)))
+        self.version = schema.SCHEMA_VERSION
 
     def _init_server(self, readonly: bool) -> None:
         with self.engine.begin() as conn:
@@ -209,7 +226,12 @@ class Store:
                     raise StoreError(
                         f"{self.where}: schema version {version} is newer than this warroom "
                         f"supports ({schema.SCHEMA_VERSION}); upgrade warroom to open it")
-                if not readonly:
+                self.version = int(version) if version is not None else schema.SCHEMA_VERSION
+                if not readonly and self.version < schema.SCHEMA_VERSION:
+                    self._migrate(conn, self.version)
+                    for ddl in schema.POSTGRES_TRIGGERS:
+                        conn.exec_driver_sql(ddl)
+                elif not readonly:
                     _ensure_pg_triggers(conn)
                 return
             if readonly:
@@ -342,17 +364,19 @@ class Store:
         return self._guard(run)
 
     # ----------------------------------------------------------------- entries
-    def append(self, ref: str, draft: Draft) -> Entry:
-        """Number, chain and durably commit one entry. Idempotent on ``draft.uid``: a retry
-        after a timeout returns the entry already written instead of writing it twice."""
+    def append(self, ref: str, draft: Draft, files: Iterable[Attachment] = ()) -> Entry:
+        """Number, chain and durably commit one entry (and the ``files`` it links to, in the
+        same transaction). Idempotent on ``draft.uid``: a retry after a timeout returns the
+        entry already written instead of writing it twice."""
         incident = self.incident(ref)
-        entry = self._guard(self._append, incident, draft)
+        entry = self._guard(self._append, incident, draft, tuple(files))
         self.writes += 1
         return entry
 
-    def _append(self, incident: IncidentRow, draft: Draft) -> Entry:
+    def _append(self, incident: IncidentRow, draft: Draft,
+                files: tuple[Attachment, ...] = ()) -> Entry:
         try:
-            return self._append_new(incident, draft)
+            return self._append_new(incident, draft, files)
         except IntegrityError:
             # The uid is unique: a retry of an entry that did commit (the first attempt timed out
             # after COMMIT, say) lands here and gets the entry that is already there.
@@ -362,7 +386,11 @@ class Store:
                 raise
             return row_to_entry(incident.ref, existing)
 
-    def _append_new(self, incident: IncidentRow, draft: Draft) -> Entry:
+    def _append_new(self, incident: IncidentRow, draft: Draft,
+                    files: tuple[Attachment, ...] = ()) -> Entry:
+        if files and self.version < 2:
+            raise StoreError(f"{self.where}: this database predates attachments (schema "
+                             f"{self.version}); open it for writing once to upgrade it")
         with self._write() as conn:
             if self.dialect == "postgresql":
                 # The row lock serialises writers per incident: numbers are unique and, because
@@ -372,6 +400,11 @@ class Store:
                              .with_for_update())
             last = conn.execute(_LAST_OF_INCIDENT, {"iid": incident.id}).first()
             seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+            for item in files:
+                conn.execute(insert(attachments).values(
+                    incident_id=incident.id, entry_uid=draft.uid, name=item.name,
+                    media_type=item.media_type, size=item.size, sha256=item.sha256,
+                    content=item.content))
             return self._insert_entry(conn, incident.id, incident.ref, draft, seq=seq, prev_hash=prev)
 
     def _insert_entry(self, conn: Connection, incident_id: int, ref: str, draft: Draft, *,
@@ -435,6 +468,26 @@ class Store:
             with self.engine.connect() as conn:
                 return conn.execute(select(func.max(entries.c.seq))
                                     .where(entries.c.incident_id == incident.id)).scalar() or 0
+        return self._guard(run)
+
+    # ----------------------------------------------------------------- attachments
+    def attachment(self, ref: str, entry_uid: str, sha256: str) -> Attachment | None:
+        """The file an entry links to, its bytes as stored now (verify hashes them again), or
+        None when there is none (a database from before attachments, or one removed)."""
+        incident = self.incident(ref)
+        if self.version < 2:
+            return None
+
+        def run() -> Attachment | None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(attachments).where(
+                    attachments.c.incident_id == incident.id,
+                    attachments.c.entry_uid == entry_uid,
+                    attachments.c.sha256 == sha256)).first()
+            if row is None:
+                return None
+            return Attachment(row.name, row.media_type, bytes(row.content), row.sha256,
+                              row.entry_uid)
         return self._guard(run)
 
     def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
@@ -540,9 +593,29 @@ class Store:
             if chain_hash(prev, entry) != entry.hash:
                 return count, entry, ("its contents do not match its hash (changed behind the "
                                       "app's back)")
+            bad_file = self._attachment_problem(ref, entry)
+            if bad_file:
+                return count, entry, bad_file
             before, prev, last = prev, entry.hash, entry
             count, expected_seq = count + 1, expected_seq + 1
         return count, None, prev
+
+    def _attachment_problem(self, ref: str, entry: Entry) -> str | None:
+        """What is wrong with the file an entry links to (its SHA-256 is in the entry's data,
+        under the chain): missing, or its bytes changed."""
+        want = entry.data.get("sha256") if isinstance(entry.data, dict) else None
+        if not isinstance(want, str) or not want:
+            return None
+        import hashlib
+
+        name = str(entry.data.get("file") or "its attachment")
+        found = self.attachment(ref, entry.uid, want)
+        if found is None:
+            return f"its attachment {name!r} is missing (removed behind the app's back)"
+        if hashlib.sha256(found.content).hexdigest() != want:
+            return (f"its attachment {name!r} does not match the SHA-256 the entry recorded "
+                    "(its bytes were changed behind the app's back)")
+        return None
 
     def backup(self, dest: Path | None = None, *, at: datetime | None = None) -> Path:
         """A consistent copy of a live SQLite database (the online backup API), mode 0600.
@@ -615,12 +688,11 @@ def _ensure_pg_triggers(conn: Connection) -> None:
     """A database made by an older warroom (or a copy restored without its triggers) gets the
     missing ones. Best effort: a user without CREATE still works; the feed then polls."""
     wanted = sum(len(names) for names in schema.POSTGRES_TRIGGER_NAMES.values())
-    found = conn.execute(text(
+    found = sum(conn.execute(text(
         "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND "
-        "((tgrelid = 'entries'::regclass AND tgname = ANY(:e)) OR "
-        "(tgrelid = 'incidents'::regclass AND tgname = ANY(:i)))"),
-        {"e": list(schema.POSTGRES_TRIGGER_NAMES["entries"]),
-         "i": list(schema.POSTGRES_TRIGGER_NAMES["incidents"])}).scalar()
+        "tgrelid = to_regclass(:t) AND tgname = ANY(:n)"),
+        {"t": table, "n": list(names)}).scalar() or 0
+        for table, names in schema.POSTGRES_TRIGGER_NAMES.items())
     if found == wanted:
         return
     try:
