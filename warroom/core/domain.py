@@ -660,7 +660,8 @@ class Warroom:
 
     # ------------------------------------------------------------------ evidence (issue 17)
     def run_started(self, ref: str, argv: list[str], *, cwd: str, note: str = "",
-                    run: str | None = None, uid: str | None = None) -> Entry:
+                    run: str | None = None, at: datetime | str | None = None,
+                    uid: str | None = None) -> Entry:
         """``warroom run``: the ``change`` entry logged as the command starts: its command line
         (secrets redacted: :func:`warroom.core.evidence.command_line`), working directory, the
         machine's user; ``note`` says why."""
@@ -674,7 +675,7 @@ class Warroom:
         data = {"command": line[:MAX_TEXT], "cwd": sanitize(cwd)[:MAX_TEXT],
                 "user": clean_line(default_user(), what="user"), "run": run or new_uid()}
         self.store.incident(ref)
-        return self.store.append(ref, self._draft("change", text[:MAX_TEXT], data, uid=uid))
+        return self.store.append(ref, self._draft("change", text[:MAX_TEXT], data, at=at, uid=uid))
 
     def run_finished(self, ref: str, argv: list[str], *, exit_status: int | None,
                      signal_name: str = "", duration_ms: int, output: bytes,
@@ -683,14 +684,15 @@ class Warroom:
         """``warroom run``: the ``result`` entry logged as the command ends: its exit status (or
         the signal that ended it), how long it took, the last lines of its output; the output
         itself (``output``, at most :data:`~warroom.core.evidence.MAX_ATTACHMENT` bytes; the
-        command printed ``output_bytes`` in all) is attached, its SHA-256 under the chain."""
+        command printed ``output_bytes`` in all) is attached, its SHA-256 under the chain. A
+        secret redacted from the command line is redacted from the output kept as well."""
         from warroom.base.model import Attachment
         from warroom.core.evidence import (MAX_ATTACHMENT, command_line, duration_text,
-                                           human_size, output_tail)
+                                           output_tail, removed_secrets, scrub_output)
 
-        if len(output) > MAX_ATTACHMENT:
-            raise ValidationError(f"output of {len(output):,} bytes is over the "
-                                  f"{human_size(MAX_ATTACHMENT)} limit")
+        # A secret typed on the command line stays out of the record of its output too.
+        output = scrub_output(output, removed_secrets(argv))
+        output = output[:MAX_ATTACHMENT]  # the runner keeps at most this; a label may add some
         total = len(output) if output_bytes is None else max(int(output_bytes), len(output))
         line = command_line(argv)
         how = (f"Killed by {signal_name}" if signal_name

@@ -15,6 +15,7 @@ import re
 import shlex
 from typing import Sequence
 
+from warroom.base.model import Entry
 from warroom.base.urls import redact_urls_in
 from warroom.core.redact import redact
 from warroom.core.text import MAX_LINE, sanitize
@@ -56,6 +57,29 @@ def redacted_args(argv: Sequence[str]) -> list[str]:
                     mine = tail
         out.append(mine)
     return out
+
+
+def removed_secrets(argv: Sequence[str]) -> list[str]:
+    """The secrets :func:`redacted_args` took out of the command line (longest first), so the
+    same values can be kept out of the record of its output (``psql`` may echo a password)."""
+    found: set[str] = set()
+    for arg, shown in zip(argv, redacted_args(argv)):
+        if arg == shown:
+            continue
+        pieces = _LABEL.split(shown)
+        pattern = "^" + "(.+?)".join(re.escape(p) for p in pieces) + "$"
+        match = re.match(pattern, arg, re.DOTALL)
+        if match:
+            found.update(g for g in match.groups() if len(g) >= 4)
+    return sorted(found, key=len, reverse=True)
+
+
+def scrub_output(output: bytes, secrets: Sequence[str]) -> bytes:
+    """``output`` with each secret replaced by a label (the terminal saw it unchanged)."""
+    for secret in secrets:
+        output = output.replace(secret.encode("utf-8", "surrogateescape"),
+                                b"[redacted: password]")
+    return output
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -149,3 +173,10 @@ def duration_text(ms: int) -> str:
         return f"{m}m{sec:02d}s"
     h, m = divmod(m, 60)
     return f"{h}h{m:02d}m"
+
+
+def exported_name(entry: Entry) -> str:
+    """The name an entry's file has beside the report (``export --attachments DIR``) and in
+    it: the entry's number first, so two files of the same name never collide."""
+    name = file_name(str(entry.data.get("file") or "file"))
+    return f"{entry.seq:04d}-{name}"
