@@ -100,9 +100,14 @@ def screen_lines(output: bytes) -> list[str]:
     text = output.decode("utf-8", errors="replace").replace("\r\n", "\n")
     lines = []
     for line in text.split("\n"):
-        if "\r" in line:
-            line = next((part for part in reversed(line.split("\r")) if part), "")
-        lines.append(sanitize(line).rstrip())
+        if "\r" in line:  # each part is written over the start of the line before it
+            shown = ""
+            for part in line.split("\r"):
+                part = sanitize(part)
+                shown = part + shown[len(part):]
+            lines.append(shown.rstrip())
+        else:
+            lines.append(sanitize(line).rstrip())
     return lines
 
 
