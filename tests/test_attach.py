@@ -225,3 +225,35 @@ def test_attachments_on_postgresql(pg_url, tmp_path):
         assert "does not match the SHA-256" in found.detail
     finally:
         w.store.close()
+
+
+def test_a_json_export_carries_the_files_and_import_gives_them_back(db, tmp_path):
+    import base64
+    import json
+
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"\x00evidence\xff")
+    run_cli("--db", str(db), "attach", str(path))
+    run_cli("--db", str(db), "run", "--", "sh", "-c", "echo out")
+    exported = tmp_path / "inc.json"
+    assert run_cli("--db", str(db), "export", "INC-1", "--format", "json", "-o",
+                   str(exported)).returncode == 0
+    doc = json.loads(exported.read_text())
+    assert [base64.b64decode(f["content_base64"]) for f in doc["attachments"]] == [
+        b"\x00evidence\xff", b"out\n"]
+    elsewhere = tmp_path / "other.db"
+    done = run_cli("--db", str(elsewhere), "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert run_cli("--db", str(elsewhere), "verify", "INC-1").returncode == 0
+    w = open_domain(elsewhere)
+    try:
+        assert w.attachment("INC-1", 2).content == b"\x00evidence\xff"
+    finally:
+        w.store.close()
+    doc["attachments"][0]["content_base64"] = base64.b64encode(b"\x00EVIDENCE\xff").decode()
+    doctored = tmp_path / "doctored.json"
+    doctored.write_text(json.dumps(doc))
+    refused = run_cli("--db", str(tmp_path / "third.db"), "import", str(doctored))
+    assert refused.returncode == 1
+    assert "the attachment of entry #2 does not match its SHA-256" in refused.stderr
+    assert not (tmp_path / "third.db").exists()

@@ -771,13 +771,23 @@ class Warroom:
         """Everything about one incident, losslessly: import gives back the same log, hashes too."""
         row = self.store.incident(ref)
         items = [e.to_json() for e in self.store.iter_entries(row.ref)]
-        return {
+        doc = {
             "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
             "incident": {"ref": row.ref, "number": row.number, "profile": row.profile,
                          "created_at": row.created_at},
             "entries": items,
             "chain_head": items[-1]["hash"] if items else None,
         }
+        files = [(entry, item) for entry, item in self.attachments(row.ref) if item is not None]
+        if files:  # a run's output, an attached file: under the chain, so exported with it
+            import base64
+
+            doc["attachments"] = [{
+                "entry_uid": entry.uid, "name": item.name, "media_type": item.media_type,
+                "sha256": item.sha256, "size": item.size,
+                "content_base64": base64.b64encode(item.content).decode("ascii"),
+            } for entry, item in files]
+        return doc
 
     def import_json(self, doc: Any, *, source: str = "import") -> str:
         """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
@@ -786,7 +796,8 @@ class Warroom:
         from warroom.core.importing import ParsedExport, parse_export
 
         got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
-        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items)
+        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items,
+                                   got.files)
         return got.ref
 
     # ------------------------------------------------------------------ report (export)

@@ -491,12 +491,13 @@ class Store:
         return self._guard(run)
 
     def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
-                        items: list[Entry]) -> IncidentRow:
-        """Write an exported incident back verbatim: same numbers, uids, times and hashes."""
-        return self._guard(self._import, ref, number, profile, created_at, items)
+                        items: list[Entry], files: Iterable[Attachment] = ()) -> IncidentRow:
+        """Write an exported incident back verbatim: same numbers, uids, times and hashes, and
+        the files its entries link to."""
+        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files))
 
     def _import(self, ref: str, number: int | None, profile: str, created_at: str,
-                items: list[Entry]) -> IncidentRow:
+                items: list[Entry], files: tuple[Attachment, ...] = ()) -> IncidentRow:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
@@ -519,6 +520,11 @@ class Store:
                          amends=e.amends, prev_hash=e.prev_hash, hash=e.hash) for e in items]
             for start in range(0, len(rows), 1000):
                 conn.execute(insert(entries), rows[start:start + 1000])
+            for item in files:
+                conn.execute(insert(attachments).values(
+                    incident_id=new_id, entry_uid=item.entry_uid, name=item.name,
+                    media_type=item.media_type, size=item.size, sha256=item.sha256,
+                    content=item.content))
             return IncidentRow(new_id, ref, number, profile, created_at)
 
     # ----------------------------------------------------------------- presence
