@@ -83,9 +83,11 @@ def test_output_and_errors_pass_through_and_the_tail_is_logged(db):
     (change, result), = runs(db)
     assert change.text.endswith("\nis the queue draining?")
     assert result.text.startswith("Exit 3 after ")
-    # The last 20 lines as the terminal left them (a carriage return rewrote its line).
-    tail = [f"line {i}" for i in range(24, 41)] + ["red copied", "progress 100%", "to stderr"]
-    assert result.text.endswith("\n" + "\n".join(tail))
+    # The last 10 lines as the terminal left them (a carriage return rewrote its line), after
+    # the command cut to its first line (the change entry has it whole).
+    tail = [f"line {i}" for i in range(34, 41)] + ["red copied", "progress 100%", "to stderr"]
+    assert result.text.endswith(" -c 'import sys …\n" + "\n".join(tail))
+    assert change.data["command"].endswith("sys.exit(3)\n'")
     assert "\x1b" not in result.text
     with Store.open(db) as store:
         kept = store.attachment("INC-1", result.uid, result.data["sha256"])

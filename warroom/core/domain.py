@@ -688,7 +688,8 @@ class Warroom:
         secret redacted from the command line is redacted from the output kept as well."""
         from warroom.base.model import Attachment
         from warroom.core.evidence import (MAX_ATTACHMENT, command_line, duration_text,
-                                           output_tail, removed_secrets, scrub_output)
+                                           output_tail, removed_secrets, scrub_output,
+                                           short_command)
 
         # A secret typed on the command line stays out of the record of its output too.
         output = scrub_output(output, removed_secrets(argv))
@@ -697,7 +698,7 @@ class Warroom:
         line = command_line(argv)
         how = (f"Killed by {signal_name}" if signal_name
                else f"Exit {exit_status}" if exit_status is not None else "Ended")
-        text = f"{how} after {duration_text(int(duration_ms))}: {line}"
+        text = f"{how} after {duration_text(int(duration_ms))}: {short_command(argv, line)}"
         tail = output_tail(output)
         if tail:
             text += "\n" + tail

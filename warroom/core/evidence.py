@@ -23,7 +23,7 @@ from warroom.core.text import MAX_LINE, sanitize
 MAX_ATTACHMENT = 20 * 1024 * 1024
 """Largest file ``warroom attach`` stores, and the most output ``warroom run`` keeps."""
 
-TAIL_LINES = 20
+TAIL_LINES = 10
 """How many of a command's last output lines its result entry shows."""
 TAIL_CHARS = 4000
 
@@ -57,6 +57,15 @@ def redacted_args(argv: Sequence[str]) -> list[str]:
                     mine = tail
         out.append(mine)
     return out
+
+
+def short_command(argv: Sequence[str], line: str, limit: int = 100) -> str:
+    """The command line as a result entry names it: whole when short and on one line, else the
+    program and its first arguments (the change entry holds it whole)."""
+    if len(line) <= limit and "\n" not in line:
+        return line
+    cut = line.split("\n", 1)[0][:limit].rstrip()
+    return f"{cut} …" if cut else file_name(argv[0]) if argv else "…"
 
 
 def removed_secrets(argv: Sequence[str]) -> list[str]:
