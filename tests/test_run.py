@@ -266,3 +266,31 @@ def test_the_domain_refuses_an_empty_command(tmp_path):
             w.run_started(ref, [], cwd="/")
     finally:
         w.store.close()
+
+
+def test_ctrl_z_under_a_terminal_never_leaves_it_waiting_on_a_stopped_command(db):
+    term = Terminal(warroom("--db", str(db), "run", "--", "cat"))
+    try:
+        mark = term.send(b"one\r")
+        term.wait_for("one\r\none", since=mark)  # the echo, then cat's copy
+        # Ctrl+Z: the command's process group has no parent in its session (it is orphaned), so
+        # the stop is discarded and this terminal is never left waiting on a stopped command.
+        term.send(b"\x1a\r")
+        term.send(b"\x04")
+        term.drain()
+        assert term.exited() == 0
+    finally:
+        term.close()
+
+
+def test_piped_input_under_a_terminal_is_not_echoed(db):
+    term = Terminal(["sh", "-c", f"printf 'from a pipe\\n' | {sys.executable} -m warroom "
+                                  f"--db {db} run -- cat"])
+    try:
+        term.drain()
+        assert term.exited() == 0
+    finally:
+        term.close()
+    assert bytes(term.output).count(b"from a pipe") == 1
+    (_, result), = runs(db)
+    assert result.text.endswith(": cat\nfrom a pipe")

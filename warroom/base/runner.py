@@ -159,6 +159,8 @@ class _Forwarder:
         proc = self.proc
         if proc is None or proc.poll() is not None:
             return
+        if not self.group and signum in (signal.SIGINT, signal.SIGQUIT) and _from_terminal():
+            return  # Ctrl+C at our terminal: the command, in our process group, has it already
         try:
             if self.group:
                 os.killpg(proc.pid, signum)
@@ -177,6 +179,17 @@ class _Forwarder:
         for sig, handler in self.saved.items():
             signal.signal(sig, handler)
         self.saved.clear()
+
+
+def _from_terminal() -> bool:
+    """Whether we are in our terminal's foreground process group (so a Ctrl+C there reached
+    the command as well as us)."""
+    for fd in (0, 1, 2):
+        try:
+            return os.tcgetpgrp(fd) == os.getpgrp()
+        except OSError:
+            continue
+    return False
 
 
 def _write_all(fd: int, data: bytes) -> bool:
@@ -249,13 +262,19 @@ def _copy_size(src: int, dest: int) -> None:
 def _run_pty(argv: list[str], capture: Capture, forward: _Forwarder, stdin: int,
              stdout: int) -> int:
     master, slave = os.openpty()
-    _copy_size(stdout, slave)
     if os.isatty(stdin):
         try:  # the terminal's modes, so the command's terminal starts as ours is
             termios.tcsetattr(slave, termios.TCSANOW, termios.tcgetattr(stdin))
         except termios.error:
             pass
-        _copy_size(stdout, slave)
+    else:
+        try:  # input from a pipe or a file is not typed: the terminal does not echo it
+            modes = termios.tcgetattr(slave)
+            modes[3] &= ~(termios.ECHO | termios.ECHONL)
+            termios.tcsetattr(slave, termios.TCSANOW, modes)
+        except termios.error:
+            pass
+    _copy_size(stdout, slave)
 
     def controlling_tty() -> None:  # in the child, after setsid: the pty is its terminal
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
