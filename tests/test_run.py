@@ -294,3 +294,12 @@ def test_piped_input_under_a_terminal_is_not_echoed(db):
     assert bytes(term.output).count(b"from a pipe") == 1
     (_, result), = runs(db)
     assert result.text.endswith(": cat\nfrom a pipe")
+
+
+def test_leading_assignments_set_the_commands_environment_and_are_redacted(db):
+    done = run_cli("--db", str(db), "run", "--", "PGPASSWORD=hunter2-S3CRET", "PGUSER=app",
+                   "sh", "-c", 'echo "user=$PGUSER pw-length=${#PGPASSWORD}"')
+    assert done.returncode == 0 and done.stdout == "user=app pw-length=14\n"
+    (change, _), = runs(db)
+    assert change.data["command"].startswith("PGPASSWORD=[redacted: secret] PGUSER=app sh -c ")
+    assert "hunter2-S3CRET" not in "\n".join(dump(db))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import select
 import signal
 import struct
@@ -109,7 +110,15 @@ class NotStarted(Exception):
 def run(argv: Sequence[str], *, use_pty: bool | None = None, limit: int = 20 * 1024 * 1024,
         stdin: int = 0, stdout: int = 1, stderr: int = 2) -> Outcome:
     """Run ``argv`` (found on PATH like the shell does) and wait for it. ``use_pty``: None
-    decides by whether ``stdout`` is a terminal."""
+    decides by whether ``stdout`` is a terminal. Leading ``NAME=value`` words set the
+    command's environment, as in a shell (``PGPASSWORD=… psql``)."""
+    argv = list(argv)
+    env = None
+    while len(argv) > 1 and _ASSIGNMENT.match(argv[0]):
+        name, _, value = argv.pop(0).partition("=")
+        env = dict(os.environ) if env is None else env
+        env[name] = value
+
     if use_pty is None:
         use_pty = os.isatty(stdout)
     capture = Capture(limit)
@@ -117,14 +126,17 @@ def run(argv: Sequence[str], *, use_pty: bool | None = None, limit: int = 20 * 1
     forward = _Forwarder()
     try:
         if use_pty:
-            code = _run_pty(list(argv), capture, forward, stdin, stdout)
+            code = _run_pty(argv, capture, forward, stdin, stdout, env)
         else:
-            code = _run_pipes(list(argv), capture, forward, stdout, stderr)
+            code = _run_pipes(argv, capture, forward, stdout, stderr, env)
     finally:
         forward.restore()
     duration = int((time.monotonic() - clock) * 1000)
     returncode, sig = (None, -code) if code < 0 else (code, None)
     return Outcome(returncode, sig, duration, capture.kept(), capture.total, started)
+
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def _spawn(argv: list[str], **kw: Any) -> subprocess.Popen[bytes]:
@@ -214,8 +226,8 @@ def _write_all(fd: int, data: bytes) -> bool:
 
 
 def _run_pipes(argv: list[str], capture: Capture, forward: _Forwarder, stdout: int,
-               stderr: int) -> int:
-    proc = _spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+               stderr: int, env: dict[str, str] | None) -> int:
+    proc = _spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env)
     forward.start(proc, group=False)
     assert proc.stdout is not None and proc.stderr is not None
     targets = {proc.stdout.fileno(): stdout, proc.stderr.fileno(): stderr}
@@ -260,7 +272,7 @@ def _copy_size(src: int, dest: int) -> None:
 
 
 def _run_pty(argv: list[str], capture: Capture, forward: _Forwarder, stdin: int,
-             stdout: int) -> int:
+             stdout: int, env: dict[str, str] | None) -> int:
     master, slave = os.openpty()
     if os.isatty(stdin):
         try:  # the terminal's modes, so the command's terminal starts as ours is
@@ -281,7 +293,7 @@ def _run_pty(argv: list[str], capture: Capture, forward: _Forwarder, stdin: int,
 
     try:
         proc = _spawn(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-                      preexec_fn=controlling_tty, close_fds=True)
+                      preexec_fn=controlling_tty, close_fds=True, env=env)
     except BaseException:
         os.close(master)
         os.close(slave)

@@ -109,9 +109,9 @@ def corrected_view(original: Entry, fixes: list[Entry]) -> CorrectedView:
 
 def file_name_for_output(argv: list[str]) -> str:
     """What a run's captured output is called: ``kubectl-output.txt``."""
-    from warroom.core.evidence import file_name
+    from warroom.core.evidence import file_name, program
 
-    return f"{file_name(argv[0])[:60] if argv else 'command'}-output.txt"
+    return f"{file_name(program(argv))[:60]}-output.txt"
 
 
 def parse_entry_ref(text: str) -> tuple[str, int]:

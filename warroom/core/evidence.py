@@ -59,13 +59,25 @@ def redacted_args(argv: Sequence[str]) -> list[str]:
     return out
 
 
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def program(argv: Sequence[str]) -> str:
+    """The program a command line runs: its first word after any ``NAME=value`` (which may be
+    a secret: ``PGPASSWORD=…``)."""
+    for word in argv:
+        if not _ASSIGNMENT.match(word):
+            return word
+    return "command"
+
+
 def short_command(argv: Sequence[str], line: str, limit: int = 100) -> str:
     """The command line as a result entry names it: whole when short and on one line, else the
     program and its first arguments (the change entry holds it whole)."""
     if len(line) <= limit and "\n" not in line:
         return line
     cut = line.split("\n", 1)[0][:limit].rstrip()
-    return f"{cut} …" if cut else file_name(argv[0]) if argv else "…"
+    return f"{cut} …" if cut else file_name(program(argv))
 
 
 def removed_secrets(argv: Sequence[str]) -> list[str]:
