@@ -198,7 +198,21 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.timeline.add(entries)
         self.refresh_panes()
         self._replan()
+        self._say_off_role_changes(entries)
         self.post_message(EntriesArrived(entries))
+
+    def _say_off_role_changes(self, entries: list) -> None:
+        """A change logged by someone other than the one role that changes production (GOV.UK
+        PaaS: "only the incident lead can do this") is said at once, in full, to everyone
+        watching; the role board keeps the latest in view."""
+        if self.profile is None or self.state is None or not any(e.kind == "change" for e in entries):
+            return
+        from warroom.core.rules import changes_by_others
+
+        fresh = {e.seq for e in entries}
+        for found in changes_by_others(self.profile, self.state):
+            if found.entry.seq in fresh:
+                self.app.notify(found.text, title="Process", severity="warning", markup=False)
 
     def on_entries_arrived(self, message: EntriesArrived) -> None:
         """Announced for dialogs that show live lists (follow-ups) and for tests."""

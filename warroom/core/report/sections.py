@@ -233,7 +233,9 @@ class Sections:
                 for e in self.c.changes))
         else:
             lines += self.none("No changes were logged.")
-        return lines
+        from warroom.core.process_report import off_role_change_lines
+
+        return lines + off_role_change_lines(self)
 
     def run_result(self, change: Entry) -> str:
         """A command run with ``warroom run``: how it ended, after its command line."""
