@@ -707,6 +707,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         w, ref = _evidence_warroom(args)
         started = w.run_started(ref, argv, cwd=cwd, note=args.note or "", run=run_id)
+        warning = _change_warning(w, ref, started)  # GOV.UK PaaS: only the lead changes prod
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     except WarroomError as exc:
         if not isinstance(exc, StoreError):
             raise  # a mistake in what was typed (no such incident): said before anything runs
