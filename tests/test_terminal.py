@@ -12,6 +12,7 @@ import pytest
 from tests.app.test_live_and_safety import insert_behind_the_apps_back
 from tests.pty_terminal import Terminal, warroom
 from tests.test_faults import as_plain_user, lock_down, snapshot_folder, unlock
+from warroom.core.domain import Warroom
 from warroom.demo import load_sample
 from warroom.store import Store
 
@@ -164,3 +165,41 @@ def test_warroom_demo_opens_the_sample_incident_and_quits_cleanly(tmp_path):
         assert store.verify(incident.ref)[1] is None
     assert {"declared", "note", "decision", "action", "result", "change", "role", "severity",
             "status", "comms", "summary", "followup"} <= kinds
+
+
+def test_escape_sequences_in_a_commands_output_never_reach_the_terminal_when_shown(sample):
+    """A run's captured output holds every hostile sequence; opened from the timeline (Enter),
+    the terminal receives its text and none of its sequences."""
+    db, ref = sample
+    output = ("OUT-START\n" + "\n".join(HOSTILE) + "\nOUT-END\n").encode()
+    w = Warroom(Store.open(db), clock=None, user="sam", host="box", session="run")
+    try:
+        w.run_finished(ref, ["kubectl", "logs", "api-2"], exit_status=1, duration_ms=900,
+                       output=output)
+        w.attach(ref, "evil.txt", ("FILE-START\n" + "\n".join(HOSTILE) + "\nFILE-END\n").encode())
+    finally:
+        w.store.close()
+    term = Terminal(warroom("--db", str(db), "--as", "tester", "open", ref), cols=120, rows=40)
+    try:
+        term.wait_for("Attached evil.txt")
+        mark = term.send(b"\x1b[A\x1b[A")  # ↑ twice: the cursor on the run's result
+        term.wait_for("kubectl logs api-2", since=mark)
+        mark = term.send(b"\r")
+        term.wait_for("OUT-END", since=mark)
+        for note in HOSTILE:
+            term.wait_for(note[:3], since=mark)
+        mark = term.send(b"\x1b")
+        term.wait_for("Timeline", since=mark)
+        mark = term.send(b"\x1b[B\r")  # ↓ then Enter: the attached file
+        term.wait_for("FILE-END", since=mark)
+        mark = term.send(b"\x1b")
+        term.wait_for("Timeline", since=mark)
+        mark = term.send(b"\x1b[F")  # End: the cursor off, the timeline follows again
+        term.send(b"q")
+        term.drain()
+        assert term.exited() == 0
+    finally:
+        term.close()
+    out = bytes(term.output)
+    for sequence in FORBIDDEN:
+        assert sequence not in out, f"{sequence!r} reached the terminal"

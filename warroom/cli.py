@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from warroom import __version__
-from warroom.base.errors import NotFound, UsageError, ValidationError, WarroomError
+from warroom.base.errors import NotFound, StoreError, UsageError, ValidationError, WarroomError
 from warroom.base.files import check_output_path, read_bounded, write_private_atomic
 
 MAX_STDIN = 1_000_000
@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _process_commands(command)
 
+    _evidence_commands(command)
+
     p = command("amend", "correct an entry (REF#SEQ, as note prints it): text, kind, owner, "
                          "time; both are kept")
     p.add_argument("entry", metavar="REF#SEQ")
@@ -112,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", default=None, help="report template (Markdown only)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here ('-': standard output)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing file at -o")
+    p.add_argument("--attachments", metavar="DIR",
+                   help="also write the incident's attached files and command output here")
 
     p = command("import", "load a JSON export (restore, or move between databases)")
     p.add_argument("file")
@@ -130,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()
-        args, extra = parser.parse_known_args(words)
+        args, extra = _parse_run(parser, words) or parser.parse_known_args(words)
         if extra and getattr(args, "command", None) == "amend" and not any(
                 x.startswith("-") for x in extra):
             args.text += extra  # REF#SEQ --kind K TEXT: the text may follow the options
@@ -180,7 +184,7 @@ def _unexpected(exc: BaseException, *, debug: bool) -> int:
 # Arguments that name things (files, databases, references): they must be text. Free text
 # (a note, a title) is cleaned instead: undecodable bytes are dropped like control characters.
 _NAMES = ("db", "ref", "incident", "output", "file", "keep", "profile", "template", "severity",
-          "kind", "at", "theme")
+          "kind", "at", "theme", "attachments")
 
 
 def _profiles_help() -> str:
@@ -491,6 +495,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             content = w.export_report(ref, public=args.public, force=args.force,
                                       template=args.template)
+        if args.attachments:
+            if args.public:
+                raise UsageError("--attachments goes with the internal report: the public "
+                                 "one never carries commands or files")
+            export_attachments(w, ref, Path(args.attachments))
     if to_file:
         write_private_atomic(Path(args.output), content, overwrite=args.overwrite)
     else:
@@ -638,3 +647,149 @@ def cmd_set(args: argparse.Namespace) -> int:
     for role in result.roles_now_required:
         print(f"required now: {role} (the incident affects customers)", file=sys.stderr)
     return 0
+
+
+# ---------------------------------------------------------------------- evidence (issue 17)
+def _evidence_commands(command) -> None:
+    p = command("run", "run a command as the shell would and log it: the command line when it "
+                       "starts, its exit status, duration and output when it ends; exits with "
+                       "its status (usage: warroom run [--incident REF] [--note TEXT] -- CMD "
+                       "[ARGS...])")
+    p.add_argument("--incident", metavar="REF", help="default: the most recent open incident")
+    p.add_argument("--note", metavar="TEXT", help="why it is run (logged with the command)")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
+
+    p = command("attach", "attach a file to the log (a log excerpt, a screenshot, a config "
+                          "diff): stored in the database with its SHA-256, under the chain")
+    p.add_argument("file")
+    p.add_argument("--incident", metavar="REF", help="default: the most recent open incident")
+    p.add_argument("--note", metavar="TEXT", help="what it is")
+
+
+def _parse_run(parser: argparse.ArgumentParser,
+               words: list[str]) -> tuple[argparse.Namespace, list[str]] | None:
+    """``warroom [options] run [options] -- CMD [ARGS...]``: what follows the first ``--`` is
+    the command, untouched (its own options are not warroom's)."""
+    if "--" not in words:
+        return None
+    cut = words.index("--")
+    try:
+        args, extra = parser.parse_known_args(words[:cut])
+    except UsageError:
+        return None
+    if getattr(args, "command", None) != "run":
+        return None
+    args.cmd = list(args.cmd or []) + words[cut + 1:]
+    return args, extra
+
+
+def _evidence_warroom(args: argparse.Namespace) -> tuple["Warroom", str]:
+    w = open_warroom(args, create=False)  # evidence needs an incident: never a new database
+    try:
+        ref = args.incident or w.most_recent_open()
+        if not ref:
+            raise WarroomError("no open incident: declare one, or say which with --incident REF")
+        return w, w.canonical_ref(ref)
+    except BaseException:
+        w.close()
+        raise
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The command runs whatever happens to the log: a database that cannot be reached or
+    written is said in one line on stderr (what was not recorded), never in its way."""
+    from datetime import datetime, timezone
+
+    from warroom.base import runner
+    from warroom.core.domain import new_uid
+
+    argv = [a for a in (args.cmd or [])]
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise UsageError("say what to run: warroom run [--incident REF] [--note TEXT] -- CMD [ARGS...]")
+    run_id = new_uid()
+    cwd = os.getcwd()
+    w = ref = started = None
+    try:
+        w, ref = _evidence_warroom(args)
+        started = w.run_started(ref, argv, cwd=cwd, note=args.note or "", run=run_id)
+        warning = _change_warning(w, ref, started)  # GOV.UK PaaS: only the lead changes prod
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+    except WarroomError as exc:
+        if not isinstance(exc, StoreError):
+            raise  # a mistake in what was typed (no such incident): said before anything runs
+        _fail(f"the start of this command was not recorded ({exc}); running it anyway")
+    began = datetime.now(timezone.utc)
+    try:
+        outcome = runner.run(argv, limit=_max_attachment())
+    except runner.NotStarted as exc:
+        _fail(str(exc))
+        outcome = runner.Outcome(exc.status, None, 0, f"warroom: {exc}\n".encode(), 0,
+                                 began.timestamp())
+    try:
+        if w is None:
+            w, ref = _evidence_warroom(args)
+        assert ref is not None
+        if started is None:
+            started = w.run_started(ref, argv, cwd=cwd, note=args.note or "", run=run_id,
+                                    at=began)
+        w.run_finished(ref, argv, exit_status=outcome.returncode,
+                       signal_name=outcome.signal_name, duration_ms=outcome.duration_ms,
+                       output=outcome.output, output_bytes=outcome.output_bytes,
+                       started=started, run=run_id)
+    except WarroomError as exc:
+        what = f"exit {outcome.status}" if outcome.signal is None else outcome.signal_name
+        _fail(f"the result of this command ({what}) was not recorded: {exc}")
+    finally:
+        if w is not None:
+            w.close()
+    return outcome.status
+
+
+def _max_attachment() -> int:
+    from warroom.core.evidence import MAX_ATTACHMENT
+
+    return MAX_ATTACHMENT
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    from warroom.core.evidence import MAX_ATTACHMENT, human_size
+
+    path = Path(args.file)
+    try:
+        if path.is_dir():
+            raise ValidationError(f"{path}: a folder, not a file; nothing was saved")
+        with open(path, "rb") as handle:
+            content = handle.read(MAX_ATTACHMENT + 1)
+    except FileNotFoundError:
+        raise NotFound(f"{path}: no such file; nothing was saved") from None
+    except PermissionError:
+        raise ValidationError(f"{path}: permission denied; nothing was saved") from None
+    if len(content) > MAX_ATTACHMENT:
+        raise ValidationError(f"{path.name}: over the {human_size(MAX_ATTACHMENT)} limit for an "
+                              "attachment; nothing was saved (attach an excerpt)")
+    w, ref = _evidence_warroom(args)
+    with w:
+        entry = w.attach(ref, path.name, content, note=args.note or "")
+    print(f"{entry.incident}#{entry.seq} {entry.data['sha256']}")
+    return 0
+
+
+def export_attachments(w: "Warroom", ref: str, folder: Path) -> list[Path]:
+    """Every attached file and command output of ``ref`` into ``folder`` (created 0700 if
+    need be), named as the report names them; an existing file there is never replaced."""
+    from warroom.core.evidence import exported_name
+
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written = []
+    for entry, item in w.attachments(ref):
+        if item is None:
+            print(f"warroom: {ref}#{entry.seq}: its attachment is not in the database; "
+                  "not exported", file=sys.stderr)
+            continue
+        dest = folder / exported_name(entry)
+        write_private_atomic(dest, item.content, overwrite=False)
+        written.append(dest)
+    return written

@@ -20,6 +20,7 @@ from warroom.core.text import one_line, sanitize
 KIND_LABELS = {
     "escalation": "escalate",
     "declared": "declared",
+    "attachment": "file",
 }
 KIND_WIDTH = 8
 
@@ -36,6 +37,18 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)[:KIND_WIDTH]
 
 
+def _run_result(entry: Entry) -> str:
+    """A command's result (warroom run): how it ended and the command, then how much output
+    it kept; its last lines are one Enter away, not folded into the row."""
+    from warroom.core.evidence import human_size
+
+    first, _, tail = entry.text.partition("\n")
+    lines = tail.count("\n") + 1 if tail else 0
+    size = human_size(int(entry.data.get("size") or 0))
+    last = f"last line: {tail.rsplit(chr(10), 1)[-1].strip()} · " if lines else ""
+    return plain(f"{first} · {last}output {size} (Enter shows it)")
+
+
 def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
     """The text column of a timeline row: the entry's text, with what the system kinds imply
     (read from the entry's data by :func:`warroom.core.describe.describe`). Values from the data
@@ -46,6 +59,8 @@ def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None)
 
 def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
     kind = entry.kind
+    if kind == "result" and entry.data.get("sha256"):
+        return _run_result(entry)
     if kind not in _DESCRIBED:
         return plain(entry.text)
     d = describe(entry)

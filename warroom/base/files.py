@@ -94,7 +94,7 @@ def _is_database(path: Path) -> bool:
     return head.startswith(_SQLITE_MAGIC) or head[:4] in _WAL_MAGIC
 
 
-def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
+def write_private_atomic(path: Path, content: str | bytes, *, overwrite: bool = False,
                          hint: str = "add --overwrite to replace it", sync: bool = True) -> None:
     """Write a file atomically (temp file, fsync, rename) with mode 0600, after
     :func:`check_output_path`. Without ``overwrite`` an existing file is never replaced, not
@@ -109,11 +109,18 @@ def write_private_atomic(path: Path, content: str, *, overwrite: bool = False,
     except OSError as exc:
         raise _oserror(path, exc) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-            fh.flush()
-            if sync:
-                os.fsync(fh.fileno())
+        if isinstance(content, bytes):  # a file as it was attached, byte for byte
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(content)
+                raw.flush()
+                if sync:
+                    os.fsync(raw.fileno())
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(content)
+                fh.flush()
+                if sync:
+                    os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         exists = check_output_path(path, overwrite=overwrite, hint=hint)  # again, just before
         if exists:

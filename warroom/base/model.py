@@ -28,6 +28,7 @@ SYSTEM_KINDS = (
     "system",       # anything else the app records (export overrides, imports)
     "checklist",    # a step of a profile checklist ticked (or dismissed, or unticked)
     "impact",       # the impact window: impact started, detected or mitigated set
+    "attachment",   # a file attached to the log (warroom attach)
 )
 KINDS = SCRIBE_KINDS + SYSTEM_KINDS
 
@@ -96,3 +97,26 @@ class Draft:
     text: str
     data: dict[str, Any]
     amends: int | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file kept with an entry (``warroom attach``, a command's output): its bytes and what
+    the entry says of them. ``sha256`` is of ``content``; the entry's data holds it too, under
+    the chain."""
+
+    name: str
+    media_type: str
+    content: bytes
+    sha256: str = ""
+    entry_uid: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @staticmethod
+    def of(name: str, media_type: str, content: bytes) -> "Attachment":
+        import hashlib
+
+        return Attachment(name, media_type, bytes(content), hashlib.sha256(content).hexdigest())

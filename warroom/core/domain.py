@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from warroom.base.clock import Clock, SystemClock, format_time, parse_user_time
-from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
+from warroom.base.model import KINDS, SCRIBE_KINDS, Attachment, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
 from warroom.core.describe import escalation_text, ticket_text
 from warroom.core.state import IncidentState, project
 from warroom.core.entry_data import clean as clean_data
 from warroom.core.importing import EXPORT_FORMAT, EXPORT_VERSION  # noqa: F401 - re-exported
-from warroom.core.text import clean_line, clean_text, sanitize
+from warroom.core.text import MAX_TEXT, clean_line, clean_text, sanitize
 from warroom.base.errors import NotFound, ValidationError
 from warroom.base.model import Draft
 from warroom.store import Store
@@ -106,6 +106,13 @@ def corrected_view(original: Entry, fixes: list[Entry]) -> CorrectedView:
     owner = str(data.get("owner") or (original.data.get("owner") if kind == original.kind else "") or "")
     return CorrectedView(original.seq, kind, last.text, owner,
                          str(data.get("occurred_at") or original.occurred_at), True)
+
+
+def file_name_for_output(argv: list[str]) -> str:
+    """What a run's captured output is called: ``kubectl-output.txt``."""
+    from warroom.core.evidence import file_name, program
+
+    return f"{file_name(program(argv))[:60]}-output.txt"
 
 
 def parse_entry_ref(text: str) -> tuple[str, int]:
@@ -654,18 +661,137 @@ class Warroom:
         state = self.state(ref)
         return state, self.profiles.get(state.profile)
 
+    # ------------------------------------------------------------------ evidence (issue 17)
+    def run_started(self, ref: str, argv: list[str], *, cwd: str, note: str = "",
+                    run: str | None = None, at: datetime | str | None = None,
+                    uid: str | None = None) -> Entry:
+        """``warroom run``: the ``change`` entry logged as the command starts: its command line
+        (secrets redacted: :func:`warroom.core.evidence.command_line`), working directory, the
+        machine's user; ``note`` says why."""
+        from warroom.core.evidence import command_line
+
+        if not argv:
+            raise ValidationError("no command to run (warroom run -- CMD [ARGS...])")
+        line = command_line(argv)
+        why = clean_text(note, what="note") if note and note.strip() else ""
+        text = f"Ran: {line}" + (f"\n{why}" if why else "")
+        data = {"command": line[:MAX_TEXT], "cwd": sanitize(cwd)[:MAX_TEXT],
+                "user": clean_line(default_user(), what="user"), "run": run or new_uid()}
+        self.store.incident(ref)
+        return self.store.append(ref, self._draft("change", text[:MAX_TEXT], data, at=at, uid=uid))
+
+    def run_finished(self, ref: str, argv: list[str], *, exit_status: int | None,
+                     signal_name: str = "", duration_ms: int, output: bytes,
+                     output_bytes: int | None = None, started: Entry | None = None,
+                     run: str | None = None, uid: str | None = None) -> Entry:
+        """``warroom run``: the ``result`` entry logged as the command ends: its exit status (or
+        the signal that ended it), how long it took, the last lines of its output; the output
+        itself (``output``, at most :data:`~warroom.core.evidence.MAX_ATTACHMENT` bytes; the
+        command printed ``output_bytes`` in all) is attached, its SHA-256 under the chain. A
+        secret redacted from the command line is redacted from the output kept as well."""
+        from warroom.base.model import Attachment
+        from warroom.core.evidence import (MAX_ATTACHMENT, command_line, duration_text,
+                                           output_tail, removed_secrets, scrub_output,
+                                           short_command)
+
+        # A secret typed on the command line stays out of the record of its output too.
+        output = scrub_output(output, removed_secrets(argv))
+        output = output[:MAX_ATTACHMENT]  # the runner keeps at most this; a label may add some
+        total = len(output) if output_bytes is None else max(int(output_bytes), len(output))
+        line = command_line(argv)
+        how = (f"Killed by {signal_name}" if signal_name
+               else f"Exit {exit_status}" if exit_status is not None else "Ended")
+        text = f"{how} after {duration_text(int(duration_ms))}: {short_command(argv, line)}"
+        tail = output_tail(output)
+        if tail:
+            text += "\n" + tail
+        run_id = run or (started.data.get("run") if started is not None else None) or new_uid()
+        data: dict[str, Any] = {"run": str(run_id), "duration_ms": int(duration_ms),
+                                "output_bytes": total, "truncated": total > len(output)}
+        if exit_status is not None:
+            data["exit_status"] = int(exit_status)
+        if signal_name:
+            data["signal"] = signal_name
+        if started is not None:
+            data["started"] = started.seq
+        files = []
+        if output:
+            name = file_name_for_output(argv)
+            item = Attachment.of(name, "text/plain", output)
+            files.append(item)
+            data.update(file=name, size=item.size, media_type=item.media_type,
+                        sha256=item.sha256)
+        self.store.incident(ref)
+        draft = self._draft("result", text[:MAX_TEXT], data, uid=uid)
+        return self.store.append(ref, draft, files)
+
+    def attach(self, ref: str, name: str, content: bytes, *, note: str = "",
+               media_type: str | None = None, uid: str | None = None) -> Entry:
+        """``warroom attach``: keep a file (a log excerpt, a screenshot, a config diff) in the
+        database, linked from an ``attachment`` entry with its name, size, media type and
+        SHA-256 (under the chain, so ``verify`` sees a changed byte). At most
+        :data:`~warroom.core.evidence.MAX_ATTACHMENT` bytes."""
+        from warroom.base.model import Attachment
+        from warroom.core.evidence import MAX_ATTACHMENT, file_name, human_size
+        from warroom.core.evidence import media_type as guess_type
+
+        stored = file_name(name)
+        if len(content) > MAX_ATTACHMENT:
+            raise ValidationError(f"{stored} is {human_size(len(content))}; the limit is "
+                                  f"{human_size(MAX_ATTACHMENT)}; nothing was saved")
+        kind = clean_line(media_type, what="media type") if media_type else guess_type(stored, content)
+        item = Attachment.of(stored, kind, content)
+        why = clean_text(note, what="note") if note and note.strip() else ""
+        text = f"Attached {stored} ({human_size(item.size)}, {kind})" + (f": {why}" if why else "")
+        self.store.incident(ref)
+        return self.store.append(ref, self._draft("attachment", text[:MAX_TEXT], {
+            "file": stored, "size": item.size, "media_type": kind, "sha256": item.sha256,
+        }, uid=uid), [item])
+
+    def attachment(self, ref: str, seq: int) -> Attachment | None:
+        """The file entry ``seq`` links to (a run's output, an attached file), as stored now,
+        or None if the entry links to none. A file whose bytes no longer match the SHA-256 in
+        the entry is still returned; :meth:`verify` says so."""
+        row = self.store.incident(ref)
+        entry = self.store.entry(row.ref, int(seq))
+        want = entry.data.get("sha256") if isinstance(entry.data, dict) else None
+        if not isinstance(want, str) or not want:
+            return None
+        return self.store.attachment(row.ref, entry.uid, want)
+
+    def attachments(self, ref: str) -> list[tuple[Entry, Attachment | None]]:
+        """Every entry of the incident that links to a file, with the file (None if it is not
+        in the database), in order."""
+        row = self.store.incident(ref)
+        found: list[tuple[Entry, Attachment | None]] = []
+        for entry in self.store.entries(row.ref, kinds=("result", "attachment")):
+            want = entry.data.get("sha256") if isinstance(entry.data, dict) else None
+            if isinstance(want, str) and want:
+                found.append((entry, self.store.attachment(row.ref, entry.uid, want)))
+        return found
+
     # ------------------------------------------------------------------ export / import
     def export_json(self, ref: str) -> dict[str, Any]:
         """Everything about one incident, losslessly: import gives back the same log, hashes too."""
         row = self.store.incident(ref)
         items = [e.to_json() for e in self.store.iter_entries(row.ref)]
-        return {
+        doc = {
             "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
             "incident": {"ref": row.ref, "number": row.number, "profile": row.profile,
                          "created_at": row.created_at},
             "entries": items,
             "chain_head": items[-1]["hash"] if items else None,
         }
+        files = [(entry, item) for entry, item in self.attachments(row.ref) if item is not None]
+        if files:  # a run's output, an attached file: under the chain, so exported with it
+            import base64
+
+            doc["attachments"] = [{
+                "entry_uid": entry.uid, "name": item.name, "media_type": item.media_type,
+                "sha256": item.sha256, "size": item.size,
+                "content_base64": base64.b64encode(item.content).decode("ascii"),
+            } for entry, item in files]
+        return doc
 
     def import_json(self, doc: Any, *, source: str = "import") -> str:
         """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
@@ -674,7 +800,8 @@ class Warroom:
         from warroom.core.importing import ParsedExport, parse_export
 
         got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
-        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items)
+        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items,
+                                   got.files)
         return got.ref
 
     # ------------------------------------------------------------------ report (export)

@@ -34,7 +34,11 @@ MAX_INT = 10 ** 12
 
 # key -> (type, required). Types: "line" one-line string, "id" non-empty one-line string,
 # "text" multi-line string, "opt" one-line string or null, "bool", "int", "lines" list of
-# one-line strings, "checks" object of one-line string -> bool, "time" a stored time.
+# one-line strings, "checks" object of one-line string -> bool, "time" a stored time, "sha" a
+# SHA-256 in lower-case hex.
+# A file an entry links to (warroom attach, a command's output): its SHA-256 is under the chain.
+_FILE: dict[str, tuple[str, bool]] = {"file": ("id", True), "size": ("int", True),
+                                      "media_type": ("line", True), "sha256": ("sha", True)}
 _SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
     "declared": {"title": ("id", True), "description": ("text", False),
                  "profile": ("line", False), "severity": ("line", False),
@@ -62,6 +66,14 @@ _SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
     "checklist": {"checklist": ("id", True), "item": ("id", True), "index": ("int", False),
                   "outcome": ("id", True), "reason": ("text", False)},
     "impact": {"field": ("id", True), "at": ("opt", False), "before": ("opt", False)},
+    # warroom run (issue 17): the start is a change, the end a result; "run" pairs them.
+    "change": {"command": ("text", False), "cwd": ("text", False), "user": ("line", False),
+               "run": ("line", False)},
+    "result": {"run": ("line", False), "started": ("int", False), "exit_status": ("int", False),
+               "signal": ("line", False), "duration_ms": ("int", False),
+               "output_bytes": ("int", False), "truncated": ("bool", False),
+               **{k: (t, False) for k, (t, _) in _FILE.items()}},
+    "attachment": dict(_FILE),
 }
 _EMPTY: dict[str, tuple[str, bool]] = {}
 _LINES = frozenset(("line", "id", "opt"))
@@ -104,6 +116,11 @@ def _value_problem(key: str, value: Any, kind: str) -> str | None:
         for item, ticked in value.items():
             if len(item) > MAX_LINE or not _clean_str(item, True) or not isinstance(ticked, bool):
                 return f"{key!r} must map clean checklist items to true or false"
+        return None
+    if kind == "sha":
+        if not (isinstance(value, str) and len(value) == 64
+                and all(c in "0123456789abcdef" for c in value)):
+            return f"{key!r} must be a SHA-256 in hexadecimal"
         return None
     if kind == "time":
         if not isinstance(value, str) or len(value) > 40:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from warroom.base.clock import check_stored_time
 from warroom.base.errors import ValidationError, WarroomError
 from warroom.base.files import read_bounded
-from warroom.base.model import KINDS, Entry
+from warroom.base.model import KINDS, Attachment, Entry
 from warroom.core.entry_data import entry_problem
 from warroom.core.text import clean_line
 
@@ -37,6 +37,8 @@ class ParsedExport:
     profile: str
     created_at: str
     items: list[Entry]
+    files: list[Attachment] = field(default_factory=list)
+    """The files the entries link to (issue 17), each checked against its entry's SHA-256."""
 
 
 def load_export(source: str | os.PathLike[str] | BinaryIO, *, name: str) -> Any:
@@ -100,7 +102,45 @@ def parse_export(doc: Any, *, source: str = "import") -> ParsedExport:
     # doctored number cannot collide with the references later declarations allocate.
     match = _REF_NUMBER.match(ref)
     number = int(match.group(1)) if match else None
-    return ParsedExport(ref, number, profile, created, items)
+    files = _files_from_json(doc.get("attachments"), items, source)
+    return ParsedExport(ref, number, profile, created, items, files)
+
+
+def _files_from_json(raw: Any, items: list[Entry], source: str) -> list[Attachment]:
+    """The export's attachments: each one's bytes must hash to the SHA-256 its entry holds (the
+    entry is under the chain, so a changed file is refused like a changed entry)."""
+    import base64
+    import binascii
+    import hashlib
+
+    if raw is None:
+        return []
+    wanted = {e.uid: e for e in items if isinstance(e.data.get("sha256"), str)}
+    if not isinstance(raw, list):
+        raise ValidationError(f"{source}: malformed export (attachments must be a list); "
+                              "nothing was imported")
+    files: list[Attachment] = []
+    seen: set[str] = set()
+    for item in raw:
+        try:
+            uid = _str(item["entry_uid"], "entry_uid")
+            entry = wanted.get(uid)
+            if entry is None or uid in seen:
+                raise ValueError(f"an attachment for entry {uid[:64]!r}, which links to no file "
+                                 "or to one already given")
+            content = base64.b64decode(_str(item["content_base64"], "content_base64"),
+                                       validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ValidationError(f"{source}: malformed export ({exc}); nothing was "
+                                  "imported") from None
+        if hashlib.sha256(content).hexdigest() != entry.data["sha256"]:
+            raise ValidationError(f"{source}: the attachment of entry #{entry.seq} does not match "
+                                  "its SHA-256 (the file was changed); nothing was imported")
+        seen.add(uid)
+        files.append(Attachment(str(entry.data.get("file") or "file"),
+                                str(entry.data.get("media_type") or "application/octet-stream"),
+                                content, entry.data["sha256"], uid))
+    return files
 
 
 def _str(value: Any, what: str) -> str:

@@ -104,7 +104,8 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[Match[str]], str] | str], ...] = 
     (re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])"
                 r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
      _label("AWS secret key")),
-    # Addresses: e-mail (also user@localhost, internationalised), IPv4, IPv6.
+    # Addresses (ADDRESS_RULES: the last three): e-mail (also user@localhost,
+    # internationalised), IPv4, IPv6.
     (re.compile(r"(?<![\w.+%\-])[\w.+%\-]+@(?:localhost\b|(?:[\w\-]+\.)+[\w\-]{2,}\b)"),
      "[email]"),
     (re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
@@ -125,16 +126,21 @@ _SPLIT = re.compile(r"\b(?:gh[pousr]_|github_pat_|gl(?:pat|dt|rt)-|xox[abposr]-|
                     r"(?:[ \t]*\r?\n[ \t>]*[A-Za-z0-9_\-.]+)+")
 
 
-def _apply(text: str) -> str:
-    for pattern, replacement in _RULES:
+ADDRESS_RULES = 3
+"""The last rules of ``_RULES`` find addresses, not secrets (``redact(addresses=False)`` skips
+them: an internal record keeps the host a command talked to)."""
+
+
+def _apply(text: str, addresses: bool = True) -> str:
+    for pattern, replacement in (_RULES if addresses else _RULES[:-ADDRESS_RULES]):
         text = pattern.sub(replacement, text)
     return text
 
 
-def _joined(match: Match[str]) -> str:
+def _joined(match: Match[str], addresses: bool = True) -> str:
     whole = match.group(0)
     joined = re.sub(r"\s+", "", whole.replace(">", ""))
-    out = _apply(joined)
+    out = _apply(joined, addresses)
     return out if out != joined and "[redacted" in out else whole
 
 
@@ -143,12 +149,15 @@ def _normalised(text: str) -> str:
     return _INVISIBLE.sub("", text).translate(_LOOKALIKES)
 
 
-def redact(text: str) -> str:
+def redact(text: str, *, addresses: bool = True) -> str:
     """``text`` with every secret it recognises replaced by ``[redacted: WHAT]`` (addresses:
-    ``[email]``, ``[redacted: IP address]``)."""
-    first = _apply(_SPLIT.sub(_joined, text))
+    ``[email]``, ``[redacted: IP address]``, unless not ``addresses``)."""
+    def joined(m: Match[str]) -> str:
+        return _joined(m, addresses)
+
+    first = _apply(_SPLIT.sub(joined, text), addresses)
     plain = _normalised(first)
     if plain == first:
         return first
-    second = _apply(_SPLIT.sub(_joined, plain))
+    second = _apply(_SPLIT.sub(joined, plain), addresses)
     return second if second != plain else first

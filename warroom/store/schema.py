@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable
+
 from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -14,8 +17,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
-"""Bump on every incompatible change; a database stamped newer than this is refused."""
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+SCHEMA_VERSION = 2
+"""Bump on every incompatible change; a database stamped newer than this is refused.
+
+2 (attachments): the ``attachments`` table (files and captured command output, linked from the
+entry whose data holds their SHA-256). An older database is migrated when opened for writing
+(:data:`MIGRATIONS`)."""
 
 NOTIFY_CHANNEL = "warroom_entries"
 """PostgreSQL: every insert into entries NOTIFYs this channel with the incident's reference."""
@@ -63,6 +73,24 @@ entries = Table(
 )
 Index("entries_kind", entries.c.incident_id, entries.c.kind)
 
+# Files attached to entries (``warroom attach``) and the full output of ``warroom run``: the
+# bytes, and what the entry says of them. The entry's data holds the SHA-256, so the chain covers
+# the content: verify hashes these bytes again and compares. Append-only like the entries.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("entry_uid", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    UniqueConstraint("entry_uid", "sha256", name="attachments_entry_sha"),
+)
+Index("attachments_incident", attachments.c.incident_id)
+
 # Who has an incident open right now: heartbeats, not history (rows are replaced).
 presence = Table(
     "presence",
@@ -81,7 +109,12 @@ SQLITE_TRIGGERS = [
        BEGIN SELECT RAISE(ABORT, 'entries are append-only: nothing is ever deleted'); END""",
     """CREATE TRIGGER IF NOT EXISTS incidents_no_delete BEFORE DELETE ON incidents
        BEGIN SELECT RAISE(ABORT, 'incidents are never deleted'); END""",
+    """CREATE TRIGGER IF NOT EXISTS attachments_no_update BEFORE UPDATE ON attachments
+       BEGIN SELECT RAISE(ABORT, 'attachments are append-only: attach a new file instead'); END""",
+    """CREATE TRIGGER IF NOT EXISTS attachments_no_delete BEFORE DELETE ON attachments
+       BEGIN SELECT RAISE(ABORT, 'attachments are append-only: nothing is ever deleted'); END""",
 ]
+
 
 POSTGRES_TRIGGERS = [
     """CREATE OR REPLACE FUNCTION warroom_append_only() RETURNS trigger AS $$
@@ -103,6 +136,16 @@ POSTGRES_TRIGGERS = [
            CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
              FOR EACH ROW EXECUTE FUNCTION warroom_append_only();
          END IF;
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'attachments_append_only'
+                        AND tgrelid = 'attachments'::regclass) THEN
+           CREATE TRIGGER attachments_append_only BEFORE UPDATE OR DELETE ON attachments
+             FOR EACH ROW EXECUTE FUNCTION warroom_append_only();
+         END IF;
+         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'attachments_no_truncate'
+                        AND tgrelid = 'attachments'::regclass) THEN
+           CREATE TRIGGER attachments_no_truncate BEFORE TRUNCATE ON attachments
+             FOR EACH STATEMENT EXECUTE FUNCTION warroom_append_only();
+         END IF;
        END $$""",
     # The change feed: one NOTIFY per incident per inserting statement (an import of thousands
     # of entries sends one), delivered at commit, whoever wrote the rows.
@@ -123,5 +166,17 @@ POSTGRES_TRIGGERS = [
        END $$""",
 ]
 POSTGRES_TRIGGER_NAMES = {"entries": ("entries_append_only", "entries_no_truncate", "entries_notify"),
-                          "incidents": ("incidents_no_delete",)}
+                          "incidents": ("incidents_no_delete",),
+                          "attachments": ("attachments_append_only", "attachments_no_truncate")}
 """What a complete PostgreSQL schema has; an older database missing one gets POSTGRES_TRIGGERS again."""
+
+
+def migrate_to_attachments(conn: "Connection") -> None:
+    """Version 1 → 2, in the caller's write transaction: the attachments table (its triggers
+    follow with the dialect's list). Nothing existing changes, so chains stay valid."""
+    metadata.create_all(conn, tables=[attachments])
+
+
+MIGRATIONS: dict[int, Callable[["Connection"], None]] = {2: migrate_to_attachments}
+"""Version N: what brings a database from N-1 to N. The store runs each step above the
+database's version in order, then stamps it :data:`SCHEMA_VERSION`."""

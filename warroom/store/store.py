@@ -29,14 +29,14 @@ from sqlalchemy.pool import QueuePool
 
 from warroom.base.clock import format_time, parse_time
 from warroom.base.chain import GENESIS, chain_hash
-from warroom.base.model import Draft, Entry, dumps_data
+from warroom.base.model import Attachment, Draft, Entry, dumps_data
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
 from warroom.base.errors import (NotFound, ReadOnlyStore, StoreAtCapacity, StoreBusy, StoreError,
                                   StoreFull)
 from warroom.store import schema
 from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
-from warroom.store.schema import entries, incidents, meta_table, presence
+from warroom.store.schema import attachments, entries, incidents, meta_table, presence
 from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
                                        peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
                                        viewer_uri, why_readonly, writable)
@@ -105,6 +105,8 @@ class Store:
     URL); ``""`` when connected directly."""
     notices: Notices | None = None
     """PostgreSQL, not behind a transaction pooler: the LISTEN on the pooled connection."""
+    version: int = schema.SCHEMA_VERSION
+    """The database's schema version (a read-only viewer of an older one reads it as it is)."""
     writes: int = 0
     """Entries this Store has committed: a change feed on it reads at once after its own saves
     (a NOTIFY from the server may arrive a moment after the commit returns)."""
@@ -171,6 +173,7 @@ class Store:
         store = cls(engine, "sqlite:///" + str(path), path=path, readonly=readonly)
         protect(path)  # never replaced by an export (base.files)
         store.busy_timeout_ms, store.snapshot, store.viewing = busy_timeout_ms, snapshot, how
+        store.version = version if version is not None else schema.SCHEMA_VERSION
         if not readonly:
             store._guard(store._init_sqlite, version)
             tighten(path)
@@ -224,6 +227,20 @@ class Store:
                     conn.exec_driver_sql(ddl)
                 conn.execute(insert(meta_table).values(key="schema_version",
                                                        value=str(schema.SCHEMA_VERSION)))
+        elif version < schema.SCHEMA_VERSION:
+            with self._write() as conn:
+                self._migrate(conn, version)
+                for ddl in schema.SQLITE_TRIGGERS:
+                    conn.exec_driver_sql(ddl)
+
+    def _migrate(self, conn: Connection, version: int) -> None:
+        """Every step of :data:`schema.MIGRATIONS` above ``version``, in order, in the caller's
+        transaction (a failure leaves the database as it was), then the new version stamped."""
+        for step in sorted(n for n in schema.MIGRATIONS if n > version):
+            schema.MIGRATIONS[step](conn)
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version")
+                     .values(value=str(schema.SCHEMA_VERSION)))
+        self.version = schema.SCHEMA_VERSION
 
     def _init_server(self, readonly: bool) -> None:
         with self.engine.begin() as conn:
@@ -237,13 +254,19 @@ class Store:
                     raise StoreError(
                         f"{self.where}: schema version {version} is newer than this warroom "
                         f"supports ({schema.SCHEMA_VERSION}); upgrade warroom to open it")
+                self.version = int(version) if version is not None else schema.SCHEMA_VERSION
                 if not readonly:
                     if not conn.execute(text(
                             "SELECT has_table_privilege('entries', 'INSERT')")).scalar():
                         # Open as a watcher (Warroom.open(readonly=None) does so on this).
                         raise ReadOnlyStore(f"{self.where}: read-only (this database user may "
                                             "not add entries); nothing was written")
-                    _ensure_pg_triggers(conn)
+                    if self.version < schema.SCHEMA_VERSION:
+                        self._migrate(conn, self.version)
+                        for ddl in schema.POSTGRES_TRIGGERS:
+                            conn.exec_driver_sql(ddl)
+                    else:
+                        _ensure_pg_triggers(conn)
                 return
             if readonly:
                 raise NotFound(f"{self.where}: no warroom schema in this database")
@@ -388,17 +411,19 @@ class Store:
         return self._guard(run)
 
     # ----------------------------------------------------------------- entries
-    def append(self, ref: str, draft: Draft) -> Entry:
-        """Number, chain and durably commit one entry. Idempotent on ``draft.uid``: a retry
-        after a timeout returns the entry already written instead of writing it twice."""
+    def append(self, ref: str, draft: Draft, files: Iterable[Attachment] = ()) -> Entry:
+        """Number, chain and durably commit one entry (and the ``files`` it links to, in the
+        same transaction). Idempotent on ``draft.uid``: a retry after a timeout returns the
+        entry already written instead of writing it twice."""
         incident = self.incident(ref)
-        entry = self._guard(self._append, incident, draft)
+        entry = self._guard(self._append, incident, draft, tuple(files))
         self.writes += 1
         return entry
 
-    def _append(self, incident: IncidentRow, draft: Draft) -> Entry:
+    def _append(self, incident: IncidentRow, draft: Draft,
+                files: tuple[Attachment, ...] = ()) -> Entry:
         try:
-            return self._append_new(incident, draft)
+            return self._append_new(incident, draft, files)
         except IntegrityError:
             # The uid is unique: a retry of an entry that did commit (the first attempt timed out
             # after COMMIT, say) lands here and gets the entry that is already there.
@@ -408,7 +433,11 @@ class Store:
                 raise
             return row_to_entry(incident.ref, existing)
 
-    def _append_new(self, incident: IncidentRow, draft: Draft) -> Entry:
+    def _append_new(self, incident: IncidentRow, draft: Draft,
+                    files: tuple[Attachment, ...] = ()) -> Entry:
+        if files and self.version < 2:
+            raise StoreError(f"{self.where}: this database predates attachments (schema "
+                             f"{self.version}); open it for writing once to upgrade it")
         with self._write() as conn:
             if self.dialect == "postgresql":
                 # The row lock serialises writers per incident: numbers are unique and, because
@@ -418,6 +447,11 @@ class Store:
                              .with_for_update())
             last = conn.execute(_LAST_OF_INCIDENT, {"iid": incident.id}).first()
             seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+            for item in files:
+                conn.execute(insert(attachments).values(
+                    incident_id=incident.id, entry_uid=draft.uid, name=item.name,
+                    media_type=item.media_type, size=item.size, sha256=item.sha256,
+                    content=item.content))
             return self._insert_entry(conn, incident.id, incident.ref, draft, seq=seq, prev_hash=prev)
 
     def _insert_entry(self, conn: Connection, incident_id: int, ref: str, draft: Draft, *,
@@ -507,13 +541,34 @@ class Store:
                                     .where(entries.c.incident_id == incident.id)).scalar() or 0
         return self._guard(run)
 
+    # ----------------------------------------------------------------- attachments
+    def attachment(self, ref: str, entry_uid: str, sha256: str) -> Attachment | None:
+        """The file an entry links to, its bytes as stored now (verify hashes them again), or
+        None when there is none (a database from before attachments, or one removed)."""
+        incident = self.incident(ref)
+        if self.version < 2:
+            return None
+
+        def run() -> Attachment | None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(attachments).where(
+                    attachments.c.incident_id == incident.id,
+                    attachments.c.entry_uid == entry_uid,
+                    attachments.c.sha256 == sha256)).first()
+            if row is None:
+                return None
+            return Attachment(row.name, row.media_type, bytes(row.content), row.sha256,
+                              row.entry_uid)
+        return self._guard(run)
+
     def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
-                        items: list[Entry]) -> IncidentRow:
-        """Write an exported incident back verbatim: same numbers, uids, times and hashes."""
-        return self._guard(self._import, ref, number, profile, created_at, items)
+                        items: list[Entry], files: Iterable[Attachment] = ()) -> IncidentRow:
+        """Write an exported incident back verbatim: same numbers, uids, times and hashes, and
+        the files its entries link to."""
+        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files))
 
     def _import(self, ref: str, number: int | None, profile: str, created_at: str,
-                items: list[Entry]) -> IncidentRow:
+                items: list[Entry], files: tuple[Attachment, ...] = ()) -> IncidentRow:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
@@ -536,6 +591,11 @@ class Store:
                          amends=e.amends, prev_hash=e.prev_hash, hash=e.hash) for e in items]
             for start in range(0, len(rows), 1000):
                 conn.execute(insert(entries), rows[start:start + 1000])
+            for item in files:
+                conn.execute(insert(attachments).values(
+                    incident_id=new_id, entry_uid=item.entry_uid, name=item.name,
+                    media_type=item.media_type, size=item.size, sha256=item.sha256,
+                    content=item.content))
             return IncidentRow(new_id, ref, number, profile, created_at)
 
     # ----------------------------------------------------------------- presence
@@ -610,9 +670,29 @@ class Store:
             if chain_hash(prev, entry) != entry.hash:
                 return count, entry, ("its contents do not match its hash (changed behind the "
                                       "app's back)")
+            bad_file = self._attachment_problem(ref, entry)
+            if bad_file:
+                return count, entry, bad_file
             before, prev, last = prev, entry.hash, entry
             count, expected_seq = count + 1, expected_seq + 1
         return count, None, prev
+
+    def _attachment_problem(self, ref: str, entry: Entry) -> str | None:
+        """What is wrong with the file an entry links to (its SHA-256 is in the entry's data,
+        under the chain): missing, or its bytes changed."""
+        want = entry.data.get("sha256") if isinstance(entry.data, dict) else None
+        if not isinstance(want, str) or not want:
+            return None
+        import hashlib
+
+        name = str(entry.data.get("file") or "its attachment")
+        found = self.attachment(ref, entry.uid, want)
+        if found is None:
+            return f"its attachment {name!r} is missing (removed behind the app's back)"
+        if hashlib.sha256(found.content).hexdigest() != want:
+            return (f"its attachment {name!r} does not match the SHA-256 the entry recorded "
+                    "(its bytes were changed behind the app's back)")
+        return None
 
     def backup(self, dest: Path | None = None, *, at: datetime | None = None) -> Path:
         """A consistent copy of a live SQLite database (the online backup API), mode 0600.
@@ -688,12 +768,11 @@ def _ensure_pg_triggers(conn: Connection) -> None:
     """A database made by an older warroom (or a copy restored without its triggers) gets the
     missing ones. Best effort: a user without CREATE still works; the feed then polls."""
     wanted = sum(len(names) for names in schema.POSTGRES_TRIGGER_NAMES.values())
-    found = conn.execute(text(
+    found = sum(conn.execute(text(
         "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND "
-        "((tgrelid = 'entries'::regclass AND tgname = ANY(:e)) OR "
-        "(tgrelid = 'incidents'::regclass AND tgname = ANY(:i)))"),
-        {"e": list(schema.POSTGRES_TRIGGER_NAMES["entries"]),
-         "i": list(schema.POSTGRES_TRIGGER_NAMES["incidents"])}).scalar()
+        "tgrelid = to_regclass(:t) AND tgname = ANY(:n)"),
+        {"t": table, "n": list(names)}).scalar() or 0
+        for table, names in schema.POSTGRES_TRIGGER_NAMES.items())
     if found == wanted:
         return
     try:

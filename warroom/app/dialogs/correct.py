@@ -5,6 +5,7 @@ an action's owner, when it happened. The correction is a new entry that amends t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -13,11 +14,42 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Static, TextArea
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import clock_time, entry_text, kind_label, plain
-from warroom.base.model import SCRIBE_KINDS, Entry
+from warroom.base.model import SCRIBE_KINDS, Attachment, Entry
+
+
+@dataclass(frozen=True)
+class ShownFile:
+    """The file an entry links to, as the entry view shows it: its text (None for a binary
+    file or one not there), else a sentence saying what it is."""
+
+    heading: str
+    text: str | None
+    note: str = ""
+
+
+def shown_file(entry: Entry, item: Attachment | None) -> ShownFile:
+    """Read off the event loop (the text of 20 MB of output takes a moment)."""
+    from warroom.core.evidence import human_size, is_text, shown_text
+
+    name = plain(str(entry.data.get("file") or "file"))
+    what = "Output" if entry.kind == "result" else "Attached file"
+    if item is None:
+        return ShownFile(f"{what}: {name}", None,
+                         "Not in this database (removed, or never copied here); warroom verify "
+                         "says which entries lack their file.")
+    heading = f"{what}: {name} · {human_size(item.size)} · {plain(item.media_type)}"
+    if entry.data.get("truncated"):
+        heading += f" · cut (the command printed {int(entry.data.get('output_bytes') or 0):,} bytes)"
+    if is_text(item.content):
+        return ShownFile(heading, shown_text(item.content))
+    return ShownFile(heading, None,
+                     f"A binary file ({item.size:,} bytes, {plain(item.media_type)}), not shown. "
+                     f"SHA-256 {item.sha256}. Write it out with: warroom export "
+                     f"{entry.incident} --attachments DIR")
 
 
 def corrected(entry: Entry, fixes: list[Entry]) -> Entry:
@@ -38,9 +70,15 @@ class EntryDialog(Dialog):
     HINT = "m corrects it · Esc closes"
     BINDINGS = [Binding("escape,q,enter", "cancel", "close"), Binding("m", "correct", "correct")]
 
-    def __init__(self, entry: Entry, fixes: list[Entry], *, utc: bool, can_correct: bool) -> None:
+    def __init__(self, entry: Entry, fixes: list[Entry], *, utc: bool, can_correct: bool,
+                 file: ShownFile | None = None) -> None:
         super().__init__(None)
         self.entry, self.fixes, self.utc, self.can_correct = entry, fixes, utc, can_correct
+        self.file = file
+        if file is not None:
+            self.add_class("with-file")
+            if file.text is not None:
+                self.HINT = "↑ ↓ PgUp PgDn Home End scroll · m corrects it · Esc closes"
 
     def body(self) -> ComposeResult:
         now = corrected(self.entry, self.fixes)
@@ -66,6 +104,24 @@ class EntryDialog(Dialog):
             lines += [Content(""), Content.styled("Output", "bold"), Content(plain(output))]
         with VerticalScroll(classes="dialog-scroll"):
             yield Static(Content("\n").join(lines), id="entry-text")
+        if self.file is not None:
+            yield Label(Content.styled(self.file.heading, "bold"), classes="file-heading")
+            if self.file.text is not None:
+                # Plain text in a read-only editor: never markup, and the terminal sequences
+                # were dropped when it was read (warroom.core.evidence.shown_text).
+                yield TextArea(self.file.text, read_only=True, soft_wrap=False,
+                               show_line_numbers=False, id="entry-file")
+            else:
+                yield Label(Content(self.file.note), classes="dialog-text", id="entry-file-note")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        found = self.query("#entry-file")
+        if found:
+            area = found.first(TextArea)
+            area.focus()
+            area.scroll_end(animate=False)  # a command's output: its end first, as on a terminal
+            area.move_cursor(area.document.end)
 
     def action_correct(self) -> None:
         if self.can_correct:

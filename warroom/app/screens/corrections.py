@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual import work
+
 from warroom.app.widgets.timeline import Timeline
 from warroom.base.model import Entry
 
@@ -45,13 +47,34 @@ class CorrectionsMixin:
                                            self.timeline.corrections(entry.seq), utc=self.utc))
 
     def on_timeline_opened(self, message: Timeline.Opened) -> None:
-        from warroom.app.dialogs.correct import EntryDialog
-
         entry = message.entry
+        if entry.data.get("sha256"):
+            self._load_file(entry)  # a command's output or an attached file: read it first
+        else:
+            self._open_entry(entry, None)
+
+    def _open_entry(self, entry: Entry, file: Any) -> None:
+        from warroom.app.dialogs.correct import EntryDialog
 
         def chosen(result: Any) -> None:
             if result == "correct":
                 self._open_correct(entry)
 
         self.app.push_screen(EntryDialog(entry, self.timeline.corrections(entry.seq),
-                                         utc=self.utc, can_correct=not self.readonly), chosen)
+                                         utc=self.utc, can_correct=not self.readonly,
+                                         file=file), chosen)
+
+    @work(thread=True, group="read-file", exclusive=True)
+    def _load_file(self, entry: Entry) -> None:
+        """The file off the event loop, through the domain door; then the entry view."""
+        from warroom.app.dialogs.correct import shown_file
+        from warroom.base.errors import WarroomError
+
+        try:
+            item = self.app.open_warroom().attachment(entry.incident, entry.seq)
+            file = shown_file(entry, item)
+        except WarroomError as exc:
+            self.app.call_from_thread(self.app.notify, f"Cannot read the file: {exc}",
+                                      severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._open_entry, entry, file)

@@ -33,6 +33,10 @@ class Collected:
     public_times: list[tuple[str, int, str]] = field(default_factory=list)
     decisions: list[Entry] = field(default_factory=list)
     changes: list[Entry] = field(default_factory=list)
+    files: list[Entry] = field(default_factory=list)
+    """Entries that link to a file (an attachment, a command's output): issue 17."""
+    runs: dict[str, Entry] = field(default_factory=dict)
+    """``warroom run``: each run's result entry, by the run id its change entry holds too."""
     comms: list[Comms] = field(default_factory=list)
     tickets: list[Entry] = field(default_factory=list)
     roles: dict[int, Entry] = field(default_factory=dict)
@@ -70,6 +74,10 @@ class Walker:
             out.decisions.append(entry)
         elif kind == "change":
             out.changes.append(entry)
+        if kind in ("result", "attachment") and data.get("sha256"):
+            out.files.append(entry)
+        if kind == "result" and data.get("run"):
+            out.runs[str(data["run"])] = entry
         elif kind in ("ticket", "escalation"):
             out.tickets.append(entry)
         elif kind == "role":

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
+from urllib.parse import quote
 
 from warroom.base.clock import parse_time
 from warroom.base.model import Entry
 from warroom.core.durations import format_duration
+from warroom.core.evidence import duration_text, exported_name, human_size
 from warroom.core.profiles import Profile
 from warroom.core.report.collect import Comms, Walker
 from warroom.core.report.markdown import md, md_code, md_para, md_row, md_table
@@ -192,6 +194,15 @@ class Sections:
         lines = [md("Every entry in the order it was written, corrections included. Each entry "
                     "is hash-chained to the one before it."), ""]
         lines += md_table(("#", "Time (UTC)", "Kind", "Author", "Amends", "Text"), self.c.appendix)
+        if self.c.files:
+            lines += ["", md("Files attached to entries and the output of commands run, written "
+                             "beside this report by warroom export --attachments DIR; each "
+                             "SHA-256 is under the hash chain:"), ""]
+            lines += md_table(("#", "File", "Size", "Type", "SHA-256"), (
+                md_row((str(e.seq), f"[{md(exported_name(e))}]({quote(exported_name(e))})",
+                        md(human_size(int(e.data.get("size") or 0))),
+                        md(str(e.data.get("media_type") or "")), md_code(str(e.data["sha256"]))))
+                for e in self.c.files))
         if head is not None:
             lines += ["", f"{md(f'Entries: {self.state.entry_count}. Hash chain head (entry #{head.seq}):')} "
                           f"{md_code(head.hash)}{md('. Check it against the database with')} "
@@ -217,13 +228,25 @@ class Sections:
         lines += ["", md("Changes made:"), ""]
         if self.c.changes:
             lines += md_table(("Time (UTC)", "#", "Change", "Logged by"), (
-                md_row((stamp(e.occurred_at), str(e.seq), md(self.text(e)), md(e.author)))
+                md_row((stamp(e.occurred_at), str(e.seq), md(self.text(e) + self.run_result(e)),
+                        md(e.author)))
                 for e in self.c.changes))
         else:
             lines += self.none("No changes were logged.")
         from warroom.core.process_report import off_role_change_lines
 
         return lines + off_role_change_lines(self)
+
+    def run_result(self, change: Entry) -> str:
+        """A command run with ``warroom run``: how it ended, after its command line."""
+        result = self.c.runs.get(str(change.data.get("run") or "")) if change.data.get("run") else None
+        if result is None:
+            return ""
+        data = result.data
+        how = (f"killed by {data['signal']}" if data.get("signal")
+               else f"exit {data['exit_status']}" if data.get("exit_status") is not None else "ended")
+        took = duration_text(int(data.get("duration_ms") or 0))
+        return f" → {how} after {took} (#{result.seq})"
 
     @staticmethod
     def outcome(item: Any) -> str:
