@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
+from rich.cells import cell_len, chop_cells
+
 from warroom.base.model import Entry
 from warroom.core.describe import describe
 from warroom.core.durations import describe_lateness
@@ -91,3 +93,21 @@ def set_content(widget, content) -> None:
         len(x) for x in content.plain.split("\n")]
     widget._warroom_shown = content
     widget.update(content, layout=not same_shape)
+
+
+def fit_label(text: str, room: int, short: str | None = None) -> str:
+    """A label in ``room`` cells, shortened by rule: whole if it fits, else its short form (an
+    abbreviation), else cut with an ellipsis, at a word's end when one is near. Never a word
+    cut without the ``…`` that says so."""
+    if cell_len(text) <= room:
+        return text
+    if short is not None and cell_len(short) <= room:
+        return short
+    text = short or text
+    if room <= 1:
+        return "…"[:max(room, 0)]
+    head = chop_cells(text, room - 1)[0]
+    space = head.rstrip().rfind(" ")
+    if space >= (room - 1) // 2:  # end at a word when that keeps at least half the room
+        head = head[:space]
+    return head.rstrip(" ,;:·-") + "…"

@@ -40,8 +40,9 @@ class SeverityDialog(Dialog):
         listing = self.query_one(OptionList)
         ids = [s.id for s in self.profile.severities]
         current = ids.index(self.state.severity) if self.state.severity in ids else 0
-        # Start one step more severe than now: escalating is the common move mid-incident.
-        listing.highlighted = max(current - 1, 0)
+        # Start on the current severity: v, Tab, reason, Enter must not change it by accident
+        # (one step more severe, as it once was, escalated during monitoring).
+        listing.highlighted = current
         listing.focus()
 
     @on(OptionList.OptionSelected, "#severity-list")
