@@ -9,7 +9,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import plain
+from warroom.app.formatting import badge_style, plain
 
 
 TORN = "If you are torn between two severities, choose the higher one."
@@ -29,7 +29,7 @@ class SeverityDialog(Dialog):
         options = []
         for sev in self.profile.severities:
             mark = " (current)" if sev.id == self.state.severity else ""
-            prompt = Content.assemble((f" {sev.label} ", f"bold black on {sev.colour}"),
+            prompt = Content.assemble((f" {sev.label} ", badge_style(sev.colour, no_color=self.app.no_color)),
                                       (mark, "bold"), " ", plain(sev.description))
             options.append(Option(prompt, id=sev.id))
         yield OptionList(*options, id="severity-list")

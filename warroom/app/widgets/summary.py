@@ -9,20 +9,21 @@ from textual.content import Content
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from warroom.app.formatting import clock_time, fit_label, plain
+from warroom.app.formatting import badge_style, clock_time, fit_label, plain
 from warroom.app.widgets.quiet import QuietStatic, set_title
 from warroom.core.durations import format_duration
+from warroom.core.text import paragraphs
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
     from warroom.core.state import IncidentState
 
 
-def severity_badge(profile: Profile, severity: str) -> Content:
+def severity_badge(profile: Profile, severity: str, *, no_color: bool = False) -> Content:
     sev = profile.severity_by_id(severity)
     if sev is None:  # an old incident may hold a severity its profile no longer lists
         return Content.styled(f" {plain(str(severity or '?'))} ", "bold reverse")
-    return Content.styled(f" {plain(sev.label)} ", f"bold black on {sev.colour}")
+    return Content.styled(f" {plain(sev.label)} ", badge_style(sev.colour, no_color=no_color))
 
 
 class SummaryPane(Vertical):
@@ -52,7 +53,8 @@ class SummaryPane(Vertical):
              readonly: bool = False) -> None:
         status_style = "bold $text-success" if not state.is_open else "bold"
         head: list[str | Content | tuple[str, str]] = [
-            (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
+            (state.ref, "bold"), " ",
+            severity_badge(profile, state.severity, no_color=self.app.no_color), " ",
             (plain(state.status), status_style),
         ]
         if state.security:
@@ -85,9 +87,10 @@ class SummaryPane(Vertical):
                 plain(todo[0])))
         latest = state.latest_summary
         if latest is not None:
+            said = [plain(line) for line in paragraphs(state.current_text(latest))]
             summary = Content.assemble(
                 (f"Summary {clock_time(latest.occurred, utc)} {plain(latest.author)}: ", "$text-muted"),
-                plain(state.current_text(latest)))
+                "\n".join(said))
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
         set_title(self, f"Incident · {plain(profile.title)}")
