@@ -220,7 +220,13 @@ async def test_severity_dialog_needs_a_reason(make_app):
         await press(pilot, "v")
         dialog = app.screen
         assert isinstance(dialog, SeverityDialog)
+        # It starts on the current severity: v, Tab, Enter changes nothing by accident.
+        listing = dialog.query_one(OptionList)
+        assert listing.get_option_at_index(listing.highlighted).id == before
         await press(pilot, "tab", "enter")
+        assert "already" in str(dialog.query_one(".dialog-error").render())
+        assert app.screen.state.severity == before
+        await press(pilot, "shift+tab", "up", "tab", "enter")
         assert "empty" in str(dialog.query_one(".dialog-error").render())
         await type_text(pilot, "more users affected")
         await press(pilot, "enter")

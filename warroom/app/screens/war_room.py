@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 MIN_COLS, MIN_ROWS = 80, 24
 """The smallest terminal that shows every pane."""
-SUMMARY_MIN, SUMMARY_NARROW = 34, 26
+SUMMARY_MIN, SUMMARY_NARROW = 34, 34
 ROLES_MAX, TIMERS_MAX = 44, 40
 
 READ_ONLY = "read-only: this database cannot be written; viewing only"
