@@ -44,6 +44,14 @@ class SeverityDialog(Dialog):
         # (one step more severe, as it once was, escalated during monitoring).
         listing.highlighted = current
         listing.focus()
+        # Highlighting scrolled the list while the dialog was still being sized: once it is,
+        # show the list from the top (the current one stays in view).
+        self.call_after_refresh(self._from_top)
+
+    def _from_top(self) -> None:
+        listing = self.query_one(OptionList)
+        listing.scroll_home(animate=False, immediate=True)
+        listing.scroll_to_highlight()
 
     @on(OptionList.OptionSelected, "#severity-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

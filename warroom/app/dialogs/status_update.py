@@ -92,7 +92,8 @@ class StatusUpdateDialog(Dialog):
                                 self.now, next_in)
         field = self.query_one("#update-text", TextArea)
         self._filled = field.text = text
-        field.move_cursor(field.document.end)
+        field.move_cursor((0, 0))  # the update from its first line, as it will be read
+        self.call_after_refresh(field.scroll_home, animate=False)
 
     @on(Input.Submitted, "#update-next, #update-audience")
     async def _save(self, event: Input.Submitted) -> None:

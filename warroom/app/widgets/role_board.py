@@ -19,7 +19,21 @@ if TYPE_CHECKING:
 
 FRAME = 4
 """Border and padding, left and right."""
-MAX_LINES = 8
+HERE = "Here now: "
+
+
+def pack(names: list[str], room: int) -> list[str]:
+    """Names, comma-separated, as many to a line as fit; a name too long for a line ends in …
+    (never cut mid-word without it)."""
+    lines: list[str] = []
+    for i, name in enumerate(names):
+        comma = "," if i + 1 < len(names) else ""
+        name = fit_label(name, room - len(comma)) + comma
+        if lines and cell_len(lines[-1]) + 1 + cell_len(name) <= room:
+            lines[-1] += f" {name}"
+        else:
+            lines.append(name)
+    return lines
 
 
 class RoleBoard(QuietStatic):
@@ -57,6 +71,8 @@ class RoleBoard(QuietStatic):
         if self._shown is None:
             return 20
         widths = [cell_len(f"{name}: {who}{since}") for name, who, since, _ in self._rows(short)]
+        here = self._shown[4] or []
+        widths += [cell_len(HERE) + cell_len(plain(person)) for person in here]
         return max(widths or [12]) + FRAME
 
     def show(self, state: IncidentState, profile: Profile, now: datetime,
@@ -80,8 +96,8 @@ class RoleBoard(QuietStatic):
                 lines.append(Content.assemble(("! " if i == 0 else "  ", "$text-warning"),
                                               (part, "$text-warning")))
         if here:
-            for i, part in enumerate(wrap_cells(plain(", ".join(here)), width - 10)):
-                lines.append(Content.assemble(("Here now: " if i == 0 else " " * 10, "$text-muted"),
-                                              (part, "")))
+            for i, part in enumerate(pack([plain(p) for p in here], width - cell_len(HERE))):
+                lines.append(Content.assemble((HERE if i == 0 else " " * cell_len(HERE),
+                                               "$text-muted"), (part, "")))
         self.set_class(bool(warnings), "-warn")
         self.show_content(Content("\n").join(lines))
