@@ -178,7 +178,9 @@ def main() -> int:
                     Path(args.dump).mkdir(parents=True, exist_ok=True)
                     name = f"{label.split()[0]}-{size[0]}x{size[1]}.bin"
                     (Path(args.dump) / name).write_bytes(got)
-                ratio = app / floor if floor > 0 else float("inf")
+                # Nothing to write and nothing written (every value showing whole minutes, none
+                # turning in the window) is the floor itself, not an infinite ratio.
+                ratio = app / floor if floor > 0 else (1.0 if app < 1 else float("inf"))
                 good = ratio <= 2 and (size != (120, 40) or app < 1000)
                 ok = ok and good
                 print(f"  {label:<20} {size[0]:>3}x{size[1]:<3} {app:9.0f} B/s   floor "

@@ -2,10 +2,12 @@
 
 The app runs at 120x40 on a fresh dxw incident with nobody typing; every byte it writes during
 five idle seconds is read and cut at its cursor-position sequences (``ESC[row;colH``): each
-piece that draws something is a write to that screen cell. The test counts the screen regions
-written, not bytes or time: the timers' countdowns (mm:ss) tick, so the timers pane is written,
-and only on the rows of its countdowns; the timeline, the key bar and (unless an elapsed minute
-rolled over meanwhile) the summary and role board are not written at all."""
+piece that draws something is a write to that screen cell. The tests count the screen regions
+written, not bytes or time. Countdowns show whole minutes (``in 27m``) and seconds only in their
+last minute (``in 30s``): with a countdown in its last minute, the timers pane is written, and
+only on the rows of its countdowns; with none, nothing at all is written unless a minute turns
+meanwhile. The timeline, the key bar and (unless an elapsed minute rolled over meanwhile) the
+summary and role board are never written."""
 
 from __future__ import annotations
 
@@ -35,17 +37,20 @@ def written(data: bytes) -> list[tuple[int, int, str]]:
 
 
 def layout(before: bytes) -> tuple[int, list[int]]:
-    """Where the panes ended up, from the last frames before the idle window: the timeline's
-    top border row, and the left column of each top pane (summary, roles, timers)."""
-    starts: list[int] = []
-    timeline = 0
+    """Where the panes ended up, from the screen as the frames before the idle window left it
+    (every write replayed onto a grid): the timeline's top border row, and the left column of
+    each top pane (summary, roles, timers) read from the top row's corners."""
+    grid: dict[int, dict[int, str]] = {}
     for row, col, text in written(before):
-        corners = [col + i for i, ch in enumerate(text) if ch == "╭"]
-        if row == 1 and len(corners) == 3:  # the whole top row, drawn after a layout
-            starts = corners
-        if "╭─ Timeline" in text:
-            timeline = row
-    return timeline, sorted(set(starts))
+        line = grid.setdefault(row, {})
+        for i, ch in enumerate(text):
+            line[col + i] = ch
+    def text_of(row: int) -> str:
+        line = grid.get(row, {})
+        return "".join(line.get(c, " ") for c in range(1, max(line, default=0) + 1))
+    starts = [i + 1 for i, ch in enumerate(text_of(1)) if ch == "╭"]
+    timeline = next((row for row in sorted(grid) if "╭─ Timeline" in text_of(row)), 0)
+    return timeline, starts
 
 
 def pane(row: int, col: int, timeline: int, starts: list[int]) -> str:
@@ -70,9 +75,10 @@ def read_for(term: Terminal, seconds: float) -> None:
         term._read(left)
 
 
-def test_an_idle_war_room_redraws_only_the_countdowns(tmp_path):
+def idle_writes(tmp_path, declared: datetime) -> tuple[dict[str, set[tuple[int, int]]], int, bool]:
+    """Which panes were written (rows and columns) in five idle seconds, where the timeline
+    starts, and whether a minute turned meanwhile."""
     db = str(tmp_path / "idle.db")
-    declared = datetime.now(timezone.utc) - timedelta(minutes=3, seconds=20)
     with Warroom.open(db, user="lee") as w:
         ref = w.declare("Payments API returning 500s", profile="dxw", lead="lee",
                         at=declared).incident
@@ -93,12 +99,30 @@ def test_an_idle_war_room_redraws_only_the_countdowns(tmp_path):
     by_pane: dict[str, set[tuple[int, int]]] = {}
     for row, col, _text in writes:
         by_pane.setdefault(pane(row, col, timeline, starts), set()).add((row, col))
-    assert by_pane.get("timers"), f"no countdown ticked in {IDLE}s: {idle[:300]!r}"
+    return by_pane, timeline, crosses_minute(declared, start, end)
+
+
+def test_an_idle_war_room_redraws_only_the_countdowns(tmp_path):
+    # dxw's lead summary is due 30 minutes after declaring: it is in its last minute.
+    declared = datetime.now(timezone.utc) - timedelta(minutes=29, seconds=20)
+    by_pane, timeline, minute_turned = idle_writes(tmp_path, declared)
+    assert by_pane.get("timers"), f"no countdown ticked in {IDLE}s"
     assert "timeline and below" not in by_pane, (
         f"the timeline (or the lines under it) was redrawn while idle: {by_pane}")
-    if not crosses_minute(declared, start, end):
+    if not minute_turned:
         assert "summary" not in by_pane, f"the summary pane was redrawn while idle: {by_pane}"
         assert "roles" not in by_pane, f"the role board was redrawn while idle: {by_pane}"
     # The countdowns' rows, not the pane: its borders top and bottom are never written.
     rows = {row for row, _ in by_pane["timers"]}
     assert 1 not in rows and max(rows) < timeline - 1, f"the timers pane was redrawn: {rows}"
+
+
+def test_countdowns_showing_minutes_write_nothing_until_their_minute_turns(tmp_path):
+    # Every countdown of a fresh dxw incident shows minutes (in 27m, vacant 3m): they turn with
+    # the minutes since declaring, as the elapsed time does.
+    declared = datetime.now(timezone.utc) - timedelta(minutes=3, seconds=20)
+    by_pane, _timeline, minute_turned = idle_writes(tmp_path, declared)
+    if not minute_turned:
+        assert by_pane == {}, f"an idle war room wrote while no minute turned: {by_pane}"
+    else:
+        assert "timeline and below" not in by_pane, by_pane

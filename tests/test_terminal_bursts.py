@@ -76,8 +76,9 @@ def test_dialogs_opened_and_filled_in_one_burst(sample):
     try:
         term.wait_for(" entries")
         # A note, Esc+o (the role dialog: Enter takes the highlighted role, a name, Enter),
-        # then v (severity: Enter takes the highlighted one, a reason, Enter): one write.
-        mark = term.send(b"nchecking roles\r\x1bo\rcarol\rv\rcustomers cannot pay\r")
+        # then v (severity: it starts on the current one, ↑ one more severe, Enter takes it, a
+        # reason, Enter): one write.
+        mark = term.send(b"nchecking roles\r\x1bo\rcarol\rv\x1b[A\rcustomers cannot pay\r")
         term.wait_for("customers cannot pay", since=mark)
         term.send(b"q")
         term.drain()

@@ -128,7 +128,7 @@ def test_every_profile_every_timer_from_declaration(wr, db_path, name):
     at(wr, start + timedelta(minutes=30) + DUE_GRACE)
     summary = timer(wr, ref, "summary")
     assert summary.state is S.OVERDUE
-    assert summary.countdown(wr.clock.now()) == "overdue 1m 00s"
+    assert summary.countdown(wr.clock.now()) == "1m late"
 
     # Resolve: the incident's clocks stop, the review's starts.
     wr.change_status(ref, "resolved", "Rolled back")
@@ -193,7 +193,7 @@ def test_summary_snooze_holds_the_prompt_and_lateness_still_counts(wr, db_path):
 
     at(wr, "2026-11-23T14:36:00Z")
     t = timer(wr, ref, "summary")
-    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "overdue 6m 00s"
+    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "6m late"
     # Answered at 14:42: twelve minutes late, snooze or not.
     at(wr, "2026-11-23T14:42:00Z")
     late = summary_lateness(wr.incident_profile(ref), wr.state(ref), wr.clock.now())
@@ -248,7 +248,7 @@ def test_summary_dismissal_restarts_the_cycle_from_the_dismissal(wr, db_path):
     wr.record_prompt(ref, "summary", "snoozed", until=utc("2026-11-23T15:10:00"))
     at(wr, "2026-11-23T15:11:00Z")
     t = timer(wr, ref, "summary")
-    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "overdue 9m 00s"
+    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "9m late"
     assert lateness(t, wr.clock.now()) == timedelta(minutes=9)
     assert_same_after_restart(wr, ref, db_path)
 
@@ -333,7 +333,7 @@ def test_dxw_critical_and_major_escalate_at_once(wr, db_path, severity):
     assert "at once" in t.detail and "2nd line" in t.detail
     at(wr, "2026-11-23T14:03:10Z")
     t = timer(wr, ref, "escalation")
-    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "overdue 3m 10s"
+    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "3m late"
     assert_same_after_restart(wr, ref, db_path)
     wr.log_escalation(ref, "2nd line support", "Woke up Sam")
     if severity == "critical":  # Critical: the Technical Director and the others too
@@ -352,7 +352,7 @@ def test_dxw_less_severe_escalate_after_30_minutes(wr, severity):
     t = timer(wr, ref, "escalation")
     assert t.due_at == utc("2026-11-23T14:30:00") and t.state is S.UPCOMING
     at(wr, "2026-11-23T14:17:56Z")
-    assert timer(wr, ref, "escalation").countdown(wr.clock.now()) == "in 12m 04s"
+    assert timer(wr, ref, "escalation").countdown(wr.clock.now()) == "in 13m"
 
 
 def test_raised_to_critical_escalates_from_the_change(wr):
@@ -435,7 +435,7 @@ def test_out_of_hours_incident_across_midnight(wr, db_path):
     wr.write_summary(ref, "Database restored from backup")
     at(wr, london("2026-11-24 02:00"))
     ts = assert_same_after_restart(wr, ref, db_path)
-    assert find(ts, "out_of_hours").countdown(wr.clock.now()) == "overdue 30m 00s"
+    assert find(ts, "out_of_hours").countdown(wr.clock.now()) == "30m late"
     assert find(ts, "summary").due_at == london("2026-11-24 00:40")
     # Still running at 10:00 the next morning: working hours, the stop advice lapses.
     at(wr, london("2026-11-24 10:00"))
@@ -474,7 +474,7 @@ def test_spring_forward_day(wr, db_path):
     assert timer(wr, ref, "summary").due_at == utc("2026-03-29T01:00:00")  # 02:00 BST
     at(wr, utc("2026-03-29T02:45:00"))
     t = timer(wr, ref, "out_of_hours")
-    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "overdue 15m 00s"
+    assert t.state is S.OVERDUE and t.countdown(wr.clock.now()) == "15m late"
     assert_same_after_restart(wr, ref, db_path)
     at(wr, utc("2026-03-29T09:00:00"))
     assert timer(wr, ref, "out_of_hours").state is S.NOT_APPLICABLE
@@ -577,7 +577,7 @@ def test_review_due_within_the_window_after_resolution(wr, db_path, name):
     assert t.due_at == utc("2026-11-30T16:00:00") and t.state is S.UPCOMING
     assert t.countdown(wr.clock.now()) == "in 7d 0h"
     at(wr, "2026-11-30T17:00:00Z")
-    assert timer(wr, ref, "review").countdown(wr.clock.now()) == "overdue 1h 00m"
+    assert timer(wr, ref, "review").countdown(wr.clock.now()) == "1h 00m late"
     assert_same_after_restart(wr, ref, db_path)
     wr.change_status(ref, "closed", "Review held")
     assert timer(wr, ref, "review").state is S.NOT_APPLICABLE
@@ -678,13 +678,18 @@ def test_next_change_is_none_when_nothing_will_change(wr):
 def test_countdown_texts():
     due = utc("2026-11-23T14:30:00")
     t = Timer("summary", "summary", "Lead summary", due, S.UPCOMING, zone="Europe/London")
-    assert t.countdown(due - timedelta(minutes=12, seconds=4)) == "in 12m 04s"
-    assert t.countdown(due - timedelta(minutes=12, seconds=3, milliseconds=500)) == "in 12m 04s"
+    # Whole minutes, counted up (a minute begun is a minute left); seconds in the last minute.
+    assert t.countdown(due - timedelta(minutes=12, seconds=4)) == "in 13m"
+    assert t.countdown(due - timedelta(minutes=12)) == "in 12m"
+    assert t.countdown(due - timedelta(minutes=11, seconds=59)) == "in 12m"
+    assert t.countdown(due - timedelta(seconds=60)) == "in 1m"
     assert t.countdown(due - timedelta(milliseconds=1)) == "in 1s"
     assert t.countdown(due - timedelta(seconds=45)) == "in 45s"
     assert t.countdown(due - timedelta(hours=1, minutes=5)) == "in 1h 05m"
     assert t.countdown(due) == "due now"
-    assert t.countdown(due + timedelta(minutes=3, seconds=10)) == "overdue 3m 10s"
+    assert t.countdown(due + timedelta(seconds=59)) == "due now"
+    assert t.countdown(due + timedelta(minutes=3, seconds=10)) == "3m late"
+    assert t.countdown(due + timedelta(hours=1, minutes=5)) == "1h 05m late"
     summer = Timer("summary", "summary", "Lead summary", utc("2026-07-01T13:30:00"), S.SNOOZED,
                    snoozed_until=utc("2026-07-01T13:35:00"), zone="Europe/London")
     assert summer.countdown(utc("2026-07-01T13:31:00")) == "snoozed until 14:35"  # BST

@@ -102,12 +102,16 @@ async def ready(pilot) -> None:
 
 
 def no_blink(app) -> None:
-    from textual.widgets import Input
+    from textual.widgets import Input, TextArea
 
     for field in app.screen.query(Input):
         field.cursor_blink = False
         field._cursor_visible = True  # a fixed cursor: the blink phase is not part of a picture
         field.refresh()
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False
+        area._pause_blink(visible=False)  # no cursor: the blink phase and focus timing vary
+        area.refresh_lines(area._cursor_offset[1])  # its lines are cached with the old phase
 
 
 async def poll_now(pilot) -> None:

@@ -36,7 +36,7 @@ async def test_a_severity_change_meets_a_busy_database_and_is_saved_once(sample_
         before = app.screen.state.severity
         holder = _hold_lock(db)
         try:
-            await press(pilot, "v", "enter")
+            await press(pilot, "v", "up", "enter")  # it starts on the current severity
             dialog = app.screen
             assert isinstance(dialog, SeverityDialog)
             await paste(pilot, "customers cannot pay")

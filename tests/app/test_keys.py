@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import Input, OptionList, SelectionList
+from textual.widgets import Input, OptionList, SelectionList, TextArea
 
 from tests.app.conftest import paste, press, ready, rows, settle
 from warroom.app.bindings import KEYMAP
@@ -142,10 +142,10 @@ async def test_status_update_dialog_fills_template_and_checks_interval(make_app)
         await press(pilot, "u")
         dialog = app.screen
         assert isinstance(dialog, StatusUpdateDialog)
-        assert dialog.query_one("#update-text", Input).value  # a template was filled in
+        assert dialog.query_one("#update-text", TextArea).text  # a template was filled in
         dialog.query_one("#update-next", Input).value = "soon"
-        dialog.query_one("#update-text", Input).focus()
-        await press(pilot, "enter")
+        dialog.query_one("#update-text", TextArea).focus()
+        await press(pilot, "ctrl+s")
         assert "next update" in str(dialog.query_one(".dialog-error").render())
         dialog.query_one("#update-next", Input).value = "45m"
         services = dialog.query_one("#update-services", SelectionList)
@@ -156,8 +156,8 @@ async def test_status_update_dialog_fills_template_and_checks_interval(make_app)
         assert after != before
         audience = dialog.profile.audiences[0] if dialog.profile.audiences else "public"
         dialog.query_one("#update-audience", Input).value = audience
-        text = dialog.query_one("#update-text", Input).value
-        await press(pilot, "enter")
+        text = dialog.query_one("#update-text", TextArea).text
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, WarRoomScreen)
         comms = app.screen.state.latest_comms
         assert comms.data["next_update_s"] == 45 * 60
@@ -220,7 +220,13 @@ async def test_severity_dialog_needs_a_reason(make_app):
         await press(pilot, "v")
         dialog = app.screen
         assert isinstance(dialog, SeverityDialog)
+        # It starts on the current severity: v, Tab, Enter changes nothing by accident.
+        listing = dialog.query_one(OptionList)
+        assert listing.get_option_at_index(listing.highlighted).id == before
         await press(pilot, "tab", "enter")
+        assert "already" in str(dialog.query_one(".dialog-error").render())
+        assert app.screen.state.severity == before
+        await press(pilot, "shift+tab", "up", "tab", "enter")
         assert "empty" in str(dialog.query_one(".dialog-error").render())
         await type_text(pilot, "more users affected")
         await press(pilot, "enter")

@@ -1,5 +1,6 @@
-"""Pictures of the real app on a frozen clock: the main screen at 80×24 and 160×48, each dialog,
-each theme. Update with: pytest tests/app/test_snapshots.py --snapshot-update"""
+"""Pictures of the real app on a frozen clock: the main screen and each dialog at 60×20 (the
+enlarge notice), 80×24 (the floor), 120×40 and 200×60; with NO_COLOR; each theme.
+Update with: pytest tests/app/test_snapshots.py --snapshot-update"""
 
 from __future__ import annotations
 
@@ -23,9 +24,22 @@ def before(*keys: str, text: str | None = None):
     return run_before
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+SIZES = [(60, 20), (80, 24), (120, 40), (200, 60)]
+SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_main_screen(snap_compare, make_app, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=before())
+
+
+def test_main_screen_no_color(snap_compare, make_app, monkeypatch):
+    """NO_COLOR: the badge is reversed text (the picture is taken before the terminal's
+    monochrome filter; tests/test_terminal_colours.py reads what the terminal receives)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before())
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -35,10 +49,11 @@ def test_themes(snap_compare, make_app, theme):
 
 @pytest.mark.parametrize("keys", [
     ("n",), ("a",), ("slash",), ("s",), ("u",), ("o",), ("v",), ("t",), ("f",), ("i",), ("e",),
-    ("question_mark",),
+    ("question_mark",), ("x",), ("k",), ("g",), ("l",), ("w",), ("up", "m"), ("up", "enter"),
 ], ids=lambda k: "-".join(k))
-def test_dialogs(snap_compare, make_app, keys):
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before(*keys))
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_dialogs(snap_compare, make_app, keys, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=before(*keys))
 
 
 def test_entry_line_with_text(snap_compare, make_app):

@@ -99,6 +99,35 @@ class WarroomApp(App[None]):
         compat.adopt_default_screen(screen, self)
         return screen
 
+    # ------------------------------------------------------------------ notifications
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A toast, and for warnings and errors the same words on the war room's status line,
+        where they stay readable after the toast goes."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        if severity in ("warning", "error"):
+            room = self._war_room()
+            if room is not None:
+                text = " ".join(message.split())
+                room.show_status(f"{title}: {text}" if title else text, error=severity == "error")
+
+    def _war_room(self) -> WarRoomScreen | None:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, WarRoomScreen)), None)
+
+    def _refresh_notifications(self) -> None:
+        """Toasts are shown on the war room, under any dialog open over it: a dialog's box
+        covers them, so they never sit over its fields or hints (the war room places them
+        clear of the newest rows and the entry line: see war_room.tcss)."""
+        screen = self.screen if self.screen_stack else None
+        room = self._war_room()
+        if room is None or screen is None or not screen.is_modal:
+            super()._refresh_notifications()
+            return
+        for rack in compat.toast_racks(room):
+            self.call_later(rack.show, compat.notifications(self))
+        for rack in compat.toast_racks(screen):  # anything the dialog showed goes
+            self.call_later(rack.show, [])
+
     def on_mount(self) -> None:
         for problem in self.theme_set.problems:
             self.notify(problem, title="theme skipped", severity="warning", markup=False)

@@ -7,8 +7,10 @@ list of things to check.
 
 Also relied on, but not wrappable as a function: the app's widgets override Textual's
 per-class private event handlers (``Input._on_key``, ``Input._on_paste``,
-``TextArea._on_paste``), which Textual calls for each class in the MRO before the public
-``on_*`` handlers.
+``TextArea._on_paste``) and the checkbox's ``ToggleButton._button`` (``widgets/checks.py``), which Textual calls for each class in the MRO before the public
+``on_*`` handlers; and ``WarroomApp._refresh_notifications`` overrides Textual's private
+method of that name (called whenever the toasts change or a screen comes back) to show the
+toasts on the war room under a dialog.
 """
 
 from __future__ import annotations
@@ -43,3 +45,10 @@ def replace_as_typed(area: TextArea, text: str, start: Location, end: Location) 
 def notifications(app: App) -> list[Any]:
     """The notifications the app is currently showing (for tests: Textual has no public list)."""
     return list(app._notifications)
+
+
+def toast_racks(screen: Screen) -> list[Any]:
+    """The screen's toast rack (Textual mounts one per screen; private class), if mounted."""
+    from textual.widgets._toast import ToastRack
+
+    return list(screen.query_children(ToastRack)) if screen.is_mounted else []

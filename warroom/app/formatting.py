@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
+from rich.cells import cell_len, chop_cells
+
 from warroom.base.model import Entry
 from warroom.core.describe import describe
 from warroom.core.durations import describe_lateness
 from warroom.core.entry_data import readable
-from warroom.core.text import one_line, sanitize
+from warroom.core.text import one_line, paragraphs, sanitize
 
 KIND_LABELS = {
     "escalation": "escalate",
@@ -54,7 +56,21 @@ def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None)
     (read from the entry's data by :func:`warroom.core.describe.describe`). Values from the data
     are display text too: the whole line is made safe, and a damaged row is shown as such
     (:func:`warroom.core.entry_data.readable`)."""
-    return plain(_entry_text(readable(entry), severity_label))
+    entry = readable(entry)
+    if entry.kind in MULTI_LINE and "\n" in entry.text.strip():
+        # Written in a multi-line box: shown as its lines (the timeline wraps each), with no
+        # blank lines or empty headings, rather than one line strung with ⏎.
+        lines = [plain(line) for line in paragraphs(sanitize(entry.text))] or [""]
+        if entry.kind == "summary":
+            late = describe(entry).late_by
+            if late is not None:
+                lines[-1] += f" (summary {describe_lateness(late)})"
+        return "\n".join(lines)
+    return plain(_entry_text(entry, severity_label))
+
+
+MULTI_LINE = frozenset({"summary", "comms", "public"})
+"""Kinds written in a multi-line editor."""
 
 
 def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
@@ -109,3 +125,65 @@ def set_content(widget, content) -> None:
         len(x) for x in content.plain.split("\n")]
     widget._warroom_shown = content
     widget.update(content, layout=not same_shape)
+
+
+def fit_label(text: str, room: int, short: str | None = None) -> str:
+    """A label in ``room`` cells, shortened by rule: whole if it fits, else its short form (an
+    abbreviation), else cut with an ellipsis, at a word's end when one is near. Never a word
+    cut without the ``…`` that says so."""
+    if cell_len(text) <= room:
+        return text
+    if short is not None and cell_len(short) <= room:
+        return short
+    text = short or text
+    if room <= 1:
+        return "…"[:max(room, 0)]
+    head = chop_cells(text, room - 1)[0]
+    space = head.rstrip().rfind(" ")
+    if space >= (room - 1) // 2:  # end at a word when that keeps at least half the room
+        head = head[:space]
+    return head.rstrip(" ,;:·-") + "…"
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """A colour as the screen draws it: a CSS name or hex (Textual's), else a Rich name
+    (``dark_orange``, ``grey70``), as profiles write them."""
+    from textual.color import Color, ColorParseError
+
+    try:
+        c = Color.parse(colour)
+        return c.r, c.g, c.b
+    except ColorParseError:
+        from rich.color import Color as RichColor
+
+        t = RichColor.parse(colour).get_truecolor()
+        return t.red, t.green, t.blue
+
+
+def luminance(colour: tuple[int, int, int]) -> float:
+    """WCAG relative luminance."""
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def badge_style(colour: str, *, no_color: bool = False) -> str:
+    """A severity badge's style: its colour behind black or white text, whichever reads better
+    on it (blue wants white); with NO_COLOR, reversed text, which every terminal can show
+    (the label says the severity: the colour only repeats it)."""
+    if no_color:
+        return "bold reverse"
+    try:
+        back = rgb(colour)
+    except Exception:  # a profile's colour no terminal knows: the label still says it
+        return "bold reverse"
+    fore = "#000000" if contrast(back, (0, 0, 0)) >= contrast(back, (255, 255, 255)) else "#ffffff"
+    return f"bold {fore} on #{back[0]:02x}{back[1]:02x}{back[2]:02x}"

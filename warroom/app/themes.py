@@ -78,7 +78,13 @@ def parse_theme(path: Path, text: str) -> Theme:
     if not isinstance(variables, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in variables.items()):
         raise fail("variables", "must be a table of name = \"value\" strings")
-    return Theme(dark=dark, variables=dict(variables), **kwargs)
+    variables = dict(variables)
+    if "border-blurred" not in variables and "background" in kwargs and "foreground" in kwargs:
+        # Textual's default edge is the background darkened a shade: invisible on a 16-colour
+        # terminal (black on black) and under NO_COLOR. Halfway to the text reads everywhere.
+        back = Color.parse(kwargs["background"])
+        variables["border-blurred"] = back.blend(Color.parse(kwargs["foreground"]), 0.45).hex
+    return Theme(dark=dark, variables=variables, **kwargs)
 
 
 def load_themes(folders: list[Path] | None = None) -> ThemeSet:

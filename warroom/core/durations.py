@@ -11,7 +11,12 @@ style       examples                        where
                                             nothing reads ``in 0s`` before it is due)
 ``cadence`` ``30m`` ``1h`` ``1h 30m``       a cadence as a person writes it
                                             (:func:`parse_duration` reads it back)
-``clock``   ``12:04`` ``1h 05m`` ``1d 2h``  the timers pane, ticking every second
+``clock``   ``12:04`` ``1h 05m`` ``1d 2h``  a stopwatch (minutes and seconds)
+``countdown`` ``45s`` ``23m`` ``1h 05m``    a timer (``in 23m``, ``4m late``): whole minutes,
+            ``2d 3h``                       so it changes once a minute and never reads like
+                                            a time of day; seconds only under a minute
+                                            (``round_up`` counting down: ``in 24m`` until
+                                            23 whole minutes are left, never ``in 0s``)
 ``elapsed`` ``5m`` ``1h 05m`` ``1d 2h 05m`` how long the incident has run, a role held
 =========== =============================== ===============================================
 
@@ -28,7 +33,7 @@ from typing import Literal
 _PART = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
-Style = Literal["span", "cadence", "clock", "elapsed"]
+Style = Literal["span", "cadence", "clock", "countdown", "elapsed"]
 
 
 def parse_duration(text: str) -> timedelta:
@@ -62,6 +67,16 @@ def format_duration(delta: timedelta, style: Style = "span", *, precise: bool = 
         if days:
             return f"{days}d {hours}h"
         return f"{hours}h {minutes:02d}m" if hours else f"{minutes:02d}:{secs:02d}"
+    if style == "countdown":
+        if total < 60:
+            return f"{total}s"
+        if round_up:  # counting down: a minute started is a minute left
+            total = math.ceil(seconds / 60) * 60
+            days, rest = divmod(total, 86400)
+            hours, minutes = divmod(rest // 60, 60)
+        if days:
+            return f"{days}d {hours}h"
+        return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
     if style == "elapsed":
         if days:
             return f"{days}d {hours}h {minutes:02d}m"

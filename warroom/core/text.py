@@ -83,3 +83,19 @@ def is_clean(text: str, *, one_line: bool = False) -> bool:
     """Whether :func:`sanitize` would leave ``text`` as it is (and, for ``one_line``, it has no
     newline or tab): a cheap check for text read back or imported."""
     return (_DIRTY_LINE if one_line else _DIRTY).search(text) is None
+
+
+def paragraphs(text: str) -> list[str]:
+    """A multi-line text (a lead summary, a status update) as the lines worth showing: blank
+    lines dropped, and headings with nothing under them (``Next steps:`` left empty from the
+    draft) left out. What was typed is kept as it is; this is only how it is shown."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    lines = [line for line in lines if line.strip()]
+    shown = []
+    for i, line in enumerate(lines):
+        heading = line.endswith(":") and len(line) <= 60
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if heading and (following is None or (following.endswith(":") and len(following) <= 60)):
+            continue
+        shown.append(line)
+    return shown

@@ -158,8 +158,10 @@ class Timer:
 
     # ------------------------------------------------------------------ display
     def countdown(self, now: datetime, tz: str | ZoneInfo | None = None) -> str:
-        """Display text: ``in 12m 04s``, ``due now``, ``overdue 3m 10s``,
-        ``snoozed until 14:35``, ``vacant 5m 00s``, or ``—`` when not applicable."""
+        """Display text that cannot be read as a time of day: ``in 23m``, ``in 1h 05m``,
+        ``in 45s`` (seconds only in the last minute), ``due now``, ``4m late``, ``vacant 6m``,
+        ``snoozed until 14:35``, or ``—`` when not applicable. Whole minutes otherwise, so a
+        countdown changes once a minute."""
         state = self.state_at(now)
         if state is TimerState.NOT_APPLICABLE or self.due_at is None:
             return "—"
@@ -168,12 +170,12 @@ class Timer:
             assert self.snoozed_until is not None
             return f"snoozed until {self.snoozed_until.astimezone(zone):%H:%M}"
         if state is TimerState.UPCOMING:
-            return f"in {format_duration(self.due_at - now, precise=True, round_up=True)}"
+            return f"in {format_duration(self.due_at - now, 'countdown', round_up=True)}"
         if self.sticky and self.kind == VACANT:
-            return f"vacant {format_duration(now - self.due_at, precise=True)}"
+            return f"vacant {format_duration(now - self.due_at, 'countdown')}"
         if state is TimerState.DUE:
             return "due now"
-        return f"overdue {format_duration(now - self.due_at, precise=True)}"
+        return f"{format_duration(now - self.due_at, 'countdown')} late"
 
 
 # ---------------------------------------------------------------------- helpers

@@ -9,10 +9,11 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Checkbox, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog
+from warroom.app.widgets.checks import Checkbox
 from warroom.base.errors import WarroomError
 
 

@@ -25,8 +25,9 @@ PANES = (
     "Incident: reference, severity, status, services, elapsed time, OOH and security flags, "
     "the latest lead summary.",
     "Roles: who holds each role and for how long; VACANT required roles and warnings.",
-    "Timers: next summary, next status update, escalation, out-of-hours stop, role rotation; "
-    "overdue ones count up in red.",
+    "Timers: next summary, next status update, escalation, out-of-hours stop, role rotation, "
+    "as countdowns (in 23m, in 1h 05m; seconds in the last minute); ! marks one that wants "
+    "something now (! due now, ! 4m late, ! vacant 6m); zz: snoozed.",
     "Timeline: every entry in the order it happened, newest at the bottom; ✎ marks an entry "
     "that was corrected (Enter shows the original); \"logged later\" marks a backdated one.",
 )

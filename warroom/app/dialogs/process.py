@@ -15,11 +15,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
+from warroom.app.widgets.checks import Checkbox, SelectionList
 
 OTHER = "__other__"
 

@@ -9,7 +9,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import plain
+from warroom.app.formatting import badge_style, plain
 
 
 TORN = "If you are torn between two severities, choose the higher one."
@@ -29,7 +29,7 @@ class SeverityDialog(Dialog):
         options = []
         for sev in self.profile.severities:
             mark = " (current)" if sev.id == self.state.severity else ""
-            prompt = Content.assemble((f" {sev.label} ", f"bold black on {sev.colour}"),
+            prompt = Content.assemble((f" {sev.label} ", badge_style(sev.colour, no_color=self.app.no_color)),
                                       (mark, "bold"), " ", plain(sev.description))
             options.append(Option(prompt, id=sev.id))
         yield OptionList(*options, id="severity-list")
@@ -40,9 +40,18 @@ class SeverityDialog(Dialog):
         listing = self.query_one(OptionList)
         ids = [s.id for s in self.profile.severities]
         current = ids.index(self.state.severity) if self.state.severity in ids else 0
-        # Start one step more severe than now: escalating is the common move mid-incident.
-        listing.highlighted = max(current - 1, 0)
+        # Start on the current severity: v, Tab, reason, Enter must not change it by accident
+        # (one step more severe, as it once was, escalated during monitoring).
+        listing.highlighted = current
         listing.focus()
+        # Highlighting scrolled the list while the dialog was still being sized: once it is,
+        # show the list from the top (the current one stays in view).
+        self.call_after_refresh(self._from_top)
+
+    def _from_top(self) -> None:
+        listing = self.query_one(OptionList)
+        listing.scroll_home(animate=False, immediate=True)
+        listing.scroll_to_highlight()
 
     @on(OptionList.OptionSelected, "#severity-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -7,11 +7,12 @@ from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Input, Label, OptionList, SelectionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
+from warroom.app.widgets.checks import SelectionList
 from warroom.core.profiles import STATUSES
 
 NEXT_HINT = {

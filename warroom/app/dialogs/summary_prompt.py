@@ -22,9 +22,9 @@ from textual.widgets.option_list import Option
 
 from warroom.app import compat
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import clock_time, plain
+from warroom.app.formatting import clock_time, fit_label, plain
 from warroom.core.timers import describe_lateness
-from warroom.core.text import sanitize
+from warroom.core.text import paragraphs, sanitize
 
 SNOOZES = (5, 10, 15)
 DISMISS = "dismiss"
@@ -66,9 +66,11 @@ class SummaryPrompt(Dialog):
     def body(self) -> ComposeResult:
         latest = self.state.latest_summary
         if latest is not None:
-            yield Label(Content.assemble(
-                (f"Last summary {clock_time(latest.occurred, self.utc)} by {plain(latest.author)}: ",
-                 "$text-muted"), plain(self.state.current_text(latest))), classes="dialog-text")
+            said = " · ".join(plain(line) for line in paragraphs(self.state.current_text(latest)))
+            head = f"Last summary {clock_time(latest.occurred, self.utc)} by {plain(latest.author)}: "
+            # Three lines at most, ended at a word with … when longer (never cut mid-word).
+            yield Label(Content.assemble((head, "$text-muted"), fit_label(said, 3 * 70 - len(head))),
+                        classes="dialog-text", id="summary-last")
         late = self.lateness()
         if self.prompted or late:
             what = describe_lateness(late)

@@ -13,10 +13,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, SelectionList
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from warroom.app.formatting import plain
+from warroom.app.formatting import badge_style, plain
+from warroom.app.widgets.checks import Checkbox, SelectionList
 from warroom.base.errors import WarroomError
 
 
@@ -117,7 +118,7 @@ class DeclareScreen(Screen[None]):
         sevs = self.query_one("#declare-severity", OptionList)
         sevs.clear_options()
         for sev in prof.live_severities():
-            sevs.add_option(Option(Content.assemble((f" {sev.label} ", f"bold black on {sev.colour}"),
+            sevs.add_option(Option(Content.assemble((f" {sev.label} ", badge_style(sev.colour, no_color=self.app.no_color)),
                                                     " ", plain(sev.description)), id=sev.id))
         ids = [s.id for s in prof.live_severities()]
         sevs.highlighted = ids.index(prof.default_severity) if prof.default_severity in ids else 0

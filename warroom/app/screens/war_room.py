@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
@@ -50,6 +51,11 @@ if TYPE_CHECKING:
     from warroom.core.profiles import Profile
     from warroom.core.results import Feed
     from warroom.core.state import IncidentState
+
+MIN_COLS, MIN_ROWS = 80, 24
+"""The smallest terminal that shows every pane."""
+SUMMARY_MIN, SUMMARY_NARROW = 34, 34
+ROLES_MAX, TIMERS_MAX = 44, 40
 
 READ_ONLY = "read-only: this database cannot be written; viewing only"
 WATCHING = "watching: read only (warroom open --watch); this screen writes nothing"
@@ -94,6 +100,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         yield Timeline(id="timeline")
         yield EntryLine(id="entry-line")
         yield Label(Content(""), id="status-line")
+        yield Label(Content(""), id="size-notice")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -236,6 +243,46 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.query_one(TimersPane).show(self.timers(), now, stopped=stopped,
                                         after=self._post_incident_steps())
         self._title_timeline()
+        self._fit_top()
+
+    def on_resize(self) -> None:
+        self._fit_top()
+
+    def _fit_top(self) -> None:
+        """Give the top panes the room they need: the role board and the timers as wide as
+        their rows (names in full, else as ids; labels in full, else short), the summary the
+        rest. Below 80 columns the role board gives way and a notice asks for a larger
+        terminal, rather than every pane losing its values."""
+        width, height = self.size
+        if not width:
+            return
+        roles, timers = self.query_one(RoleBoard), self.query_one(TimersPane)
+        narrow = width < MIN_COLS
+        roles.display = not narrow
+        least = SUMMARY_NARROW if narrow else SUMMARY_MIN
+        timer_widths = [timers.natural_width(), timers.natural_width(short=True)]
+        role_widths = [0] if narrow else [roles.natural_width(), roles.natural_width(short=True)]
+        chosen = None
+        for t in timer_widths:
+            for r in role_widths:
+                if width - min(r, ROLES_MAX) - min(t, TIMERS_MAX) >= least:
+                    chosen = (min(r, ROLES_MAX), min(t, TIMERS_MAX))
+                    break
+            if chosen:
+                break
+        if chosen is None:  # shortest of each, the summary keeps what is left
+            chosen = (min(role_widths[-1], ROLES_MAX), min(timer_widths[-1], TIMERS_MAX))
+        r, t = chosen
+        if not narrow and roles.styles.width != Scalar.from_number(r):
+            roles.styles.width = r
+        if timers.styles.width != Scalar.from_number(t):
+            timers.styles.width = t
+        notice = self.query_one("#size-notice", Label)
+        small = narrow or height < MIN_ROWS
+        if small:
+            hidden = ": roles hidden" if narrow else ""
+            notice.update(Content(f"Small terminal{hidden} · enlarge to {MIN_COLS}×{MIN_ROWS}"))
+        notice.display = small
 
     def _title_timeline(self) -> None:
         tl = self.timeline

@@ -13,7 +13,10 @@ from textual.widget import Widget
 from warroom.app.bindings import KEYMAP, KeyAction, display_key
 
 LOG_KEYS = ("n", "d", "a", "r", "c")
-DROP_ORDER = ("e", "i", "slash", "f", "u", "g", "k", "x", "m", "t", "v", "o", "s")
+DROP_ORDER = ("slash", "f", "g", "k", "m", "e", "i", "u", "x", "t", "v", "o", "s")
+"""What a narrow footer leaves out first (help and the palette list every key): the keys a lead
+needs at a glance (logging, summary, update, roles, severity, status, switching and exporting
+the incident, help, quit) go last; ? and q never go."""
 
 
 class KeyBar(Widget):

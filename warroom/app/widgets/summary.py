@@ -9,20 +9,21 @@ from textual.content import Content
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from warroom.app.formatting import clock_time, plain
+from warroom.app.formatting import badge_style, clock_time, fit_label, plain
 from warroom.app.widgets.quiet import QuietStatic, set_title
 from warroom.core.durations import format_duration
+from warroom.core.text import paragraphs
 
 if TYPE_CHECKING:
     from warroom.core.profiles import Profile
     from warroom.core.state import IncidentState
 
 
-def severity_badge(profile: Profile, severity: str) -> Content:
+def severity_badge(profile: Profile, severity: str, *, no_color: bool = False) -> Content:
     sev = profile.severity_by_id(severity)
     if sev is None:  # an old incident may hold a severity its profile no longer lists
         return Content.styled(f" {plain(str(severity or '?'))} ", "bold reverse")
-    return Content.styled(f" {plain(sev.label)} ", f"bold black on {sev.colour}")
+    return Content.styled(f" {plain(sev.label)} ", badge_style(sev.colour, no_color=no_color))
 
 
 class SummaryPane(Vertical):
@@ -31,6 +32,13 @@ class SummaryPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Incident"
+        self._shown: tuple | None = None
+
+    def on_resize(self) -> None:
+        """The title and services wrap to the width the layout gave (it may come after)."""
+        if self._shown is not None:
+            state, profile, now, utc, readonly = self._shown
+            self.show(state, profile, now, utc=utc, readonly=readonly)
 
     def compose(self) -> ComposeResult:
         yield QuietStatic(Content("Opening…"), id="summary-head")
@@ -45,7 +53,8 @@ class SummaryPane(Vertical):
              readonly: bool = False) -> None:
         status_style = "bold $text-success" if not state.is_open else "bold"
         head: list[str | Content | tuple[str, str]] = [
-            (state.ref, "bold"), " ", severity_badge(profile, state.severity), " ",
+            (state.ref, "bold"), " ",
+            severity_badge(profile, state.severity, no_color=self.app.no_color), " ",
             (plain(state.status), status_style),
         ]
         if state.security:
@@ -56,9 +65,16 @@ class SummaryPane(Vertical):
             head += [" ", ("OOH", "bold $text-warning")]
         if readonly:
             head += [" ", ("read-only", "reverse")]
-        lines = [Content.assemble(*head), Content.styled(plain(state.title), "bold")]
+        self._shown = (state, profile, now, utc, readonly)
+        width = self.query_one("#summary-head", QuietStatic).content_size.width or 200
+        # The title and the services wrap (two lines each at most, then …): they are what a
+        # lead reads first, and are never cut while there is room.
+        most = 2 if self.content_size.height >= 8 else 1  # a short pane keeps one line each
+        lines = [Content.assemble(*head)]
+        lines += [Content.styled(part, "bold") for part in _wrap(plain(state.title), width, most)]
         services = ", ".join(plain(s) for s in state.services) or "none"
-        lines.append(Content.assemble(("Services ", "$text-muted"), plain(services)))
+        for i, part in enumerate(_wrap(plain(services), width - 9, most)):
+            lines.append(Content.assemble(("Services " if i == 0 else " " * 9, "$text-muted"), part))
         since = clock_time(state.declared_at, utc) if state.declared_at else "?"
         span = format_duration(state.duration(now), "elapsed")
         lines.append(Content.assemble(("Elapsed ", "$text-muted"), span,
@@ -76,11 +92,23 @@ class SummaryPane(Vertical):
             lines.append(Content.styled(plain(scope.short), "$text-warning"))
         latest = state.latest_summary
         if latest is not None:
+            said = [plain(line) for line in paragraphs(state.current_text(latest))]
             summary = Content.assemble(
                 (f"Summary {clock_time(latest.occurred, utc)} {plain(latest.author)}: ", "$text-muted"),
-                plain(state.current_text(latest)))
+                "\n".join(said))
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
         set_title(self, f"Incident · {plain(profile.title)}")
         self.query_one("#summary-head", QuietStatic).show_content(Content("\n").join(lines))
         self.query_one("#summary-latest", QuietStatic).show_content(summary)
+
+
+def _wrap(text: str, width: int, most: int) -> list[str]:
+    """Word-wrapped to ``width``, at most ``most`` lines (the last ends in … if cut)."""
+    from warroom.app.widgets.timeline import wrap_cells
+
+    lines = wrap_cells(text, max(width, 8))
+    if len(lines) > most:
+        rest = " ".join(lines[most - 1:])
+        lines = lines[:most - 1] + [fit_label(rest, max(width, 8))]
+    return lines

@@ -345,7 +345,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def _rows_of(self, idx: int, text_width: int) -> int:
         text = self._texts[idx]
-        if len(text) <= text_width and text.isascii():
+        if len(text) <= text_width and text.isascii() and "\n" not in text:
             return 1  # the common case, without wrapping anything
         return len(self._chop(idx, text_width))
 
@@ -431,7 +431,8 @@ class Timeline(ScrollView, can_focus=True):
             entry = _as_corrected(entry, fixes)
         text = self._texts[idx]
         tw = self._text_width
-        chunk = text if (sub == 0 and cell_len(text) <= tw) else self._chop(idx, tw)[sub]
+        simple = sub == 0 and "\n" not in text and cell_len(text) <= tw
+        chunk = text if simple else self._chop(idx, tw)[sub]
         style_of = self.get_component_rich_style
         kind_class = f"timeline--{entry.kind}" if entry.kind in SCRIBE_STYLED else "timeline--system"
         kind_style = base + style_of(kind_class)
@@ -505,7 +506,10 @@ _WORDS = re.compile(r"\S+\s*|\s+")
 
 
 def wrap_cells(text: str, width: int) -> list[str]:
-    """Greedy word wrap by terminal cells; a word longer than a line is cut."""
+    """Greedy word wrap by terminal cells; a word longer than a line is cut. A newline starts
+    a new line (the lines of a multi-line entry)."""
+    if "\n" in text:
+        return [line for part in text.split("\n") for line in wrap_cells(part, width)]
     if cell_len(text) <= width:
         return [text]
     lines: list[str] = []

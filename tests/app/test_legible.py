@@ -1,0 +1,144 @@
+"""Legible at a glance (issue 15): what the panes say and where things go, on the real app with a
+frozen clock. The pictures are in test_snapshots.py; these check the rules behind them."""
+
+from __future__ import annotations
+
+
+import pytest
+from textual.widgets import Input, Label
+
+from tests.app.conftest import press, ready, settle, writer
+from warroom.app import compat
+from warroom.app.dialogs.summary_prompt import SummaryPrompt
+from warroom.app.formatting import fit_label
+from warroom.app.widgets.role_board import RoleBoard
+from warroom.app.widgets.timers import TimersPane
+from warroom.base.clock import FrozenClock
+from warroom.core.text import paragraphs
+
+DRAFTED = """Stable since the revert; monitoring for 30 more minutes.
+
+Since the last summary (14:00 GMT):
+Status: monitoring; severity: P2
+
+Decisions:
+- resolve at the next check-in if still clean
+
+Results:
+
+Open actions:
+- #12 @priya watch checkout 5xx
+
+Next steps:
+"""
+
+
+def test_paragraphs_drop_blank_lines_and_empty_headings():
+    assert paragraphs(DRAFTED) == [
+        "Stable since the revert; monitoring for 30 more minutes.",
+        "Since the last summary (14:00 GMT):",
+        "Status: monitoring; severity: P2",
+        "Decisions:",
+        "- resolve at the next check-in if still clean",
+        "Open actions:",
+        "- #12 @priya watch checkout 5xx",
+    ]
+
+
+@pytest.mark.parametrize("text, room, short, shown", [
+    ("Lead summary", 20, "Summary", "Lead summary"),
+    ("Lead summary", 9, "Summary", "Summary"),
+    ("Rotate Incident lead", 14, "Rotate lead", "Rotate lead"),
+    ("sam is both Incident Lead and Scribe", 20, None, "sam is both…"),
+    ("Supercalifragilistic", 8, None, "Superca…"),
+])
+def test_labels_shorten_by_rule_never_cut_without_an_ellipsis(text, room, short, shown):
+    assert fit_label(text, room, short) == shown
+
+
+async def test_a_saved_summary_reads_as_lines_without_empty_headings(sample_db, make_app):
+    db, ref = sample_db
+    other = writer(db, user="grace")
+    other.write_summary(ref, DRAFTED)
+    other.store.close()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        row = screen.timeline.row_texts()[-1]
+        assert row.split("\n") == paragraphs(DRAFTED)
+        assert "⏎" not in row and "Next steps" not in row and "Results:" not in row
+        latest = str(screen.query_one("#summary-latest").render())
+        assert "⏎" not in latest and "Next steps" not in latest
+        assert "Stable since the revert" in latest.split("\n")[0]
+        await press(pilot, "s")
+        dialog = app.screen
+        assert isinstance(dialog, SummaryPrompt)
+        last = str(dialog.query_one("#summary-last", Label).render())
+        assert "⏎" not in last and "Next steps" not in last
+        assert last.endswith("if…")  # three lines at most, ended at a word
+
+
+async def test_timer_values_show_at_60x20_with_a_notice_to_enlarge(make_app):
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        timers = str(screen.query_one(TimersPane).render())
+        assert "in 21m" in timers and "in 11m" in timers  # minutes, not a time of day
+        assert not screen.query_one(RoleBoard).display
+        notice = screen.query_one("#size-notice", Label)
+        assert notice.display and "enlarge" in str(notice.render())
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert screen.query_one(RoleBoard).display and not notice.display
+
+
+async def test_overdue_timers_stand_out_by_glyph_and_weight(sample_db, make_app):
+    app = make_app(clock=FrozenClock("2026-11-22T14:40:00Z"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        pane = app.screen.query_one(TimersPane)
+        shown = pane.render()
+        lines = str(shown).split("\n")
+        late = next(line for line in lines if line.startswith("Lead summary"))
+        assert late.endswith("! 9m late")
+        spans = [s for s in shown.spans if "bold" in str(s.style)]
+        assert spans, "the overdue value is not bold"
+
+
+def shown_toasts(screen) -> list:
+    """The toasts a screen shows (each in a holder, in the screen's rack)."""
+    return [toast for rack in compat.toast_racks(screen) if rack.display
+            for holder in rack.children for toast in holder.children]
+
+
+async def test_notifications_cover_neither_the_newest_rows_nor_the_entry_line(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await press(pilot, "n")
+        app.notify("Lead summary due in 1m: a long enough message to wrap over two lines",
+                   severity="warning", timeout=30)
+        await settle(pilot)
+        toasts = shown_toasts(screen)
+        assert toasts
+        timeline, entry = screen.timeline.region, screen.entry_line.region
+        newest_rows = timeline.height // 2
+        for toast in toasts:
+            assert not toast.region.overlaps(entry)
+            assert toast.region.bottom <= timeline.bottom - newest_rows
+        # An important one is on the status line too, where it stays readable.
+        assert "Lead summary due" in str(screen.query_one("#status-line", Label).render())
+        # With a dialog open, toasts stay on the war room, under the dialog's box.
+        await press(pilot, "escape", "v")
+        dialog = app.screen
+        app.notify("Another notice", timeout=30)
+        await settle(pilot)
+        assert not shown_toasts(dialog)
+        assert "Another notice" in [n.message for n in compat.notifications(app)]
+        assert isinstance(dialog.query_one("#severity-reason"), Input)
+        await press(pilot, "escape")
+        await settle(pilot)
+        assert any("Another notice" in str(t.render()) for t in shown_toasts(screen))
