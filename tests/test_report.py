@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 
 from tests.conftest import export_doc, run_cli, seed
 from warroom.core import domain
@@ -50,7 +51,8 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def inline_text(token) -> str:
     """The text a reader sees in an inline token, allowing only what the report itself writes:
-    text, code spans (GitHub shortcuts), <br> line breaks and a bold "Corrected"."""
+    text, code spans (GitHub shortcuts) and <br> line breaks, and the links GitHub would make
+    of a bare URL, whose target is what they show."""
     out = []
     children = token.children or []
     i = 0
@@ -60,10 +62,17 @@ def inline_text(token) -> str:
             out.append(child.content)
         elif child.type == "html_inline" and child.content == "<br>":
             out.append("\n")
-        elif (child.type == "strong_open" and i + 2 < len(children)
-              and children[i + 1].content == "Corrected" and children[i + 2].type == "strong_close"):
-            out.append("Corrected")
-            i += 2
+        elif child.type == "link_open" and child.markup == "linkify":
+            shown = []
+            i += 1
+            while children[i].type == "text":
+                shown.append(children[i].content)
+                i += 1
+            assert children[i].type == "link_close", token.content
+            visible = "".join(shown)
+            assert str(child.attrs["href"]) in {normalizeLink(f"{scheme}{visible}") for scheme in (
+                "", "http://", "mailto:")}, (child.attrs, visible)
+            out.append(visible)
         else:
             raise AssertionError(f"markup from text: {child.type} {child.content!r} in {token.content!r}")
         i += 1
@@ -133,14 +142,45 @@ def table(doc: dict, heading: str, index: int = 0) -> list[dict[str, str]]:
 
 # --------------------------------------------------------------------------- the sample
 
+SAMPLE_PUBLIC = {
+    "what_happened": "Between 13:48 and 14:36 UTC on 22 November 2026, applications hosted on the "
+                     "Modernisation Platform could not make new connections to the internet. "
+                     "Card payments on civil-payments failed, and other services could not reach "
+                     "GOV.UK Notify or Sentry. We detected the problem 11 minutes after it began.",
+    "users_saw": "Users of civil-payments saw \"Sorry, the service is unavailable\" after "
+                 "entering their card details and could not pay. Users of other services saw "
+                 "errors or delays.",
+    "response": "We declared an incident at 14:00 UTC. At first we suspected a release of the "
+                "payment service and rolled it back, which made things worse for checkout. "
+                "We then found that a firewall change we had made was blocking the connections, "
+                "reverted it, and connections were restored by 14:34 UTC.",
+    "cause": "A change to the platform's network firewall policy made the firewall drop the "
+             "first step of every new outbound connection, before it could check where the "
+             "connection was going.",
+    "prevention": "We will prove firewall policy changes in our development environment before "
+                  "production, and change the payment service's health check so that a problem "
+                  "with a supplier can't take it offline.",
+}
+
+
 @pytest.fixture
 def sample(store, monkeypatch):
     """The sample incident at a fixed time with fixed uids, so hashes (and goldens) are stable."""
     counter = itertools.count(1)
     monkeypatch.setattr(domain, "new_uid", lambda: f"uid-{next(counter):05d}")
     ref = load_sample(store, start=SAMPLE_START, profiles=ProfileRegistry())
-    return Warroom(store, ProfileRegistry(), clock=FrozenClock(SAMPLE_START + timedelta(hours=2)),
-                   user="exporter", host="test-host", session="s1"), ref
+    w = Warroom(store, ProfileRegistry(), clock=FrozenClock(SAMPLE_START + timedelta(hours=2)),
+                user="exporter", host="test-host", session="s1")
+    # What the team adds once the dust settles: the impact window and the public statement.
+    lead = w.speaking_as("grace", clock=FrozenClock(SAMPLE_START + timedelta(minutes=70)))
+    lead.set_impact(ref, "started", SAMPLE_START - timedelta(minutes=12),
+                    reason="first firewall drop in the alert log, 12 minutes before the alarm")
+    lead.set_impact(ref, "detected", SAMPLE_START - timedelta(seconds=40),
+                    reason="the CloudWatch alarm fired")
+    lead.set_impact(ref, "mitigated", SAMPLE_START + timedelta(minutes=36),
+                    reason="checkout-web 6/6 Ready; 503s stopped")
+    lead.write_public(ref, SAMPLE_PUBLIC)
+    return w, ref
 
 
 @pytest.mark.parametrize("template", sorted(BUILTIN_TEMPLATES))

@@ -28,6 +28,7 @@ SYSTEM_KINDS = (
     "system",       # anything else the app records (export overrides, imports)
     "checklist",    # a step of a profile checklist ticked (or dismissed, or unticked)
     "impact",       # the impact window: impact started, detected or mitigated set
+    "public",       # the public statement: what the published report says, part by part
 )
 KINDS = SCRIBE_KINDS + SYSTEM_KINDS
 

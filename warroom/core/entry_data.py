@@ -61,6 +61,9 @@ _SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
     "checklist": {"checklist": ("id", True), "item": ("id", True), "index": ("int", False),
                   "outcome": ("id", True), "reason": ("text", False)},
     "impact": {"field": ("id", True), "at": ("opt", False), "before": ("opt", False)},
+    "public": {"what_happened": ("text", False), "users_saw": ("text", False),
+               "response": ("text", False), "cause": ("text", False),
+               "prevention": ("text", False)},
 }
 _EMPTY: dict[str, tuple[str, bool]] = {}
 _LINES = frozenset(("line", "id", "opt"))
