@@ -4,7 +4,10 @@ impact window), offered by the ``p`` dialog and ``warroom public --draft``."""
 
 from __future__ import annotations
 
-from warroom.core.state import IncidentState
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warroom.core.state import IncidentState
 
 PARTS: dict[str, str] = {
     "what_happened": "What happened",
@@ -19,7 +22,7 @@ def _utc(at) -> str:  # type: ignore[no-untyped-def]
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def public_draft(state: IncidentState, updates: list[tuple[str, str]]) -> dict[str, str]:
+def public_draft(state: "IncidentState", updates: list[tuple[str, str]]) -> dict[str, str]:
     """A first draft of each part, from the public record only: ``updates`` are the status
     updates sent, (UTC time, text), oldest first. Never the internal log."""
     if state.public is not None:

@@ -7,8 +7,7 @@ and the report's own structure (code spans, table rows, paragraphs).
 * at the start of the text (a paragraph or a list item starts there): a heading ``#``, a
   quote ``>``, a list marker (``-``, ``+``, ``*``, ``1.``, ``1)``), a rule, a fence, an HTML
   block, a link reference definition or a task-list box;
-* anywhere: ``|`` (it would split a table cell); ``<`` before a letter, ``/``, ``!`` or ``?``
-  when a ``>`` follows (HTML, autolinks); ``&`` that spells a character reference; ``\\``
+* anywhere: ``|`` (it would split a table cell); ``<`` that opens raw HTML or an autolink; ``&`` that spells a character reference; ``\\``
   before punctuation; backticks that could pair into a code span; ``*``, ``_`` and ``~`` when
   the text holds a run that could open emphasis (or strikethrough) and a later one that could
   close it (the CommonMark delimiter rules); ``]`` that closes a link or image (``](url)``);
@@ -16,8 +15,8 @@ and the report's own structure (code spans, table rows, paragraphs).
 * GitHub's post-render shortcuts (``@mentions``, ``#123`` and ``GH-4`` references,
   ``:emoji:``) are put in code spans, which GitHub's filters skip;
 * a line break becomes the report's own ``<br>`` so a multi-line note stays in its table cell
-  (a ``<`` a person types before a letter is always escaped when a ``>`` follows, so it can
-  never open a tag); control characters are removed.
+  (a ``<`` a person types that could open a tag is escaped, so it never does); control
+  characters are removed.
 
 Times, dates, versions, URLs, apostrophes, ``snake_case``, ``~70%`` and ``[ERROR]`` come out as
 typed. A bare URL that GitHub turns into a link shows itself, so it is left alone.
@@ -45,8 +44,18 @@ _GITHUB = re.compile(
     r"|:(?<![\w:]:)[a-z0-9_+\-]{2,}:(?![\w:])"
     r"|GH-(?<!\wGH-)[0-9]+(?!\w)"
 )
-# The fast path: text with none of these has nothing to escape anywhere but at its start.
+# The fast path: text with none of these has nothing to escape anywhere but at its ends.
 _TRIGGER = re.compile(r"[\\`*_~\[\]<&|$\n]|" + _GITHUB.pattern)
+# CommonMark's HTML block start conditions 1 to 6 (7, a whole tag alone, has its "<" escaped
+# by the inline rule, as a ">" follows).
+_HTML_BLOCK_TAGS = (
+    "script", "pre", "style", "textarea", "address", "article", "aside", "base", "basefont",
+    "blockquote", "body", "caption", "center", "col", "colgroup", "dd", "details", "dialog",
+    "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frame",
+    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "iframe",
+    "legend", "li", "link", "main", "menu", "menuitem", "nav", "noframes", "ol", "optgroup",
+    "option", "p", "param", "search", "section", "source", "summary", "table", "tbody", "td",
+    "tfoot", "th", "thead", "title", "tr", "track", "ul")
 # What can make a block at the start of a paragraph or a list item.
 _BLOCK_CHARS = frozenset("#>-+*=_`~<[0123456789")
 _BLOCK = re.compile(
@@ -54,18 +63,36 @@ _BLOCK = re.compile(
     r"|>"                                     # block quote
     r"|[-+*](?:[ \t]|$)"                      # bullet list item
     r"|([-*_])(?:[ \t]*\1){2,}[ \t]*$"        # thematic break
-    r"|```|~~~"                               # fence
-    r"|<[A-Za-z/!?]"                          # HTML block
+    r"|-(?:[ \t]*-)+[ \t]*$"                  # one after the "- " of a list item
+    r"|`{3,}[^`]*$|~~~"                        # fence (a backtick one has none in its info)
+    r"|<(?:!--|![A-Z]|!\[CDATA\[|\?|/?(?:" + "|".join(_HTML_BLOCK_TAGS) + r")(?:[ \t/>]|$))"  # HTML block
     r"|\[[ xX]\](?:[ \t]|$)"                  # task-list box (in a list item)
     r"|\[.*\]:"                               # link reference definition
-)
+    , re.IGNORECASE)
+_CLOSING = re.compile(r"[ \t](#+)[ \t]*$")
+# Raw HTML and autolinks (CommonMark 6.6 and 6.5); a line break reads as white space here.
+_ATTRIBUTE = (r"(?:\s+[a-zA-Z_:][a-zA-Z0-9:._-]*"
+              r"(?:\s*=\s*(?:[^\"'=<>`\x00-\x20]+|'[^']*'|\"[^\"]*\"))?)")
+_INLINE_HTML = re.compile(
+    r"<[A-Za-z][A-Za-z0-9\-]*" + _ATTRIBUTE + r"*\s*/?>"
+    r"|</[A-Za-z][A-Za-z0-9\-]*\s*>"
+    r"|<!---?>|<!--(?:[^-]|-[^-]|--[^>])*-->"
+    r"|<\?.*?\?>"
+    r"|<![A-Za-z][^>]*>"
+    r"|<!\[CDATA\[.*?\]\]>"
+    r"|<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*>"
+    r"|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*>", re.DOTALL)
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+_URL_BREAK = re.compile(r"(://\S*)\n")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
 _SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
 # What follows "](" in an inline link or image: a destination and an optional title.
 _LINK_TAIL = re.compile(
-    r"\(\s*(?:<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
-    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)", re.DOTALL)
+    r"\([ \t\n]*(?:<[^<>\n]*>|(?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*)"
+    r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t\n]*\)", re.DOTALL)
 
 
 def _punct(ch: str) -> bool:
@@ -90,7 +117,7 @@ def md(text: Any) -> str:
         text = text.strip()  # leading spaces could make an indented code block
     trigger = _TRIGGER.search(text)
     if trigger is None:
-        if not text or text[0] not in _BLOCK_CHARS:
+        if not text or (text[0] not in _BLOCK_CHARS and text[-1] != "#"):
             return text
     return _escape(text, trigger is not None)
 
@@ -104,10 +131,18 @@ def _escape(t: str, special: bool) -> str:
         ordered = _ORDERED.match(t)
         if ordered:
             escape.add(ordered.start(1))
+    closing = _CLOSING.search(t)
+    if closing:  # a heading's closing sequence ("# Title #") would be dropped
+        escape.add(closing.start(1))
     if not special:
         return _assemble(t, escape, [])
-    spans = [m.span() for m in _GITHUB.finditer(t)] if ("@" in t or "#" in t or ":" in t
-                                                         or "GH-" in t) else []
+    # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
+    # GitHub after the escapes are read; so inside one an escape is a character reference,
+    # which reads the same either way and is harmless wherever the link is cut.
+    urls = [m.span() for m in _URL.finditer(t)] if "://" in t else []
+    spans = [m.span() for m in _GITHUB.finditer(t)
+             if not any(s <= m.start() < e for s, e in urls)] if ("@" in t or "#" in t or ":" in t
+                                                                  or "GH-" in t) else []
     starts = {s for s, _ in spans}
     ends = {e for _, e in spans}
     inside: set[int] = set()
@@ -134,6 +169,7 @@ def _escape(t: str, special: bool) -> str:
     runs: dict[str, list[tuple[int, int, bool, bool]]] = {}
     ticks: list[tuple[int, int]] = []
     dollars: list[tuple[int, bool, bool]] = []
+    tag_starts: list[int] = []
     pos = 0
     for m in _SPECIAL.finditer(t):
         i = m.start()
@@ -146,10 +182,12 @@ def _escape(t: str, special: bool) -> str:
             if after(i + 1) in _ASCII_PUNCT:
                 escape.add(i)
         elif ch == "<":
-            nxt = t[i + 1:i + 2]
-            if nxt and (nxt.isascii() and (nxt.isalpha() or nxt in "/!?")) and (
-                    ">" in t[i + 2:] or "\n" in t[i + 2:]):
+            # (with a URL after it, its escapes become references, which could complete a
+            # tag or an autolink: then any "<" that could start one is escaped)
+            if _INLINE_HTML.match(t, i):
                 escape.add(i)
+            elif urls and urls[-1][1] > i and _TAG_START.match(t, i):
+                tag_starts.append(i)
         elif ch == "&":
             entity = _ENTITY.match(t, i)
             if entity and (entity.group(1) is None or entity.group(1) in html5):
@@ -181,7 +219,7 @@ def _escape(t: str, special: bool) -> str:
                 can_open, can_close = left, right
             if can_open or can_close:
                 runs.setdefault(ch, []).append((i, end, can_open, can_close))
-    for found in runs.values():
+    for char, found in runs.items():
         opened = False
         paired = False
         for _, _, can_open, can_close in found:
@@ -189,12 +227,21 @@ def _escape(t: str, special: bool) -> str:
                 paired = True
                 break
             opened = opened or can_open
+        if paired and len(found) == 2 and char != "~":
+            # CommonMark's rule of 3: a run that can open and close pairs only when the two
+            # lengths do not add up to a multiple of 3 (unless both are). With more runs,
+            # partial matches change the lengths, so any pair counts.
+            (s1, e1, o1, c1), (s2, e2, o2, c2) = found
+            a, b = e1 - s1, e2 - s2
+            if (c1 or o2) and (a + b) % 3 == 0 and not (a % 3 == 0 and b % 3 == 0):
+                paired = False
         if paired:
             for start, end, _, _ in found:
                 escape.update(range(start, end))
     if ticks:
         lengths = [length for _, length in ticks]
-        if spans or len(set(lengths)) < len(lengths):
+        # (a fence escaped at the start splits its run, so then every backtick is escaped)
+        if spans or len(set(lengths)) < len(lengths) or (0 in escape and t[0] == "`"):
             for start, length in ticks:
                 escape.update(range(start, start + length))
     if len(dollars) > 1:
@@ -204,10 +251,15 @@ def _escape(t: str, special: bool) -> str:
                 escape.update(i for i, _, _ in dollars)
                 break
             opened = opened or can_open
-    return _assemble(t, escape, spans)
+    entities = {i for i in escape if any(s <= i < e for s, e in urls)} if urls else set()
+    if entities and tag_starts:
+        escape.update(tag_starts)
+        entities = {i for i in escape if any(s <= i < e for s, e in urls)}
+    return _assemble(t, escape, spans, entities)
 
 
-def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]]) -> str:
+def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]],
+              entities: set[int] | None = None) -> str:
     cuts = sorted(escape.union(*(span for span in spans)))
     if not cuts and "\n" not in t:
         return t
@@ -224,12 +276,20 @@ def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]]) -> str:
                 out.append("`")
         elif cut in opening:
             out.append("`")
+        if entities and cut in entities:
+            out.append(f"&#{ord(t[cut])};")
+            last = cut + 1
+            continue
         if cut in escape:
             out.append("\\")
         last = cut
     out.append(t[last:])
     joined = "".join(out)
-    return joined.replace("\n", "<br>") if "\n" in joined else joined
+    if "\n" not in joined:
+        return joined
+    if "://" in joined:  # a bare URL would take the <br> after it into the link: end it first
+        joined = _URL_BREAK.sub(r"\1 \n", joined)
+    return joined.replace("\n", "<br>")
 
 
 def md_code(text: str) -> str:
