@@ -226,13 +226,22 @@ def test_sample_report_content(sample):
     for entry in entries:
         if entry.kind in ("note", "result", "decision", "change", "summary"):
             assert rows[str(entry.seq)]["Entry"].split("\nCorrected")[0] == entry.text
-    # Corrections sit with the entry they correct, and are in the appendix as entries too.
+    # One copy of the log: corrections sit with the entry they correct, not as rows of their
+    # own, and no section repeats the log.
     for target, fixes in state.amendments.items():
         row = next(r for r in timeline if r["#"] == str(target))
         assert all(f"(#{fix.seq}): {fix.text}" in row["Entry"] for fix in fixes)
-    appendix = table(doc, "Appendix: full log")
-    assert [int(r["#"]) for r in appendix] == [e.seq for e in entries]
-    assert entries[-1].hash in doc["sections"]["Appendix: full log"]["paragraphs"][-1]
+    report = w.export_report(ref, tz=GOLDEN_TZ)
+    for entry in entries:
+        if entry.kind == "note":
+            assert report.count(md(entry.text)) == 1, entry.text
+    assert entries[-1].hash in doc["sections"]["Timeline"]["paragraphs"][-1]
+    # The impact window and what reviewers compare.
+    assert details["Impact started"] == "2026-11-22 13:48:00 UTC"
+    assert details["Detected"] == "2026-11-22 13:59:20 UTC"
+    assert details["Mitigated"] == "2026-11-22 14:36:00 UTC"
+    assert (details["Duration (impact)"], details["Time to detect"], details["Time to mitigate"],
+            details["Time to resolve"]) == ("48m", "11m", "48m", "not yet")
     comms = table(doc, "Communications sent")
     assert [r["Update"] for r in comms] == [e.text for e in entries if e.kind == "comms"]
     assert comms[0]["Cadence"].startswith("first update")
@@ -250,7 +259,7 @@ def test_public_sample_has_no_names(sample):
             assert not re.search(rf"(?i)(?<!\w){re.escape(md(name))}(?!\w)", report), (template, name)
         assert "@" not in report
         doc = check_report(report, template, True, ref, w.state(ref).title)
-        updates = table(doc, "Communications sent")
+        updates = table(doc, "Status updates sent")
         assert len(updates) == sum(e.kind == "comms" for e in entries)
         assert list(updates[0]) == ["Sent (UTC)", "Update"]
 
@@ -795,3 +804,26 @@ def test_every_section_id_has_a_writer():
     from warroom.core.report.templates import PUBLIC_SECTIONS, SECTIONS
 
     assert set(WRITERS) == set(SECTIONS) | PUBLIC_SECTIONS
+
+
+def test_impact_window_from_the_command_line_reaches_the_report(db):
+    """declare --at sets when impact started; set --detected/--mitigated the rest; the report's
+    duration is the impact window, with time to detect, mitigate and resolve."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    started = (now - timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    declared = run_cli("--db", db, "--as", "alice", "declare", "Slow logins", "--at", started)
+    assert declared.returncode == 0 and declared.stdout == "INC-1\n", declared.stderr
+    detected = (now - timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    mitigated = (now - timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    done = run_cli("--db", db, "set", "INC-1", "--detected", detected, "--mitigated", mitigated,
+                   "--reason", "from the load balancer graphs")
+    assert done.returncode == 0, done.stderr
+    bad = run_cli("--db", db, "declare", "Later", "--at", "tomorrow-ish")
+    assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+    report = run_cli("--db", db, "export", "INC-1").stdout
+    details = {r["Field"]: r["Value"] for r in table(parse(report), "Incident details")}
+    assert details["Impact started"] == started.replace("T", " ").replace("Z", " UTC")
+    assert details["Detected"] == detected.replace("T", " ").replace("Z", " UTC")
+    assert details["Mitigated"] == mitigated.replace("T", " ").replace("Z", " UTC")
+    assert details["Time to detect"] == "5m" and details["Time to mitigate"] == "30m"
+    assert details["Duration (impact)"] == "30m"

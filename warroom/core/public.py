@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from warroom.core.state import IncidentState
 
 PARTS: dict[str, str] = {
@@ -18,7 +20,7 @@ PARTS: dict[str, str] = {
 }
 
 
-def _utc(at) -> str:  # type: ignore[no-untyped-def]
+def _utc(at: "datetime") -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
 

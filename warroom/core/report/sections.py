@@ -239,9 +239,9 @@ class Sections:
         for step in steps:
             tick = answered.get(step)
             outcome = tick.data.get("outcome") if tick is not None else None
-            if outcome == "done":
+            if tick is not None and outcome == "done":
                 lines.append(f"- [x] {md(f'{step} (ticked {at_utc(tick.occurred)}{self.by(tick.author)})')}")
-            elif outcome == "dismissed":
+            elif tick is not None and outcome == "dismissed":
                 why = tick.data.get("reason") or ""
                 lines.append(f"- [ ] {md(f'{step} (dismissed {at_utc(tick.occurred)}{self.by(tick.author)}: {why})')}")
             elif recorded.get(step) and resolved_by is not None:
