@@ -56,6 +56,11 @@ _HTML_BLOCK_TAGS = (
     "legend", "li", "link", "main", "menu", "menuitem", "nav", "noframes", "ol", "optgroup",
     "option", "p", "param", "search", "section", "source", "summary", "table", "tbody", "td",
     "tfoot", "th", "thead", "title", "tr", "track", "ul")
+# Text without these has nothing to escape but table pipes (and its ends): a lone "*", "~",
+# "$" or backtick cannot pair, "_" inside a word cannot open or close, "]" links only before
+# "(", "&" is a reference only before "#" or a letter, "<" opens HTML only before those.
+_HARD = re.compile(r"[\\\n]|\]\(|&[#A-Za-z]|<[A-Za-z/!?]|\*[^*]*\*|~[^~]*~|\$[^$]*\$|`[^`]*`"
+                   r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|" + _GITHUB.pattern)
 # What can make a block at the start of a paragraph or a list item.
 _BLOCK_CHARS = frozenset("#>-+*=_`~<[0123456789")
 _BLOCK = re.compile(
@@ -67,7 +72,7 @@ _BLOCK = re.compile(
     r"|`{3,}[^`]*$|~~~"                        # fence (a backtick one has none in its info)
     r"|<(?:!--|![A-Z]|!\[CDATA\[|\?|/?(?:" + "|".join(_HTML_BLOCK_TAGS) + r")(?:[ \t/>]|$))"  # HTML block
     r"|\[[ xX]\](?:[ \t]|$)"                  # task-list box (in a list item)
-    r"|\[.*\]:"                               # link reference definition
+    r"|\[.*\]:[ \t]*\S"                       # link reference definition
     , re.IGNORECASE)
 _CLOSING = re.compile(r"[ \t](#+)[ \t]*$")
 # Raw HTML and autolinks (CommonMark 6.6 and 6.5); a line break reads as white space here.
@@ -122,18 +127,32 @@ def md(text: Any) -> str:
     return _escape(text, trigger is not None)
 
 
-def _escape(t: str, special: bool) -> str:
+def _ends(t: str) -> set[int]:
+    """What to escape at the ends of the text: a block at its start, a heading's closing
+    sequence ("# Title #", which would be dropped) at its end."""
     escape: set[int] = set()
-    block = _BLOCK.match(t)
-    if block:
-        escape.add(0)
-    else:
-        ordered = _ORDERED.match(t)
-        if ordered:
-            escape.add(ordered.start(1))
-    closing = _CLOSING.search(t)
-    if closing:  # a heading's closing sequence ("# Title #") would be dropped
-        escape.add(closing.start(1))
+    if t[:1] in _BLOCK_CHARS:
+        if _BLOCK.match(t):
+            escape.add(0)
+        else:
+            ordered = _ORDERED.match(t)
+            if ordered:
+                escape.add(ordered.start(1))
+    if t[-1:] == "#":
+        closing = _CLOSING.search(t)
+        if closing:
+            escape.add(closing.start(1))
+    return escape
+
+
+def _escape(t: str, special: bool) -> str:
+    escape = _ends(t)
+    if special and _HARD.search(t) is None and not ("://" in t and "|" in t):
+        # The common case: nothing that could pair up or open anything, only table pipes.
+        if escape:
+            escape.update(i for i, c in enumerate(t) if c == "|")
+            return _assemble(t, escape, [])
+        return t.replace("|", "\\|")
     if not special:
         return _assemble(t, escape, [])
     # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
