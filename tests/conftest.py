@@ -21,7 +21,7 @@ FROZEN_AT = "2026-11-22T14:00:00Z"
 
 def needs_postgresql(item) -> bool:
     """A test that takes ``pg_url``, or a backend fixture parametrized with "pg"."""
-    if "pg_url" in getattr(item, "fixturenames", ()):
+    if {"pg_url", "pg_role", "bouncer"} & set(getattr(item, "fixturenames", ())):
         return True
     callspec = getattr(item, "callspec", None)
     return callspec is not None and "pg" in callspec.params.values()
@@ -103,6 +103,45 @@ def pg_url():
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_role():
+    """Make throwaway roles, each with its own schema (``pg_role(limit=3)``: a CONNECTION
+    LIMIT); all dropped afterwards, their connections ended."""
+    base = pg_base_url()
+    if not base:
+        pytest.skip("PostgreSQL tests need WARROOM_TEST_PG_URL (set by .ci/run)")
+    from tests.pg_roles import Role
+
+    made: list[Role] = []
+
+    def make(limit: int | None = None) -> Role:
+        made.append(Role(base, limit=limit))
+        return made[-1]
+    yield make
+    for role in made:
+        role.drop()
+
+
+@pytest.fixture(params=["transaction", "session"])
+def bouncer(request, pg_role):
+    """(url through a real PgBouncer, the role, the pool mode): a throwaway PgBouncer on a
+    free port in front of the local PostgreSQL, pooling 2 server connections; skipped when the
+    pgbouncer program is not installed (.ci/run installs it)."""
+    import shutil
+
+    from tests.pg_roles import Bouncer
+
+    if not (shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer")):
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer; .ci/run does)")
+    role = pg_role()
+    running = Bouncer(pg_base_url() or "", [role.name], mode=request.param,
+                      pool_size=2 if request.param == "transaction" else 10)
+    try:
+        yield role.url_via(running.port, pool_mode=request.param), role, request.param
+    finally:
+        running.stop()
 
 
 def open_domain(db, *, clock=None, user: str = "alice") -> Warroom:

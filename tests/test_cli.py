@@ -188,8 +188,43 @@ def test_escalation_and_ticket_from_the_command_line_clear_the_clock_and_reach_t
     report = run_cli("--db", db, "export", "INC-1").stdout
     section = report.split("## Third-party support tickets", 1)[1].split("\n## ", 1)[0]
     assert "| 2nd line support | level 1 of 6 | phone | Woke Sam | " in section
-    assert "| AWS | 171682304100512 | Support ticket logged with AWS: 171682304100512 |" in section
+    assert "| AWS | 171682304100512 |  | tester |" in section  # no note given: none repeated
+    # The timeline row says the supplier and case, and who was escalated to and how.
+    timeline = report.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    assert "Ticket AWS case 171682304100512 |" in timeline
+    assert "Escalated to Level 1 (2nd line support) by phone — Woke Sam |" in timeline
     assert "no escalations" not in report.lower()
+
+
+def test_a_change_by_someone_not_the_lead_is_saved_and_warned_about(db):
+    """GOV.UK PaaS: only the incident lead changes production."""
+    run_cli("--db", db, "declare", "Tenants see 500s", "--profile", "govuk-paas", "--severity", "P1",
+            "--lead", "lee")
+    own = run_cli("--db", db, "--as", "lee", "note", "--kind", "change", "Scaled the router pool")
+    assert (own.returncode, own.stderr) == (0, "")
+    other = run_cli("--db", db, "--as", "cam", "note", "--kind", "change", "Restarted the API")
+    assert other.returncode == 0 and other.stdout == "INC-1#4\n"
+    assert other.stderr == ("warning: change #4 logged by cam, but lee was the Incident lead: "
+                            "only the Incident lead changes production\n")
+    report = run_cli("--db", db, "export", "INC-1").stdout
+    assert "- `#4` at " in report and " by cam: lee was the Incident lead" in report
+
+
+def test_declaring_out_of_hours_below_critical_says_what_is_responded_to(tmp_path):
+    from warroom.base.clock import FrozenClock
+    from warroom.cli import _out_of_hours_scope
+    from warroom.core.domain import Warroom
+    from warroom.core.profiles import ProfileRegistry
+    from warroom.store import Store
+
+    with Store.open(tmp_path / "w.db") as store:
+        w = Warroom(store, ProfileRegistry(), clock=FrozenClock("2026-11-23T23:10:00Z"), user="ana")
+        minor = w.declare("Search slow", profile="dxw", severity="minor").incident
+        assert _out_of_hours_scope(w, minor) == (
+            "Out of hours until 10:00: only respond to critical alerts and emergency tickets. "
+            "This incident is Minor, not Critical.")
+        critical = w.declare("Sites down", profile="dxw", severity="critical").incident
+        assert _out_of_hours_scope(w, critical) == ""
 
 
 def test_set_changes_facts_with_a_reason_and_shows_the_security_steps(db):

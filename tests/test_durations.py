@@ -72,3 +72,31 @@ def test_owner_mentioned():
     assert owner_mentioned("", "anything")
     assert owner_mentioned("sam", "ask @SAM")
     assert not owner_mentioned("sam", "ask sam")
+
+
+def test_describe_an_escalation_says_who_which_level_and_how():
+    e = describe(_entry("escalation", "told them the router is down",
+                        {"to": "Head of Platform", "level": "Head of Platform", "level_no": 2,
+                         "how": "phone"}))
+    assert e.line == "Escalated to Level 2 (Head of Platform) by phone — told them the router is down"
+    # The text written when no note was given restates the change: no note, no repetition.
+    bare = describe(_entry("escalation", "Escalated to Head of Platform (phone)",
+                           {"to": "Head of Platform", "level_no": 2, "how": "phone"}))
+    assert (bare.note, bare.line) == ("", "Escalated to Level 2 (Head of Platform) by phone")
+    # Someone outside the chain, and a "how" that already has its preposition.
+    other = describe(_entry("escalation", "Escalated to Duty manager (via Slack)",
+                             {"to": "Duty manager", "how": "via Slack"}))
+    assert other.line == "Escalated to Duty manager via Slack"
+    assert describe(_entry("escalation", "x", {})).line == "Escalated to ? — x"
+
+
+def test_describe_a_ticket_says_the_supplier_and_case():
+    t = describe(_entry("ticket", "click to call", {"party": "AWS", "reference": "12345"}))
+    assert t.line == "Ticket AWS case 12345 — click to call"
+    bare = describe(_entry("ticket", "Support ticket logged with AWS: 12345",
+                           {"party": "AWS", "reference": "12345"}))
+    assert bare.line == "Ticket AWS case 12345"
+    assert describe(_entry("ticket", "asked by email", {"party": "Aiven", "reference": ""})).line == \
+        "Ticket Aiven (no case id) — asked by email"
+    assert describe(_entry("ticket", "n", {"party": "AWS", "reference": "case-42"})).line == \
+        "Ticket AWS case-42 — n"

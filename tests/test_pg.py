@@ -24,7 +24,6 @@ from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.base.errors import StoreError
 from warroom.store import Store
-from warroom.store import feed as feed_module
 from warroom.store.feed import ChangeFeed
 
 pytestmark = pytest.mark.pg
@@ -300,41 +299,38 @@ def test_json_export_import_round_trip_sqlite_to_postgresql_to_sqlite(pg_url, tm
 
 
 # ---------------------------------------------------------------- the feed on PostgreSQL
-def test_feed_falls_back_to_polling_when_its_connection_dies_and_listens_again(pg_url, monkeypatch):
-    monkeypatch.setattr(feed_module, "RETRY_AFTER", 0.3)
+def test_feed_reads_what_was_written_while_its_connection_died_and_listens_again(pg_url):
     w = Warroom(Store.open(pg_url), user="lead")
     ref = w.declare("x").incident
-    feed = ChangeFeed(Store.open(pg_url), ref)
+    store = Store.open(pg_url)
+    feed = ChangeFeed(store, ref)
     try:
         assert feed.mode == "listen" and [e.seq for e in feed.poll()] == [1]
-        _sql(pg_url, "SELECT pg_terminate_backend(:pid)", pid=feed._listener.info.backend_pid)
+        (conn,) = store.notices._conns  # the one pooled connection: reads, writes and LISTEN
+        _sql(pg_url, "SELECT pg_terminate_backend(:pid)", pid=conn.info.backend_pid)
         w.note(ref, "written while the listener was dying")
-        got, deadline = [], time.monotonic() + 1.0
+        got, deadline = [], time.monotonic() + 2.0
         while not got and time.monotonic() < deadline:
-            got = feed.poll()
-            time.sleep(0.05)
+            got = feed.wait(0.2)
         assert [e.seq for e in got] == [2]
-        assert feed.mode == "poll" and feed.listen_error
-        time.sleep(0.35)
-        w.note(ref, "seen by polling, then it listens again")
-        assert [e.seq for e in feed.poll()] == [3]
-        assert feed.mode == "listen" and feed.listen_error is None
-        w.note(ref, "by notification")
-        assert [e.seq for e in feed.wait(1.0)] == [4]
+        assert feed.mode == "listen" and store.notices._conns[0] is not conn
+        w.note(ref, "by notification, on the new connection")
+        assert [e.seq for e in feed.wait(1.0)] == [3]
+        assert feed.poll() == []
     finally:
         feed.close()
-        feed.store.close()
+        store.close()
         w.store.close()
 
 
-def test_feed_polls_when_the_server_refuses_its_connection(pg_url, monkeypatch):
+def test_feed_polls_behind_a_transaction_pooler(pg_url):
     w = Warroom(Store.open(pg_url), user="lead")
     ref = w.declare("x").incident
-    monkeypatch.setattr(feed_module.ChangeFeed, "_connect_listener",
-                        lambda self: setattr(self, "listen_error", "too many connections"))
-    feed = ChangeFeed(w.store, ref)
+    store = Store.open(pg_url + "&pool_mode=transaction", readonly=True)
+    feed = ChangeFeed(store, ref)
     try:
-        assert feed.mode == "poll" and feed.listen_error == "too many connections"
+        assert feed.mode == "poll" and "transaction" in feed.listen_error
+        assert store.notices is None
         assert [e.seq for e in feed.poll()] == [1]
         w.note(ref, "still seen")
         start = time.monotonic()
@@ -342,6 +338,7 @@ def test_feed_polls_when_the_server_refuses_its_connection(pg_url, monkeypatch):
         assert time.monotonic() - start < 15  # woken by a poll, not by the end of the wait
     finally:
         feed.close()
+        store.close()
         w.store.close()
 
 
@@ -351,7 +348,7 @@ def test_feed_polls_in_a_database_without_the_notify_trigger(pg_url):
     _sql(pg_url, "DROP TRIGGER entries_notify ON entries")  # an old schema we may not change
     feed = ChangeFeed(Store.open(pg_url, readonly=True), ref)
     try:
-        assert feed.mode == "poll" and "trigger" in feed.listen_error and feed._listener is None
+        assert feed.mode == "poll" and "trigger" in feed.listen_error
         assert [e.seq for e in feed.poll()] == [1]
         w.note(ref, "seen without NOTIFY")
         start = time.monotonic()

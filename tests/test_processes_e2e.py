@@ -14,6 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from warroom.base.errors import ValidationError, WarroomError
+from warroom.core.domain import Warroom
+from warroom.core.roles import role_warnings
+from warroom.core.rules import changes_by_others, out_of_hours_scope
+from warroom.core.summary_draft import summary_draft
 from warroom.core.timers import compute_timers, find
 from warroom.core.timers import TimerState as S
 
@@ -35,6 +39,11 @@ def tick_all(wr, ref, name="declare"):
     for step in wr.incident_profile(ref).checklists[name]:
         wr.tick_checklist(ref, name, step)
     assert wr.state(ref).checklist_open(name, wr.incident_profile(ref).checklists[name]) == []
+
+
+def as_user(wr, user):
+    """The same log, another person typing."""
+    return Warroom(wr.store, wr.profiles, clock=wr.clock, user=user, host="h", session=user)
 
 
 def section(report: str, title: str) -> str:
@@ -96,6 +105,8 @@ def test_analytical_platform(wr):
     # ✘ declaring begins with the status-page update: due at declaration.
     assert timer(wr, ref, "status_update").due_at == london("2026-11-23 09:00")
     assert "part of declaring" in timer(wr, ref, "status_update").detail
+    # ◐ the single Slack thread with its :thread: opener: a declare step the lead ticks.
+    assert any(":thread:" in step for step in prof.checklists["declare"])
     tick_all(wr, ref)
     wr.post_update(ref, "We are investigating a problem affecting compute.",
                    template="investigating", next_update=timedelta(minutes=30))
@@ -138,8 +149,11 @@ def test_dxw_critical(wr):
     wr.post_update(ref, "We are aware of a problem affecting client sites.",
                    template="investigating")
     # ✘ escalation to 2nd line can be recorded; the clock stops once every level is called.
-    wr.log_escalation(ref, "2nd line support", how="phone")
+    wr.log_escalation(ref, "2nd line support", how="phone", text="woke Sam")
     assert "2nd line" not in timer(wr, ref, "escalation").detail
+    # Who, which level and how: in the lead summary's draft as in the timeline.
+    draft = summary_draft(wr.state(ref), wr.entries(ref), profile=prof)
+    assert "- Escalated to Level 1 (2nd line support) by phone — woke Sam" in draft
     for name in ("Technical Director", "Head of Technical Operations", "Information Security Manager"):
         wr.log_escalation(ref, name, how="Slack")
     assert timer(wr, ref, "escalation").state is S.NOT_APPLICABLE
@@ -160,19 +174,46 @@ def test_dxw_critical(wr):
     wr.clock.set(london("2026-11-23 20:30"))
     t = timer(wr, ref, "out_of_hours")
     assert t.state is S.NOT_APPLICABLE and "continues out of hours" in t.detail
+    # ◐ "Out of hours ... only respond to critical alerts and emergency tickets": Critical is.
+    assert out_of_hours_scope(prof, wr.state(ref), wr.clock.now()) is None
     # Downgraded: the stop runs from 18:00 (declared in hours, still running out of hours).
     wr.change_severity(ref, "minor", "only search is broken now")
     t = timer(wr, ref, "out_of_hours")
     assert t.due_at == london("2026-11-23 20:00") and t.state is S.OVERDUE
+    # ...and Minor is not responded to out of hours: said, with when working hours resume.
+    scope = out_of_hours_scope(prof, wr.state(ref), wr.clock.now())
+    assert scope is not None and scope.short == "Minor out of hours: Critical only till 10:00"
+    assert "only respond to critical alerts and emergency tickets" in scope.text
+    # In working hours it does not apply.
+    assert out_of_hours_scope(prof, wr.state(ref), london("2026-11-24 10:00")) is None
     wr.clock.set(london("2026-11-23 21:00"))
     wr.change_status(ref, "resolved", "Restored from backup",
                      checklist={s: True for s in prof.checklists["resolve"]})
     assert timer(wr, ref, "review").due_at == london("2026-11-30 21:00")
     report = wr.export_report(ref, tz="UTC")
     tickets = section(report, "Third-party support tickets")
-    assert "| 2nd line support | level 1 of 6 | phone |" in tickets
+    assert "| 2nd line support | level 1 of 6 | phone | woke Sam |" in tickets
     assert "Data Protection Officer | level 5 of 6" in tickets
     assert "Not recorded" not in tickets
+    timeline = section(report, "Timeline")
+    assert "Escalated to Level 1 (2nd line support) by phone — woke Sam |" in timeline
+    assert "Escalated to Level 5 (Data Protection Officer) |" in timeline
+    # dxw names no role that alone changes production: nothing said about who logged changes.
+    assert "changes production" not in report
+
+
+def test_dxw_minor_out_of_hours_says_who_is_responded_to(wr):
+    wr.clock.set(london("2026-11-23 23:10"))
+    prof = wr.profile("dxw")
+    ref = wr.declare("Search slow", profile="dxw", severity="minor", lead="ana").incident
+    scope = out_of_hours_scope(prof, wr.state(ref), wr.clock.now())
+    assert scope is not None and "till 10:00" in scope.short
+    # An emergency ticket raised to Critical: responded to now.
+    wr.change_severity(ref, "critical", "the client raised an emergency ticket")
+    assert out_of_hours_scope(prof, wr.state(ref), wr.clock.now()) is None
+    # Trivial is retrospective: handled after the fact anyway, nothing to say.
+    trivial = wr.declare("Blip at 03:00", profile="dxw", severity="trivial", lead="ana").incident
+    assert out_of_hours_scope(prof, wr.state(trivial), wr.clock.now()) is None
 
 
 def test_dxw_trivial_is_retrospective(wr):
@@ -201,6 +242,18 @@ def test_govuk_paas_p1(wr):
     t = timer(wr, ref, "response")
     assert t.state is S.NOT_APPLICABLE and "12m after declaring" in t.detail
     wr.assign_role(ref, "comms", "cam")
+    # ◐ "only the incident lead can do this" (changes to production): a change logged by
+    # someone else is flagged on the role board and in the report; the lead's own, or one that
+    # names the lead (recorded on their behalf), is not.
+    as_user(wr, "lee").log(ref, "change", "Scaled the router pool to 6")
+    as_user(wr, "cam").log(ref, "change", "lee rolled back the router release")
+    assert changes_by_others(prof, wr.state(ref)) == []
+    cam_change = as_user(wr, "cam").log(ref, "change", "Restarted the API on cell 3")
+    [warning] = [w for w in role_warnings(wr.state(ref), prof, wr.clock.now()) if w.kind == "change_by"]
+    assert warning.text == f"change #{cam_change.seq} by cam, not lee"
+    [found] = changes_by_others(prof, wr.state(ref))
+    assert found.text == (f"change #{cam_change.seq} logged by cam, but lee was the Incident lead: "
+                          "only the Incident lead changes production")
     tick_all(wr, ref)
     wr.post_update(ref, "We are investigating a possible issue.", template="possible-issue")
     # ✘ "Update tenants hourly".
@@ -229,6 +282,13 @@ def test_govuk_paas_p1(wr):
     assert "First response: 2026-11-23 02:12" in tickets and "target at P1" in tickets
     assert "| PaaS escalation rota | level 1 of 5 | PagerDuty |" in tickets
     assert "| Information Assurance (IA) | level 5 of 5 | phone |" in tickets
-    assert "| AWS | 9876543210 |" in tickets
+    assert "| AWS | 9876543210 | click to call: critical |" in tickets
+    timeline = section(report, "Timeline")
+    assert "Escalated to Level 1 (PaaS escalation rota) by PagerDuty |" in timeline
+    assert "Ticket AWS case 9876543210 — click to call: critical |" in timeline
+    changes = section(report, "Actions taken and changes made")
+    assert "Only the Incident lead changes production; logged by someone else:" in changes
+    assert (f"- `#{cam_change.seq}` at 2026-11-23 02:12:00 UTC by cam: lee was the "
+            "Incident lead") in changes
     with pytest.raises(WarroomError, match="security incident"):
         wr.export_report(ref, public=True)  # ✔ still refuses a security incident

@@ -85,8 +85,10 @@ def test_dxw_cadences(builtins):
     assert c.rotation == timedelta(hours=2)  # "more than a couple of hours"
     assert c.review_within == timedelta(days=7)  # "about a week later"
     # Critical "continues out of hours until it can be downgraded": no stop for it.
+    # "only respond to critical alerts and emergency tickets" out of hours.
     assert c.out_of_hours == OutOfHours(time(18, 0), time(10, 0), timedelta(hours=2),
-                                        ("critical",))
+                                        ("critical",), ("critical",),
+                                        "only respond to critical alerts and emergency tickets")
 
 
 def test_dxw_roles_escalation_and_follow_up(builtins):
@@ -421,3 +423,17 @@ def test_out_of_hours_window_within_one_day():
     assert window.contains(time(12, 0))
     assert window.contains(time(13, 59))
     assert not window.contains(time(14, 0))
+
+
+def test_process_rules_are_read_and_checked(tmp_path):
+    paas, dxw = ProfileRegistry().get("govuk-paas"), ProfileRegistry().get("dxw")
+    assert [r.id for r in paas.roles if r.sole_changer] == ["lead"]
+    assert not any(r.sole_changer for r in dxw.roles)
+    assert dxw.cadences.out_of_hours is not None and dxw.cadences.out_of_hours.respond_at == ("critical",)
+    two = VALID.format(name="mine").replace('required = true\n', 'required = true\nsole_changer = true\n')
+    two += '\n[[roles]]\nid = "b"\nname = "B"\nsole_changer = true\n'
+    assert "roles: only one role can be the sole_changer" in _error(tmp_path, "mine", two)
+    ooh = VALID.format(name="mine") + ('\n[cadences.out_of_hours]\nstart = "18:00"\nend = "10:00"\n'
+                                       'respond_at = ["p9"]\n')
+    assert "cadences.out_of_hours.respond_at: 'p9' is not one of the severities" in _error(
+        tmp_path, "mine", ooh)

@@ -91,6 +91,30 @@ def test_dialogs_opened_and_filled_in_one_burst(sample):
     assert new[2].text == "customers cannot pay" and new[2].data["from"] == state.severity
 
 
+def test_escalation_and_ticket_dialogs_filled_in_one_burst(sample):
+    """Enter moves through who, how and the note (the note typed straight after "how" once
+    went to the war room's hotkeys: "c" opened a change entry), and saves from the note."""
+    db, ref = sample
+    before = _count(db, ref)
+    term = Terminal(warroom("--db", str(db), "--as", "tester", "open", ref), cols=120, rows=40)
+    try:
+        term.wait_for(" entries")
+        # x: no chain in this profile, so "someone else" (Enter: type who), how, note; then k:
+        # AWS (Enter: the case id), the note.
+        mark = term.send(b"x\rDuty manager\rphone\rcalled about the firewall\r"
+                         b"k\r171682304100512\rclick to call\r")
+        term.wait_for("click to call", since=mark)
+        term.send(b"q")
+        term.drain()
+        assert term.exited() == 0
+    finally:
+        term.close()
+    new = _new_entries(db, ref, before)
+    assert [(e.kind, e.text, e.data) for e in new] == [
+        ("escalation", "called about the firewall", {"to": "Duty manager", "how": "phone"}),
+        ("ticket", "click to call", {"party": "AWS", "reference": "171682304100512"})]
+
+
 def test_a_paste_with_escape_sequences_arrives_whole_and_in_order(sample):
     db, ref = sample
     before = _count(db, ref)

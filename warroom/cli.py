@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("open", "open an incident in the war-room screen")
     p.add_argument("ref")
+    p.add_argument("--watch", action="store_true",
+                   help="read only, on one connection (from WARROOM_READ_DB if set: a read "
+                        "replica or a read-only URL); writes nothing, not even presence")
     p.add_argument("--theme", default=argparse.SUPPRESS)
 
     p = command("note", "log an entry from a script or alert hook (text, or stdin)")
@@ -328,7 +331,11 @@ def _run_app(args: argparse.Namespace, ref: str | None, *, db: str | None = None
     from warroom.app import run
 
     settings_db, user = _settings(args)
-    return run(db=db or settings_db, user=user, ref=ref, theme=getattr(args, "theme", None))
+    watch = bool(getattr(args, "watch", False))
+    if watch and not db and not getattr(args, "db", None):
+        settings_db = os.environ.get("WARROOM_READ_DB") or settings_db
+    return run(db=db or settings_db, user=user, ref=ref, theme=getattr(args, "theme", None),
+               watch=watch)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -362,8 +369,19 @@ def cmd_declare(args: argparse.Namespace) -> int:
         if args.impact_started:
             w.set_impact(first.incident, "started", args.impact_started,
                          reason="impact started before the declaration (declare --at)")
+        scope = _out_of_hours_scope(w, first.incident)
     print(first.incident)
+    if scope:
+        print(scope, file=sys.stderr)
     return 0
+
+
+def _out_of_hours_scope(w, ref: str) -> str:
+    """dxw: out of hours, only critical alerts and emergency tickets are responded to."""
+    from warroom.core.rules import out_of_hours_scope
+
+    scope = out_of_hours_scope(w.incident_profile(ref), w.state(ref), w.clock.now())
+    return scope.text if scope is not None else ''
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -425,8 +443,21 @@ def cmd_note(args: argparse.Namespace) -> int:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
         ref = w.canonical_ref(ref)
         entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
+        warning = _change_warning(w, ref, entry) if args.kind == "change" else None
     print(f"{entry.incident}#{entry.seq}")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _change_warning(w, ref: str, entry) -> str | None:
+    """GOV.UK PaaS: only the incident lead changes production; a change logged by anyone else
+    is saved, and said."""
+    from warroom.core.rules import changes_by_others
+
+    found = [c for c in changes_by_others(w.incident_profile(ref), w.state(ref))
+             if c.entry.seq == entry.seq]
+    return found[0].text if found else None
 
 
 def cmd_amend(args: argparse.Namespace) -> int:

@@ -111,7 +111,7 @@ def no_blink(app) -> None:
 
 
 async def poll_now(pilot) -> None:
-    """Run the change-feed poll now instead of waiting for its timer (the app's own hook)."""
+    """Read the change feed now instead of waiting for its follower thread (the app's own hook)."""
     await settle(pilot, 1)
     pilot.app.screen._poll_tick()
     await settle(pilot)

@@ -386,6 +386,9 @@ async def test_incident_switcher_and_declare(make_app):
         declare.query_one("#declare-services").focus()
         await press(pilot, "space")  # ticks the first service at once
         assert len(declare.query_one("#declare-services").selected) == 1
+        await press(pilot, "enter")  # on to the description, the service still ticked
+        assert app.focused.id == "declare-description"
+        assert len(declare.query_one("#declare-services").selected) == 1
         await press(pilot, "ctrl+s")
         await ready(pilot)
         from warroom.app.dialogs.process import ChecklistDialog

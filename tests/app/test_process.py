@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, OptionList, SelectionList
 
-from tests.app.conftest import paste, press, ready, settle, writer
+from tests.app.conftest import paste, press, ready, rows, settle, writer
 from warroom.app.dialogs.process import (ChecklistDialog, EscalationDialog, FactsDialog,
                                          TicketDialog, TimersDialog)
 from warroom.app.screens.war_room import WarRoomScreen
@@ -33,12 +33,18 @@ async def test_x_records_an_escalation_from_the_chain_and_escape_cancels(make_ap
         assert chain.option_count == 7  # six levels and "someone else"
         assert app.screen.query_one("#escalation-to", Input).value == "2nd line support"
         await press(pilot, "enter")  # chosen: on to "how"
+        assert app.screen.focused.id == "escalation-how"
         await paste(pilot, "phone")
-        await press(pilot, "enter")
+        await press(pilot, "enter")  # on to the note (Enter does not save from "how")
+        assert app.screen.focused.id == "escalation-note"
+        await press(pilot, "enter")  # no note: saved as it is
         assert isinstance(app.screen, WarRoomScreen)
         entry = app.screen.timeline._entries[-1]
         assert (entry.kind, entry.data) == ("escalation", {"to": "2nd line support",
-                                                          "level": "2nd line support", "how": "phone"})
+                                                          "level": "2nd line support", "level_no": 1,
+                                                          "how": "phone"})
+        # The timeline says who (which level of the chain) and how.
+        assert rows(app)[-1].endswith("Escalated to Level 1 (2nd line support) by phone")
         # The next level still to call is offered next.
         await press(pilot, "x")
         assert app.screen.query_one("#escalation-to", Input).value == "Technical Director"
@@ -57,6 +63,8 @@ async def test_escalation_to_nobody_is_refused_in_the_dialog(make_app):
         assert "say who" in str(app.screen.query_one(".dialog-error").render())
         await paste(pilot, "Duty manager")
         await press(pilot, "enter")
+        assert app.screen.focused.id == "escalation-how"
+        await press(pilot, "ctrl+s")  # saves from any field
         assert isinstance(app.screen, WarRoomScreen)
         assert app.screen.state.entry_count == before + 1
         assert app.screen.state.escalations[-1].data == {"to": "Duty manager"}
@@ -75,9 +83,22 @@ async def test_k_logs_a_support_ticket_and_escape_cancels(make_app):
         assert app.screen.focused.id == "ticket-case"
         await paste(pilot, "171682304100512")
         await press(pilot, "enter")
+        assert app.screen.focused.id == "ticket-note"
+        await paste(pilot, "raised from core-network-services")
+        await press(pilot, "enter")
         assert isinstance(app.screen, WarRoomScreen)
         entry = app.screen.timeline._entries[-1]
         assert entry.kind == "ticket" and entry.data == {"party": "AWS", "reference": "171682304100512"}
+        assert rows(app)[-1].endswith("Ticket AWS case 171682304100512 — raised from core-network-services")
+        # Another supplier, typed; Enter on an empty supplier is refused where it is.
+        await press(pilot, "k", "up", "enter")
+        assert app.screen.focused.id == "ticket-supplier"
+        await press(pilot, "enter")
+        assert "say which supplier" in str(app.screen.query_one(".dialog-error").render())
+        await paste(pilot, "Aiven")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, WarRoomScreen)
+        assert rows(app)[-1].endswith("Ticket Aiven (no case id)")
 
 
 async def test_g_sets_the_security_flag_with_a_reason_and_shows_the_steps(make_app, sample_db):
@@ -189,3 +210,94 @@ async def test_resolved_incident_shows_the_review_and_post_incident_steps(make_a
         text = str(app.screen.query_one("#timers").render())
         assert "Post-incident re" in text and "Post-incident (l)" in text
         assert "Schedule a blameless" in text
+
+
+async def test_a_change_by_someone_not_the_lead_is_flagged_on_the_role_board(make_app, sample_db):
+    """GOV.UK PaaS: only the incident lead changes production."""
+    from warroom.app.widgets.role_board import RoleBoard
+
+    path, _ = sample_db
+    other = writer(path)  # types as "other"
+    paas = other.declare("Tenants see 500s", profile="govuk-paas", severity="P1", lead="tester").incident
+    app = make_app(ref=paas)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        board = app.screen.query_one(RoleBoard)
+        await press(pilot, "c")
+        await paste(pilot, "Scaled the router pool to 6")
+        await press(pilot, "enter")  # the lead's own change: nothing to say
+        assert not [w for w in board.warnings if w.kind == "change_by"]
+        seq = other.log(paas, "change", "Restarted the API on cell 3").seq
+        for _ in range(20):  # written behind the app's back: the feed brings it
+            await settle(pilot)
+            if [w for w in board.warnings if w.kind == "change_by"]:
+                break
+        [warning] = [w for w in board.warnings if w.kind == "change_by"]
+        assert warning.text == f"change #{seq} by other, not tester"
+        assert f"⚠ change #{seq} by other, not tester" in str(board.render())
+        # Said in full, once, as it arrives.
+        said = [n.message for n in app._notifications if "changes production" in n.message]
+        assert said == [f"change #{seq} logged by other, but tester was the Incident lead: "
+                        "only the Incident lead changes production"]
+
+
+async def test_dxw_minor_out_of_hours_says_only_critical_is_responded_to(make_app, sample_db):
+    from warroom.base.clock import FrozenClock
+
+    path, _ = sample_db
+    night = FrozenClock("2026-11-22T23:10:00Z")
+    dxw = writer(path, clock=night).declare("Search slow", profile="dxw", severity="minor",
+                                            lead="tester").incident
+    app = make_app(ref=dxw, clock=night)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        head = str(app.screen.query_one("#summary-head").render())
+        assert "Minor out of hours: Critical only till 10:00" in head
+        await press(pilot, "v", "up", "enter")  # Critical, with a reason
+        await paste(pilot, "the client raised an emergency ticket")
+        await press(pilot, "enter")
+        for _ in range(10):
+            await settle(pilot)
+            if app.screen.state.severity == "critical":
+                break
+        assert "out of hours:" not in str(app.screen.query_one("#summary-head").render())
+
+
+async def test_handover_dialog_shows_the_whole_role_description_and_the_comms_role_now_required(
+        make_app, sample_db):
+    """dxw: "If you are not confident being the lead, you should hand it over to someone more
+    senior" (the description's last sentence, once cut off); a client comms manager is
+    required once the incident affects clients, and is offered first."""
+    from warroom.app.dialogs.handover import HandoverDialog
+
+    path, _ = sample_db
+    other = writer(path)
+    dxw = other.declare("Sites down", profile="dxw", severity="critical", lead="tester").incident
+    app = make_app(ref=dxw)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "o")
+        assert isinstance(app.screen, HandoverDialog) and app.screen.role.id == "lead"
+        duties = app.screen.query_one("#role-duties")
+        assert duties.size.height >= 3  # wrapped, not cut at the dialog's edge
+        assert "hand it over to someone more senior" in str(duties.render())
+        await press(pilot, "escape")
+        other.set_facts(dxw, customer_impacting=True, reason="three client sites are down")
+        for _ in range(20):
+            await settle(pilot)
+            if app.screen.state.customer_impacting:
+                break
+        await press(pilot, "o")
+        assert app.screen.role.id == "comms"
+        assert "VACANT" in str(app.screen.query_one("#role-list", OptionList).get_option_at_index(1).prompt)
+        await press(pilot, "escape")
+
+
+async def test_checklist_opens_at_the_first_step_still_to_do(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "l", "space", "down", "space", "escape")
+        await press(pilot, "l")
+        assert app.screen.query_one(SelectionList).highlighted == 2
+        await press(pilot, "escape")

@@ -10,9 +10,10 @@ import sys
 
 
 def run(*, db: str, user: str | None = None, ref: str | None = None,
-        theme: str | None = None) -> int:
+        theme: str | None = None, watch: bool = False) -> int:
     """Open the war room on ``db``; ``ref=None`` opens the most recent open incident (or the
-    declare screen). Returns the exit code; errors are one line on stderr."""
+    declare screen). ``watch``: read only. Returns the exit code; errors are one line on
+    stderr."""
     from warroom.app.app import WarroomApp
     from warroom.app.compat_input import install
     from warroom.app.themes import ThemeError
@@ -20,7 +21,7 @@ def run(*, db: str, user: str | None = None, ref: str | None = None,
     install()  # Esc+letter bursts and pastes read as typed (see warroom.app.compat_input)
 
     try:
-        app = WarroomApp(db=db, user=user, ref=ref, theme=theme)
+        app = WarroomApp(db=db, user=user, ref=ref, theme=theme, watch=watch)
     except ThemeError as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -30,8 +30,10 @@ class WarroomApp(App[None]):
     def __init__(self, *, db: str, user: str | None = None, ref: str | None = None,
                  theme: str | None = None, clock: Clock | None = None,
                  themes: ThemeSet | None = None, prompts: bool = True,
-                 busy_timeout_ms: int | None = None) -> None:
+                 busy_timeout_ms: int | None = None, watch: bool = False) -> None:
         super().__init__()
+        self.watch_only = watch
+        """Read only (``warroom open --watch``): never writes, not even presence."""
         self.busy_timeout_ms = busy_timeout_ms
         """How long a save waits for another process's write lock before it says so."""
         self.prompts = prompts
@@ -128,7 +130,8 @@ class WarroomApp(App[None]):
             if self._warroom is None:
                 from warroom.core.domain import Warroom
 
-                self._warroom = Warroom.open(self.db, user=self.user, readonly=None,
+                self._warroom = Warroom.open(self.db, user=self.user,
+                                             readonly=True if self.watch_only else None,
                                              clock=self.clock,
                                              busy_timeout_ms=self.busy_timeout_ms)
                 self.readonly = self._warroom.readonly

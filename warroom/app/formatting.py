@@ -62,12 +62,15 @@ def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None
         return f"#{d.target} {text}"
     if kind == "declared":
         return f"Declared: {text}"
+    if kind in ("escalation", "ticket"):
+        return plain(d.line)
     if kind == "summary" and d.late_by is not None:
         return f"{text} (summary {describe_lateness(d.late_by)})"
     return text
 
 
-_DESCRIBED = frozenset({"severity", "status", "amend", "done", "declared", "summary"})
+_DESCRIBED = frozenset({"severity", "status", "amend", "done", "declared", "summary",
+                        "escalation", "ticket"})
 
 
 def _known(value: object) -> str:

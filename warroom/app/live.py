@@ -3,7 +3,8 @@
 Loading paints the newest entries first (through the feed, so nothing written meanwhile falls
 in between), then reads the older ones and derives the state from the whole log. Following:
 every entry shown, the screen's own included, arrives through the feed, one delivery at a
-time, polled every :data:`POLL_SECONDS` on SQLite and waited on (LISTEN) on PostgreSQL.
+time, on one long-lived follower thread (asleep between checks: on the LISTEN socket on
+PostgreSQL, a ``PRAGMA data_version`` per feed interval on SQLite).
 Presence: the screen says it is here every :data:`PRESENCE_SECONDS` and shows who else is.
 
 A mixin of :class:`~warroom.app.screens.war_room.WarRoomScreen`; all database calls go through
@@ -37,6 +38,9 @@ else:
     _Screen = object
 
 POLL_SECONDS = 0.5
+"""Kept for callers; the feed's own interval now paces the follower thread."""
+MAX_BACKOFF = 30.0
+"""Longest wait between two attempts while the database cannot be reached or is full."""
 PRESENCE_SECONDS = 10
 """How often an open screen says it is here (others count it gone after about 30 s)."""
 TAIL = 1000
@@ -50,7 +54,6 @@ class LiveIncident(_Screen):
     state: IncidentState | None
     feed: Feed | None
     here: list[str]
-    _polling: bool
     _following: bool
     _pull_lock: threading.Lock
     _stopping: threading.Event
@@ -61,13 +64,33 @@ class LiveIncident(_Screen):
         def _gone(self) -> bool: ...
         def refresh_panes(self) -> None: ...
         def show_status(self, message: str, *, error: bool = True) -> None: ...
+        def clear_status(self) -> None: ...
         def _apply(self, entries: list[Entry]) -> None: ...
 
     # ------------------------------------------------------------------ loading
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
+        """Load; while the database has no connection free, say so and try again, backing off
+        (nobody is locked out for good: the screen opens the moment a connection frees)."""
+        from warroom.base.errors import StoreAtCapacity
+
+        delay = 0.0
+        while True:
+            try:
+                self._load_once()
+                break
+            except StoreAtCapacity as exc:
+                delay = min(MAX_BACKOFF, delay * 2 or 1.0)
+                self.app.call_from_thread(self.show_status, f"trying again in {delay:g} s: {exc}")
+                if self._stopping.wait(delay):
+                    return
+        if delay:
+            self.app.call_from_thread(self.clear_status)
+
+    def _load_once(self) -> None:
         """Newest entries first (a usable timeline at once, even at 50,000 entries), then the
         older ones and the state derived from the whole log."""
+        from warroom.base.errors import StoreAtCapacity
         from warroom.core.state import project
 
         try:
@@ -94,6 +117,8 @@ class LiveIncident(_Screen):
             state = project(ref, itertools.chain(older, tail))
             if state.profile != profile.name:
                 profile = self._profile(w, state.profile)
+        except StoreAtCapacity:
+            raise
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
@@ -137,16 +162,13 @@ class LiveIncident(_Screen):
 
     # ------------------------------------------------------------------ the feed
     def _start_following(self) -> None:
-        """Once loaded: wait on the feed where it can LISTEN, else poll it now (and on the
-        screen's poll interval)."""
-        if self.feed is not None and self.feed.mode == "listen":
+        """Once loaded: one long-lived thread follows the feed (no worker per poll)."""
+        if self.feed is not None and not self._following:
             self._follow()
-        else:
-            self._poll_tick()
 
     def _poll_tick(self) -> None:
-        if not self._polling and not self._following and self.feed is not None:
-            self._polling = True
+        """Read the feed now, in a worker (the follower thread does so by itself)."""
+        if self.feed is not None:
             self._poll()
 
     @work(thread=True, group="poll")
@@ -155,12 +177,10 @@ class LiveIncident(_Screen):
             self._pull()
         except WarroomError as exc:
             self.app.call_from_thread(self.show_status, str(exc))
-        finally:
-            self._polling = False
 
     def _pull(self) -> None:
-        """Read the feed (in a worker) and apply what is new on the screen's thread. One
-        delivery at a time (a save, the poll, the follower), so entries arrive in order."""
+        """Read the feed (off the screen's thread) and apply what is new on the screen's
+        thread. One delivery at a time (a save, the follower), so entries arrive in order."""
         with self._pull_lock:
             fresh = self.feed.poll() if self.feed is not None else []
             if fresh and not self._gone:
@@ -168,19 +188,30 @@ class LiveIncident(_Screen):
 
     @work(thread=True, group="follow")
     def _follow(self) -> None:
-        """PostgreSQL: wait on the feed's LISTEN connection, so that what others commit shows
-        the moment the NOTIFY comes (in place of the half-second poll). If LISTEN is lost the
-        feed polls, and so does this, at its interval, until it can LISTEN again."""
+        """Follow the feed on this one thread, asleep in between: blocked on the LISTEN socket
+        on PostgreSQL (what others commit shows the moment the NOTIFY comes); on SQLite, or
+        without LISTEN, waking every feed interval for one cheap check (``PRAGMA
+        data_version``, or one indexed query). A failed read (no connection free, the server
+        gone) is said on the status line and retried, backing off up to :data:`MAX_BACKOFF`."""
         feed = self.feed
         if feed is None:
             return
         self._following = True
+        delay = 0.0
         try:
             while not self._gone and feed is self.feed:
                 try:
                     self._pull()
                 except WarroomError as exc:
-                    self.app.call_from_thread(self.show_status, str(exc))
+                    delay = min(MAX_BACKOFF, delay * 2 or 1.0)
+                    self.app.call_from_thread(self.show_status,
+                                              f"trying again in {delay:g} s: {exc}")
+                    if self._stopping.wait(delay):
+                        return
+                    continue
+                if delay:
+                    delay = 0.0
+                    self.app.call_from_thread(self.clear_status)
                 feed.block()
         finally:
             self._following = False

@@ -73,7 +73,7 @@ class Saving(_Screen):
                 at = typed_at if (queued or attempt) else None
                 entry = w.log(cast(str, self.ref), kind, text, uid=uid, at=at)
                 break
-            except StoreBusy:
+            except StoreBusy as exc:
                 # Nothing was saved. The entry leaves the line and waits (kept on disk, with
                 # the entries typed after it queued behind); the same uid goes again, so it is
                 # saved once, however many attempts the lock costs. Each attempt waits out the
@@ -81,7 +81,7 @@ class Saving(_Screen):
                 if attempt == 0:
                     self.app.call_from_thread(line.busy)  # the scribe goes on meanwhile
                 attempt += 1
-                self.app.call_from_thread(self.show_status, w.busy_retry_message(attempt))
+                self.app.call_from_thread(self.show_status, w.busy_retry_message(attempt, exc))
                 if self._stopping.wait(BUSY_RETRY_SECONDS):
                     return
             except WarroomError as exc:
@@ -119,10 +119,10 @@ class Saving(_Screen):
             try:
                 op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
                 break
-            except StoreBusy:
+            except StoreBusy as exc:
                 # Nothing was written: the lock was never ours. The same call goes again.
                 attempt += 1
-                message = self.app.open_warroom().busy_retry_message(attempt)
+                message = self.app.open_warroom().busy_retry_message(attempt, exc)
                 tell = getattr(asker, "show_error", None) or self.show_status
                 self.app.call_from_thread(tell, message)
                 if self._stopping.wait(BUSY_RETRY_SECONDS):

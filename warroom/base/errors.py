@@ -39,3 +39,12 @@ class StoreBusy(StoreError):
 
 class StoreFull(StoreError):
     """The disk (or the database's page limit) is full. Retry with the same uid once room is made."""
+
+
+class StoreAtCapacity(StoreBusy):
+    """The database server (or the pooler in front of it) has no connection free: too many
+    clients, a role's CONNECTION LIMIT, a pooler's queue timeout. Nothing was written; retry
+    with the same uid once a connection frees up."""
+
+    cause: str = ""
+    """The server's or pooler's own words, and which database."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from warroom.base.clock import Clock, SystemClock, format_time, parse_user_time
 from warroom.base.model import KINDS, SCRIBE_KINDS, Entry
 from warroom.core.profiles import STATUSES, Profile, ProfileRegistry
+from warroom.core.describe import escalation_text, ticket_text
 from warroom.core.state import IncidentState, project
 from warroom.core.entry_data import clean as clean_data
 from warroom.core.importing import EXPORT_FORMAT, EXPORT_VERSION  # noqa: F401 - re-exported
@@ -240,10 +241,11 @@ class Warroom:
 
         return Tail(found.ref, found.profile, boundary, tail, feed)
 
-    def busy_retry_message(self, attempt: int) -> str:
+    def busy_retry_message(self, attempt: int, exc: BaseException | None = None) -> str:
         """The status line while a save is retried after ``attempt`` refusals as
-        :class:`~warroom.base.errors.StoreBusy`: that it retries and nothing is lost, then why."""
-        return self.store.busy_retry_message(attempt)
+        :class:`~warroom.base.errors.StoreBusy` (``exc``, the last, if known: a lock held, or
+        no connection free): that it retries and nothing is lost, then why."""
+        return self.store.busy_retry_message(attempt, exc)
 
     # ------------------------------------------------------------------ housekeeping
     def verify(self, ref: str) -> Verification:
@@ -514,7 +516,7 @@ class Warroom:
         who = known.party if known is not None else who
         ticket = clean_line(reference, what="case id (--case)") if reference and reference.strip() else ""
         body = clean_text(text, what="ticket note") if text and text.strip() else (
-            f"Support ticket logged with {who}" + (f": {ticket}" if ticket else ""))
+            ticket_text(who, ticket))
         return self.store.append(ref, self._draft("ticket", body, {"party": who, "reference": ticket},
                                                   at=at, uid=uid))
 
@@ -530,10 +532,11 @@ class Warroom:
         data: dict[str, Any] = {"to": target}
         if level is not None:
             data["level"] = level.name
+            data["level_no"] = prof.escalation.index(level) + 1
         if how and how.strip():
             data["how"] = clean_line(how, what="how")
         body = clean_text(text, what="escalation note") if text and text.strip() else (
-            f"Escalated to {target}" + (f" ({data['how']})" if data.get("how") else ""))
+            escalation_text(target, str(data.get("how") or "")))
         return self.store.append(ref, self._draft("escalation", body, data, at=at, uid=uid))
 
     def post_update(self, ref: str, text: str, *, template: str | None = None,

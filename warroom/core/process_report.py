@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from warroom.core.describe import describe
 from warroom.core.durations import format_duration
 from warroom.core.report.markdown import md, md_row, md_table
 from warroom.core.report.times import at_utc, stamp
@@ -28,7 +29,7 @@ def tickets_section(sec: Any) -> list[str]:
             where = (f"level {chain.index(level) + 1} of {len(chain)}" if level in chain
                      else "not in the profile's chain")
             rows.append(md_row((stamp(e.occurred_at), str(e.seq), md(str(e.data.get("to", ""))),
-                                md(where), md(str(e.data.get("how", ""))), md(sec.text(e)),
+                                md(where), md(str(e.data.get("how", ""))), md(_note(sec, e)),
                                 md(e.author))))
         lines += md_table(("Time (UTC)", "#", "Escalated to", "Chain", "How", "Note", "Logged by"), rows)
     else:
@@ -43,11 +44,36 @@ def tickets_section(sec: Any) -> list[str]:
     if tickets:
         lines += md_table(("Time (UTC)", "#", "Supplier", "Case", "Note", "Logged by"), (
             md_row((stamp(e.occurred_at), str(e.seq), md(str(e.data.get("party", ""))),
-                    md(str(e.data.get("reference", "")) or "not recorded"), md(sec.text(e)),
+                    md(str(e.data.get("reference", "")) or "not recorded"), md(_note(sec, e)),
                     md(e.author))) for e in tickets))
     else:
         lines += sec.none("No support tickets were logged.")
     return lines
+
+
+def off_role_change_lines(sec: Any) -> list[str]:
+    """Beneath the changes made: each change logged by someone other than the one role that
+    changes production (GOV.UK PaaS: "only the incident lead can do this")."""
+    from warroom.core.rules import changes_by_others, sole_changer
+
+    found = changes_by_others(sec.profile, sec.state)
+    role = sole_changer(sec.profile)
+    if role is None or sec.public or not sec.state.changes_made:
+        return []
+    if not found:
+        return ["", md(f"Every change was logged by the {role.name} (only the {role.name} "
+                       "changes production).")]
+    lines = ["", md(f"Only the {role.name} changes production; logged by someone else:"), ""]
+    for c in found:
+        who = (f"{c.holder} was the {role.name}" if c.holder else f"no {role.name} was assigned")
+        lines.append(f"- {md(f'#{c.entry.seq} at {at_utc(c.entry.occurred)} by {c.entry.author}: {who}')}")
+    return lines
+
+
+def _note(sec: Any, entry: Any) -> str:
+    """The person's note on an escalation or ticket, as last corrected (the table's other
+    columns already say who, how, the supplier and the case)."""
+    return describe(entry, sec.text(entry)).note
 
 
 def response_lines(sec: Any) -> list[str]:

@@ -56,6 +56,9 @@ class Role:
     description: str = ""
     required_if_customer_impacting: bool = False
     """Required once the incident is flagged customer-impacting (dxw's client comms manager)."""
+    sole_changer: bool = False
+    """Only this role's holder makes changes to production (GOV.UK PaaS's incident lead): a
+    ``change`` logged by anyone else is flagged (warroom.core.rules)."""
 
     def required_for(self, customer_impacting: bool) -> bool:
         return self.required or (self.required_if_customer_impacting and customer_impacting)
@@ -69,6 +72,11 @@ class OutOfHours:
     continue_at: tuple[str, ...] = ()
     """Severities that carry on out of hours without the stop (dxw: Critical, "until it can be
     downgraded")."""
+    respond_at: tuple[str, ...] = ()
+    """Out of hours, only incidents at these severities are responded to (dxw: "only respond to
+    critical alerts and emergency tickets"); empty: any severity."""
+    respond_note: str = ""
+    """The process's own words for that rule, shown with it."""
 
     def contains(self, local: time) -> bool:
         """True when a local wall-clock time is out of hours (the window may cross midnight)."""
@@ -370,14 +378,17 @@ def parse_profile(path: Path | builtins.str, text: builtins.str, *, origin: buil
     roles = []
     for ro in r.tables("roles"):
         ro.unknown_keys({"id", "name", "required", "responsibilities", "description",
-                         "required_if_customer_impacting"})
+                         "required_if_customer_impacting", "sole_changer"})
         roles.append(Role(id=ro.ident("id"), name=ro.str("name"), required=ro.bool("required"),
                           responsibilities=ro.strings("responsibilities"),
                           description=ro.str("description", ""),
-                          required_if_customer_impacting=ro.bool("required_if_customer_impacting")))
+                          required_if_customer_impacting=ro.bool("required_if_customer_impacting"),
+                          sole_changer=ro.bool("sole_changer")))
     if not roles:
         raise r.error("roles", "at least one role is required")
     _no_duplicates(r, "roles", [ro.id for ro in roles])
+    if sum(ro.sole_changer for ro in roles) > 1:
+        raise r.error("roles", "only one role can be the sole_changer of production")
     role_ids = {ro.id for ro in roles}
 
     pairs = []
@@ -396,13 +407,14 @@ def parse_profile(path: Path | builtins.str, text: builtins.str, *, origin: buil
     ooh = None
     if "out_of_hours" in c.data:
         o = c.table("out_of_hours")
-        o.unknown_keys({"start", "end", "stop_after", "continue_at"})
-        carry_on = o.strings("continue_at")
-        for sid in carry_on:
-            if sid not in sev_ids:
-                raise o.error("continue_at", f"{sid!r} is not one of the severities")
+        o.unknown_keys({"start", "end", "stop_after", "continue_at", "respond_at", "respond_note"})
+        carry_on, respond = o.strings("continue_at"), o.strings("respond_at")
+        for key, sids in (("continue_at", carry_on), ("respond_at", respond)):
+            for sid in sids:
+                if sid not in sev_ids:
+                    raise o.error(key, f"{sid!r} is not one of the severities")
         ooh = OutOfHours(o.clock_time("start"), o.clock_time("end"), o.duration("stop_after"),
-                         carry_on)
+                         carry_on, respond, o.str("respond_note", ""))
     origin_table = c.table("origin")
     cadence_keys = {"summary", "status_update", "escalate_after", "rotation", "review_within",
                     "out_of_hours", "first_update_at_declaration", "respond_within",

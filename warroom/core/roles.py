@@ -1,6 +1,7 @@
 """What the process warns about who holds which role, as typed values the screens can sort:
 vacant required roles, one person in two roles that should be two people, someone in a role
-for longer than the rotation interval, and a name nobody has used in the incident yet."""
+for longer than the rotation interval, a name nobody has used in the incident yet, and a
+change to production logged by someone other than the role that makes them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import datetime
 from typing import Iterable, Literal
 
 from warroom.core.profiles import Profile
+from warroom.core.rules import changes_by_others
 from warroom.core.state import IncidentState
 
-WarningKind = Literal["vacant", "doubled", "rotate", "unknown_person"]
+WarningKind = Literal["vacant", "doubled", "rotate", "unknown_person", "change_by"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,20 @@ def role_warnings(state: IncidentState, profile: Profile, now: datetime) -> list
                     "rotate", f"{holder.person} has been {profile.role_name(holder.role)} for over "
                               f"{int(rotation.total_seconds() // 3600) or 1}h: rotate",
                     role=holder.role, person=holder.person))
+    warnings += _changes_by_others(state, profile)
     return warnings
+
+
+def _changes_by_others(state: IncidentState, profile: Profile) -> list[RoleWarning]:
+    """The latest change logged by someone other than the one role that changes production
+    (GOV.UK PaaS: the incident lead), and how many there were: one line, all incident long
+    (the report lists each)."""
+    found = changes_by_others(profile, state)
+    if not found:
+        return []
+    last = found[-1]
+    more = f" ({len(found)} so far)" if len(found) > 1 else ""
+    return [RoleWarning("change_by", last.short + more, role=last.role, person=last.entry.author)]
 
 
 def assignment_warnings(state: IncidentState, profile: Profile, role: str, person: str,

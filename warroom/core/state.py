@@ -91,6 +91,9 @@ class IncidentState:
     """The first sign of someone responding: a lead assigned, or an entry a responder writes."""
     impact: dict[str, datetime] = field(default_factory=dict)
     """The impact window as set (``started``, ``detected``, ``mitigated``)."""
+    changes_made: list[tuple[Entry, dict[str, str]]] = field(default_factory=list)
+    """Every ``change`` entry with who held each role when it was logged (a process where only
+    one role changes production checks it: warroom.core.rules)."""
     last_seq: int = 0
     entry_count: int = 0
     last_entry_at: datetime | None = None
@@ -194,7 +197,11 @@ class IncidentState:
     def _on_decision(self, entry: Entry, at: datetime, data: dict) -> None:
         self._responded(entry)
 
-    _on_result = _on_change = _on_decision
+    _on_result = _on_decision
+
+    def _on_change(self, entry: Entry, at: datetime, data: dict) -> None:
+        self._responded(entry)
+        self.changes_made.append((entry, {r: h.person for r, h in self.roles.items()}))
 
     def _on_action(self, entry: Entry, at: datetime, data: dict) -> None:
         self._responded(entry)

@@ -52,6 +52,12 @@ def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
                 item = state.actions.get(e.seq)
                 done = " [done]" if item is not None and item.done else ""
             lines.append(f"- {text}{done}")
+    calls = [e for e in fresh if e.kind in ("escalation", "ticket")]
+    if calls:
+        wrote_any = True
+        lines.append("")
+        lines.append("Escalations and support tickets:")
+        lines.extend(f"- {_one_line(describe(e, state.current_text(e)).line)}" for e in calls)
     if not wrote_any:
         lines.append("")
         lines.append("No decisions, actions, results or changes logged since then.")

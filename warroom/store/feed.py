@@ -6,12 +6,14 @@
   in autocommit mode, so no read transaction is ever held between polls (a checkpoint can
   always run). Only when that number moves does it read the new entries (``seq > last seen``).
 - **PostgreSQL** (mode ``"listen"``): a trigger NOTIFYs ``warroom_entries`` with the incident's
-  reference at every commit that adds entries, whoever wrote them; the feed LISTENs on a
-  dedicated psycopg connection and reads only when its incident was named (and, as a safety
-  net, every :data:`RECHECK_AFTER` seconds).
-- If LISTEN is unavailable or the connection breaks (mode ``"poll"``), every poll reads the
-  entries above the high-water ``seq`` (one indexed query), and the feed tries to LISTEN again
-  every :data:`RETRY_AFTER` seconds.
+  reference at every commit that adds entries, whoever wrote them; the store's one pooled
+  connection LISTENs (:mod:`warroom.store.listen`: reads, writes and LISTEN share it), and the
+  feed reads only when its incident was named (and, as a safety net, every
+  :data:`RECHECK_AFTER` seconds).
+- Without LISTEN (mode ``"poll"``: behind a pooler in transaction mode, on a hot standby, a
+  database without the trigger, or while the connection is being replaced), every poll reads
+  the entries above the high-water ``seq``: one indexed query in autocommit, no transaction,
+  no prepared statement, no session state. The pool's next connection LISTENs again by itself.
 
 Ordering: entries are delivered in ``seq`` order, each once, with no gaps. That relies on
 per-incident numbers committing in order: SQLite has one writer at a time (``BEGIN
@@ -19,11 +21,12 @@ IMMEDIATE``), and on PostgreSQL the incident's row lock is held from numbering t
 
 Two ways to drive it (both thread-safe, and they can be mixed):
 
-- call :meth:`ChangeFeed.poll` every :data:`DEFAULT_INTERVAL` seconds (e.g. from a timer, in a
-  worker thread), and right after saving an entry;
-- or run :meth:`ChangeFeed.wait` in a loop on a background thread: it returns as soon as there
-  are new entries (at once on a NOTIFY; within ``interval`` on SQLite) or when the timeout
-  passes, and :meth:`ChangeFeed.close` wakes it up at once.
+- call :meth:`ChangeFeed.poll` every :data:`DEFAULT_INTERVAL` seconds, and right after saving
+  an entry;
+- or run :meth:`ChangeFeed.wait` (or :meth:`poll` then :meth:`block`) in a loop on one
+  long-lived background thread: it returns as soon as there are new entries (at once on a
+  NOTIFY; within ``interval`` otherwise) or when the timeout passes, and
+  :meth:`ChangeFeed.close` wakes it up at once. How the app follows an incident.
 """
 
 from __future__ import annotations
@@ -37,19 +40,14 @@ from typing import Any
 from urllib.parse import quote
 
 from warroom.base.model import Entry
-from warroom.store.schema import NOTIFY_CHANNEL, entries
-from warroom.store.store import Store, row_to_entry
+from warroom.store.store import Store
 
-DEFAULT_INTERVAL = 0.25
-"""How often an open screen should poll, in seconds (and wait()'s step when it cannot LISTEN)."""
+DEFAULT_INTERVAL = 0.5
+"""How often an open screen should poll, in seconds (and wait()'s step when it cannot LISTEN):
+within a second for everyone, and 200 watchers behind a transaction pooler cost the server
+half of what they would at 250 ms (bench/many_feeds.py)."""
 RECHECK_AFTER = 5.0
 """LISTEN mode: read anyway after this many seconds without a notification (a safety net)."""
-RETRY_AFTER = 5.0
-"""Poll mode on PostgreSQL: try to LISTEN again after this many seconds."""
-
-_SELECT_NEW = ("SELECT " + ", ".join(f'"{c.name}"' for c in entries.c) +
-               " FROM entries WHERE incident_id = %s AND seq > %s ORDER BY seq")
-
 
 class ChangeFeed:
     """New entries of one incident, in order, each delivered once.
@@ -65,7 +63,7 @@ class ChangeFeed:
         self.ref, self.last_seq, self.interval = self._row.ref, after, interval
         self.listen_error: str | None = None
         """Why the feed is polling instead of listening (PostgreSQL), for a status line."""
-        self._lock = threading.Lock()        # guards reads and the connections
+        self._lock = threading.Lock()        # guards reads
         self._wait_lock = threading.Lock()   # held by wait() while it blocks in select
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -73,15 +71,13 @@ class ChangeFeed:
         self._closed = False
         self._probe: sqlite3.Connection | None = None
         self._version: int | None = None
-        self._listener: Any = None           # a psycopg.Connection in autocommit, LISTENing
-        self._can_listen = listen and store.dialect == "postgresql"
+        self._notices = store.notices if listen and store.dialect == "postgresql" else None
+        self._heard = (-1, -1)               # (generation, count) of the notices last read at
         self._dirty = True                   # read at the first poll, whatever the probe says
-        self._hit = False                    # a NOTIFY for us arrived during a query
         self._writes = store.writes          # our own saves, as of the last read
         # A read-only viewer of a file in a read-only folder: nobody can write it; read once.
         self._static = bool(getattr(store, "viewing", ""))
         self._last_read = 0.0
-        self._next_retry = 0.0
         if store.path is not None and not self._static:
             try:
                 self._probe = sqlite3.connect(f"file:{quote(str(store.path))}?mode=ro", uri=True,
@@ -89,8 +85,16 @@ class ChangeFeed:
                                               check_same_thread=False, isolation_level=None)
             except sqlite3.Error as exc:
                 raise store.translate_error(exc) from None
-        elif self._can_listen:
-            self._connect_listener()
+        elif store.dialect == "postgresql":
+            if not listen:
+                self.listen_error = "not listening (asked to poll)"
+            elif self._notices is None:
+                self.listen_error = (f"behind a pooler in {store.pool_mode} mode, where LISTEN "
+                                     "cannot work" if store.pool_mode else "LISTEN unavailable")
+            elif not store.has_notify_trigger():
+                # An older schema its user may not change: nothing would ever be NOTIFYed.
+                self._notices = None
+                self.listen_error = "no entries_notify trigger in this database"
 
     # ------------------------------------------------------------------ public
     @property
@@ -101,7 +105,7 @@ class ChangeFeed:
             return "static"
         if self._probe is not None:
             return "probe"
-        return "listen" if self._listener is not None else "poll"
+        return "listen" if self._notices is not None and self._notices.listening else "poll"
 
     def poll(self) -> list[Entry]:
         """Entries with ``seq`` above the last one seen. Never blocks on other writers; safe to
@@ -114,14 +118,20 @@ class ChangeFeed:
                 return self._read() if self._dirty else []
             if self._probe is not None:
                 return self._poll_sqlite()
-            if self._listener is not None:
-                own = self.store.writes != self._writes  # we just saved: read, do not wait
-                if self._notified() or own or self._dirty or \
-                        time.monotonic() - self._last_read >= RECHECK_AFTER:
-                    return self._read()
-                return []
-            if self._can_listen and time.monotonic() >= self._next_retry:
-                self._connect_listener()
+            notices = self._notices
+            if notices is not None:
+                notices.drain()
+                if notices.listening:
+                    self.listen_error = None
+                    heard = (notices.generation, notices.count(self.ref))
+                    own = self.store.writes != self._writes  # we just saved: read, do not wait
+                    if heard != self._heard or own or self._dirty or \
+                            time.monotonic() - self._last_read >= RECHECK_AFTER:
+                        self._heard = heard  # before reading: a NOTIFY meanwhile reads again
+                        return self._read()
+                    return []
+                self.listen_error = notices.error or "the LISTEN connection was lost"
+                self._heard = (-1, -1)  # read once more when it listens again
             return self._read()
 
     def wait(self, timeout: float) -> list[Entry]:
@@ -155,7 +165,6 @@ class ChangeFeed:
                 if self._probe is not None:
                     self._probe.close()
                     self._probe = None
-                self._close_listener()
                 self._wake_r.close()
                 self._wake_w.close()
 
@@ -169,30 +178,12 @@ class ChangeFeed:
     def _read(self) -> list[Entry]:
         self._dirty = True  # stays set if the read fails: the next poll reads again
         self._writes = self.store.writes
-        fresh = self._read_listening() if self._listener is not None else \
-            self.store.entries_of(self._row, after=self.last_seq)
+        fresh = self.store.new_entries(self._row, after=self.last_seq)
         if fresh:
             self.last_seq = fresh[-1].seq
         self._dirty = False
         self._last_read = time.monotonic()
         return fresh
-
-    def _read_listening(self) -> list[Entry]:
-        """Read on the LISTEN connection itself: autocommit, so one round trip (a pooled
-        connection costs four: ping, BEGIN, SELECT, ROLLBACK), which is what a team on a
-        distant server feels. A notification that arrives meanwhile is kept by _on_notify."""
-        import psycopg
-
-        try:
-            rows = self._listener.execute(_SELECT_NEW, (self._row.id, self.last_seq)).fetchall()
-        except psycopg.Error as exc:
-            self._lost_listener(exc)
-            return self.store.entries_of(self._row, after=self.last_seq)
-        return [row_to_entry(self.ref, row) for row in rows]
-
-    def _on_notify(self, note: Any) -> None:
-        if note.payload == self.ref:
-            self._hit = True
 
     def _poll_sqlite(self) -> list[Entry]:
         assert self._probe is not None
@@ -206,94 +197,22 @@ class ChangeFeed:
         self._version = version  # only once read: a failed read is retried next poll
         return fresh
 
-    def _notified(self) -> bool:
-        """Drain pending notifications without blocking; True if one named our incident (or the
-        connection broke, so that the caller reads what it may have missed)."""
-        import psycopg
-
-        pgconn = self._listener.pgconn
-        try:
-            pgconn.consume_input()
-        except psycopg.Error as exc:
-            self._lost_listener(exc)
-            return True
-        if pgconn.status != psycopg.pq.ConnStatus.OK:
-            self._lost_listener(None)
-            return True
-        hit, self._hit = self._hit, False
-        while (note := pgconn.notifies()) is not None:
-            if note.extra.decode("utf-8", "replace") == self.ref:
-                hit = True
-        return hit
-
-    def _connect_listener(self) -> None:
-        """Open the dedicated LISTEN connection (psycopg, autocommit); on failure poll instead."""
-        try:
-            import psycopg
-            from psycopg.rows import namedtuple_row
-
-            url = self.store.engine.url
-            cargs, params = self.store.engine.dialect.create_connect_args(url)
-            params.pop("context", None)
-            params.setdefault("connect_timeout", 5)
-            params.setdefault("application_name", "warroom-feed")
-            for key, value in (("keepalives", 1), ("keepalives_idle", 30),
-                               ("keepalives_interval", 10), ("keepalives_count", 3)):
-                params.setdefault(key, value)
-            conn = psycopg.connect(*cargs, autocommit=True, row_factory=namedtuple_row, **params)
-            try:
-                trigger = conn.execute(
-                    "SELECT 1 FROM pg_trigger WHERE tgname = 'entries_notify' "
-                    "AND tgrelid = to_regclass('entries')").fetchone()
-                if trigger is None:
-                    # An older schema its user may not change: nothing would ever be NOTIFYed.
-                    self._can_listen = False
-                    self.listen_error = "no entries_notify trigger in this database"
-                    conn.close()
-                    return
-                conn.add_notify_handler(self._on_notify)
-                conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            except BaseException:
-                conn.close()
-                raise
-        except Exception as exc:  # psycopg.Error, OSError, ImportError: all mean "poll"
-            self.listen_error = _one_line(exc)
-            self._next_retry = time.monotonic() + RETRY_AFTER
-            return
-        self._listener, self.listen_error = conn, None
-        self._dirty = True  # anything committed before LISTEN took effect: read it once
-
-    def _lost_listener(self, exc: BaseException | None) -> None:
-        self.listen_error = _one_line(exc) if exc else "the LISTEN connection was closed"
-        self._next_retry = time.monotonic() + RETRY_AFTER
-        self._dirty = True
-        self._wake()
-        with self._wait_lock:  # a waiter may be in select() on this connection's socket
-            self._close_listener()
-
-    def _close_listener(self) -> None:
-        if self._listener is not None:
-            try:
-                self._listener.close()
-            except Exception:
-                pass
-            self._listener = None
-
     def _block(self, remaining: float) -> None:
         """Sleep until woken, a notification arrives, or the next check is due."""
         with self._wait_lock:
             if self._closed:
                 return
             fds: list[Any] = [self._wake_r]
-            if self._listener is not None:
-                fds.append(self._listener.fileno())
+            notices = self._notices
+            if notices is not None and notices.listening:
+                fds.extend(notices.fds())
                 due = RECHECK_AFTER - (time.monotonic() - self._last_read)
                 step = min(remaining, max(due, 0.0) + 0.001)
             else:
                 step = min(remaining, self.interval)
             try:
                 select.select(fds, [], [], step)
-            except (OSError, ValueError):
+            except (OSError, ValueError):  # a connection closed under us: its fd is gone
                 time.sleep(min(step, self.interval))
             try:
                 while self._wake_r.recv(512):
@@ -308,9 +227,4 @@ class ChangeFeed:
             pass
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-__all__ = ["ChangeFeed", "DEFAULT_INTERVAL", "RECHECK_AFTER", "RETRY_AFTER"]
+__all__ = ["ChangeFeed", "DEFAULT_INTERVAL", "RECHECK_AFTER"]

@@ -32,12 +32,24 @@ from warroom.base.chain import GENESIS, chain_hash
 from warroom.base.model import Draft, Entry, dumps_data
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
-from warroom.base.errors import NotFound, ReadOnlyStore, StoreBusy, StoreError, StoreFull
+from warroom.base.errors import (NotFound, ReadOnlyStore, StoreAtCapacity, StoreBusy, StoreError,
+                                  StoreFull)
 from warroom.store import schema
+from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
 from warroom.store.schema import entries, incidents, meta_table, presence
 from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
                                        peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
                                        viewer_uri, why_readonly, writable)
+
+AT_CAPACITY = (
+    "too many clients",                  # the server's max_connections
+    "too many connections",              # a role's or a database's CONNECTION LIMIT
+    "remaining connection slots are reserved",
+    "no more connections allowed",       # PgBouncer's max_client_conn / max_db_connections
+    "query_wait_timeout",                # PgBouncer: queued for a server connection too long
+    "client_login_timeout",
+)
+"""Words of a driver's or pooler's error that mean: no connection free right now."""
 
 PRESENCE_STALE_AFTER = timedelta(seconds=30)
 PRESENCE_FORGET_AFTER = timedelta(hours=1)
@@ -88,6 +100,11 @@ class Store:
     """A read-only viewer that could not read the file in place: the private copy it reads."""
     viewing: str = ""
     """A read-only viewer: how it reads the database, in words for the screen ('' if live)."""
+    pool_mode: str = ""
+    """PostgreSQL behind a pooler: ``"transaction"`` or ``"session"`` (``pool_mode=`` in the
+    URL); ``""`` when connected directly."""
+    notices: Notices | None = None
+    """PostgreSQL, not behind a transaction pooler: the LISTEN on the pooled connection."""
     writes: int = 0
     """Entries this Store has committed: a change feed on it reads at once after its own saves
     (a NOTIFY from the server may arrive a moment after the commit returns)."""
@@ -162,7 +179,11 @@ class Store:
     @classmethod
     def _open_server(cls, url: str, *, readonly: bool) -> "Store":
         try:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+            dsn, pool_mode = split_pool_mode(url)
+            # One connection kept per store (an open screen): reads, writes and the feed's
+            # LISTEN share it (warroom.store.listen); overflow only while two threads need it.
+            engine = create_engine(dsn, pool_pre_ping=True, pool_size=1, max_overflow=4,
+                                   connect_args=pooler_connect_args(pool_mode))
         except NoSuchModuleError:
             raise StoreError(f"{redact_url(url)}: unsupported database (use SQLite or "
                              "postgresql+psycopg://)") from None
@@ -176,7 +197,14 @@ class Store:
         if engine.dialect.name != "postgresql":
             raise StoreError(f"{store.where}: unsupported database {engine.dialect.name!r} "
                              "(use SQLite or PostgreSQL)")
-        store._guard(store._init_server, readonly)
+        store.pool_mode = pool_mode
+        if pool_mode != "transaction":
+            store.notices = listen_on_pool(engine)
+        try:
+            store._guard(store._init_server, readonly)
+        except BaseException:
+            engine.dispose()  # a viewer opened next must not leave this one's connection open
+            raise
         return store
 
     def _init_sqlite(self, version: int | None) -> None:
@@ -210,6 +238,11 @@ class Store:
                         f"{self.where}: schema version {version} is newer than this warroom "
                         f"supports ({schema.SCHEMA_VERSION}); upgrade warroom to open it")
                 if not readonly:
+                    if not conn.execute(text(
+                            "SELECT has_table_privilege('entries', 'INSERT')")).scalar():
+                        # Open as a watcher (Warroom.open(readonly=None) does so on this).
+                        raise ReadOnlyStore(f"{self.where}: read-only (this database user may "
+                                            "not add entries); nothing was written")
                     _ensure_pg_triggers(conn)
                 return
             if readonly:
@@ -252,6 +285,16 @@ class Store:
         message = redact_secrets(message, self.url)  # a driver may quote the password back
         low = message.lower()
         code = sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
+        if code is None and any(cause in low for cause in AT_CAPACITY):
+            # The server's words first (a status line is one row): after libpq's preamble.
+            cause = " ".join(message.rsplit("FATAL:", 1)[-1].split()) or message
+            err = StoreAtCapacity(
+                f"no database connection free: {cause} ({self.where}); nothing was saved; "
+                "try again in a moment, or make room: close idle screens, watch read-only "
+                "(warroom open --watch), or raise max_connections or the PgBouncer pool "
+                "(README: many screens)")
+            err.cause = f"{cause} ({self.where})"
+            return err
         if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
                 code is None and ("locked" in low or "busy" in low)):
             held = (f" for more than {self.busy_timeout_ms / 1000:g} s"
@@ -272,10 +315,13 @@ class Store:
             return StoreError(f"{self.where}: refused: {message}")
         return StoreError(f"{self.where}: {message}")
 
-    def busy_retry_message(self, attempt: int) -> str:
+    def busy_retry_message(self, attempt: int, exc: BaseException | None = None) -> str:
         """What a screen says while it retries a save this store refused as busy
-        (:class:`StoreBusy`) ``attempt`` times so far: retrying and kept first (the line is one
-        row), the cause after."""
+        (:class:`StoreBusy`, ``exc`` if known) ``attempt`` times so far: retrying and kept first
+        (the line is one row), the cause after."""
+        if isinstance(exc, StoreAtCapacity):
+            return (f"no database connection free, retrying (attempt {attempt + 1}): this entry "
+                    f"is kept and will be saved once; {exc.cause}")
         held = f" for over {self.busy_timeout_ms / 1000:g} s" if self.dialect == "sqlite" else ""
         return (f"database busy, retrying (attempt {attempt + 1}): this entry is kept and will be "
                 f"saved once; another process has held the write lock{held} ({self.where})")
@@ -410,6 +456,30 @@ class Store:
             with self.engine.connect() as conn:
                 ref = incident.ref
                 return [row_to_entry(ref, row) for row in conn.execute(query).all()]
+        return self._guard(run)
+
+    def new_entries(self, incident: IncidentRow, *, after: int) -> list[Entry]:
+        """The change feed's read: entries above ``after``. On PostgreSQL in autocommit (the
+        ping and one SELECT: no BEGIN or ROLLBACK round trips, nothing held between them)."""
+        if self.dialect != "postgresql":
+            return self.entries_of(incident, after=after)
+
+        def run() -> list[Entry]:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                ref = incident.ref
+                return [row_to_entry(ref, row) for row in conn.execute(
+                    _NEW_OF_INCIDENT, {"iid": incident.id, "after": after}).all()]
+        return self._guard(run)
+
+    def has_notify_trigger(self) -> bool:
+        """PostgreSQL: whether commits to entries NOTIFY (an older schema its user could not
+        change may lack the trigger; a feed then polls)."""
+        def run() -> bool:
+            with self.engine.connect() as conn:
+                return conn.execute(text(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = 'entries_notify' "
+                    "AND tgrelid = to_regclass('entries')")).first() is not None
         return self._guard(run)
 
     def iter_entries(self, ref: str, *, batch: int = 5000) -> Iterator[Entry]:
@@ -559,6 +629,9 @@ _LAST_OF_INCIDENT = (select(entries.c.seq, entries.c.hash)
                      .where(entries.c.incident_id == bindparam("iid"))
                      .order_by(entries.c.seq.desc()).limit(1))
 _INSERT_ENTRY = insert(entries).returning(entries.c.id)
+_NEW_OF_INCIDENT = (select(entries).where(entries.c.incident_id == bindparam("iid"),
+                                          entries.c.seq > bindparam("after"))
+                    .order_by(entries.c.seq))
 
 
 class _WriteTx:

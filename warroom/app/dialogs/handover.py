@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class HandoverDialog(Dialog):
     TITLE = "Assign or hand over a role"
     HINT = "↑↓ role · Tab to the name · Enter saves · Esc cancels"
+    # The role's description wraps: its last sentence may be the one that matters (dxw: "If
+    # you are not confident being the lead, hand it over to someone more senior").
+    # (At most 8 rows: the duties are cut before the name field is pushed off a small screen.)
+    DEFAULT_CSS = ("HandoverDialog #role-duties, HandoverDialog #role-warnings { width: 100%; }\n"
+                   "HandoverDialog #role-duties { max-height: 8; }")
 
     def __init__(self, save: Save, state, profile, people: list[str]) -> None:
         super().__init__(save)
@@ -31,8 +36,9 @@ class HandoverDialog(Dialog):
         options = []
         for role in self.profile.roles:
             holder = self.state.holder(role.id)
+            required = role.required_for(self.state.customer_impacting)
             who = (plain(holder), "bold") if holder else (
-                ("VACANT", "bold $text-error") if role.required else ("vacant", "$text-muted"))
+                ("VACANT", "bold $text-error") if required else ("vacant", "$text-muted"))
             options.append(Option(Content.assemble(f"{plain(role.name)}: ", who), id=role.id))
         yield OptionList(*options, id="role-list")
         yield Label(Content(""), id="role-duties", classes="dialog-text")
@@ -45,7 +51,7 @@ class HandoverDialog(Dialog):
         super().on_mount()
         listing = self.query_one(OptionList)
         vacant = [i for i, r in enumerate(self.profile.roles)
-                  if r.required and not self.state.holder(r.id)]
+                  if r.required_for(self.state.customer_impacting) and not self.state.holder(r.id)]
         listing.highlighted = vacant[0] if vacant else 0
         listing.focus()
         self._update()

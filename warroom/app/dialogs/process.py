@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
@@ -32,7 +33,8 @@ class EscalationDialog(Dialog):
 
     TITLE = "Record an escalation"
     DEFAULT_CSS = "EscalationDialog #escalation-chain { max-height: 50vh; }"
-    HINT = "↑↓ level · Tab to who / how / note · Enter saves · Esc cancels"
+    HINT = "↑↓ level · Enter: next field, then saves · Ctrl+S saves · Esc cancels"
+    BINDINGS = [Binding("ctrl+s", "save", "save")]
 
     def __init__(self, save: Save, state, profile) -> None:
         super().__init__(save)
@@ -82,9 +84,24 @@ class EscalationDialog(Dialog):
             self.query_one("#escalation-to", Input).value = ""
         self.query_one(target).focus()
 
-    @on(Input.Submitted, "#escalation-to, #escalation-how, #escalation-note")
+    @on(Input.Submitted, "#escalation-to, #escalation-how")
+    def _next(self, event: Input.Submitted) -> None:
+        """Enter moves on to the next field, so a note typed straight after "how" (a fast
+        typist, a paste) lands in the note instead of in the war room's keys."""
+        event.stop()
+        if event.input.id == "escalation-to" and not event.value.strip():
+            self.show_error("say who was escalated to (choose a level or type a name)")
+            return
+        self.show_error("")
+        self.query_one("#escalation-how" if event.input.id == "escalation-to"
+                       else "#escalation-note").focus()
+
+    @on(Input.Submitted, "#escalation-note")
     async def _save(self, event: Input.Submitted) -> None:
         event.stop()
+        await self.action_save()
+
+    async def action_save(self) -> None:
         to = self.query_one("#escalation-to", Input).value
         how = self.query_one("#escalation-how", Input).value
         note = self.query_one("#escalation-note", Input).value
@@ -100,7 +117,8 @@ class TicketDialog(Dialog):
 
     TITLE = "Log a support ticket"
     DEFAULT_CSS = "TicketDialog #ticket-suppliers { max-height: 40vh; }"
-    HINT = "↑↓ supplier · Tab to supplier / case / note · Enter saves · Esc cancels"
+    HINT = "↑↓ supplier · Enter: next field, then saves · Ctrl+S · Esc cancels"
+    BINDINGS = [Binding("ctrl+s", "save", "save")]
 
     def __init__(self, save: Save, state, profile) -> None:
         super().__init__(save)
@@ -145,14 +163,28 @@ class TicketDialog(Dialog):
         else:
             self.query_one("#ticket-case").focus()
 
-    @on(Input.Submitted, "#ticket-supplier, #ticket-case, #ticket-note")
+    @on(Input.Submitted, "#ticket-supplier, #ticket-case")
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "ticket-supplier" and not event.value.strip():
+            self.show_error("say which supplier (choose one or type it)")
+            return
+        self.show_error("")
+        self.query_one("#ticket-case" if event.input.id == "ticket-supplier"
+                       else "#ticket-note").focus()
+
+    @on(Input.Submitted, "#ticket-note")
     async def _save(self, event: Input.Submitted) -> None:
         event.stop()
+        await self.action_save()
+
+    async def action_save(self) -> None:
         supplier = self.query_one("#ticket-supplier", Input).value
         case = self.query_one("#ticket-case", Input).value
         note = self.query_one("#ticket-note", Input).value
         if not supplier.strip():
             self.show_error("say which supplier (choose one or type it)")
+            self.query_one("#ticket-supplier").focus()
             return
         await self.submit(lambda w, ref: w.log_ticket(ref, supplier, case, note))
 
@@ -265,7 +297,12 @@ class ChecklistDialog(Dialog):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(SelectionList).focus()
+        listing = self.query_one(SelectionList)
+        open_steps = [i for i, s in enumerate(self.steps)
+                      if s not in self.done and s not in self.dismissed]
+        if open_steps:  # the first step still to do, not the top of a list half ticked
+            listing.highlighted = open_steps[0]
+        listing.focus()
 
     @on(SelectionList.SelectionHighlighted, "#checklist-steps")
     def _whole(self, event: SelectionList.SelectionHighlighted) -> None:

@@ -23,6 +23,14 @@ from warroom.base.errors import WarroomError
 if TYPE_CHECKING:
     from warroom.app.host import HostApp
 
+class ServiceList(SelectionList[str]):
+    """Space ticks a service; Enter moves on to the description, as it does from every other
+    field (a SelectionList would toggle the service again, and the description typed next
+    would be lost on a list that takes no text)."""
+
+    BINDINGS = [Binding("enter", "app.focus_next", "next field", show=False)]
+
+
 class DeclareScreen(Screen[None]):
     if TYPE_CHECKING:
         app: HostApp
@@ -65,7 +73,7 @@ class DeclareScreen(Screen[None]):
             yield Label(Content(""), id="severity-note", classes="field-label")
             yield OptionList(id="declare-severity")
             yield Label(Content("Impacted services (space ticks)"), classes="field-label")
-            yield SelectionList[str](id="declare-services")
+            yield ServiceList(id="declare-services")
             yield Input(id="declare-description", placeholder="Description (optional)")
             yield Input(self.app.user_name, id="declare-lead", placeholder="Incident lead (name)")
             yield Checkbox(Content("Security incident"), id="declare-security")

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from warroom.core.state import IncidentState
 
 READ_ONLY = "read-only: this database cannot be written; viewing only"
+WATCHING = "watching: read only (warroom open --watch); this screen writes nothing"
 WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
@@ -73,7 +74,6 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.feed: Feed | None = None
         self.readonly = False
         self.utc = False
-        self._polling = False
         self._following = False
         self._pull_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -146,7 +146,8 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
         if self.readonly:
-            self.show_status(READ_ONLY, error=False)
+            self.show_status(WATCHING if getattr(self.app, "watch_only", False) else READ_ONLY,
+                             error=False)
         self.query_one(SummaryPane).show_loading(message.ref, self.readonly)
         self._title_timeline()
         self.refresh_bindings()
@@ -175,7 +176,6 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.refresh_panes()
         self.refresh_bindings()
         self.query_one(KeyBar).refresh()
-        self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(1, self._tick)
         self.set_interval(PRESENCE_SECONDS, self._presence_tick)
         if getattr(self.app, "checklist_after_declare", None) == self.ref:
@@ -198,7 +198,21 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.timeline.add(entries)
         self.refresh_panes()
         self._replan()
+        self._say_off_role_changes(entries)
         self.post_message(EntriesArrived(entries))
+
+    def _say_off_role_changes(self, entries: list) -> None:
+        """A change logged by someone other than the one role that changes production (GOV.UK
+        PaaS: "only the incident lead can do this") is said at once, in full, to everyone
+        watching; the role board keeps the latest in view."""
+        if self.profile is None or self.state is None or not any(e.kind == "change" for e in entries):
+            return
+        from warroom.core.rules import changes_by_others
+
+        fresh = {e.seq for e in entries}
+        for found in changes_by_others(self.profile, self.state):
+            if found.entry.seq in fresh:
+                self.app.notify(found.text, title="Process", severity="warning", markup=False)
 
     def on_entries_arrived(self, message: EntriesArrived) -> None:
         """Announced for dialogs that show live lists (follow-ups) and for tests."""
@@ -240,7 +254,8 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
     def clear_status(self) -> None:
         if self.readonly:
-            self.show_status(READ_ONLY, error=False)
+            self.show_status(WATCHING if getattr(self.app, "watch_only", False) else READ_ONLY,
+                             error=False)
         else:
             self.show_status("")
 

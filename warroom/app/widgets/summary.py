@@ -69,6 +69,11 @@ class SummaryPane(Vertical):
             lines.append(Content.assemble(
                 (f"Declare checklist {len(steps) - len(todo)}/{len(steps)} (l): ", "$text-warning"),
                 plain(todo[0])))
+        from warroom.core.rules import out_of_hours_scope
+
+        scope = out_of_hours_scope(profile, state, now)
+        if scope is not None:  # dxw: out of hours, only critical alerts and emergency tickets
+            lines.append(Content.styled(plain(scope.short), "$text-warning"))
         latest = state.latest_summary
         if latest is not None:
             summary = Content.assemble(

@@ -141,9 +141,8 @@ class Walker:
                 rest = text.split(": ", 1)[1] if text.startswith("Reopened: ") else text
                 return f"Reopened #{'?' if d.target is None else d.target}: {rest}"
             return f"Done #{'?' if d.target is None else d.target}: {d.note}"
-        if kind == "ticket":
-            ref = str(data.get("reference") or "")
-            return text if not ref or ref in text else f"{text} (ticket {ref})"
+        if kind in ("ticket", "escalation"):
+            return describe(entry).line
         if kind == "amend":
             return f"Correction to #{entry.amends}: {text}"
         if kind == "impact":

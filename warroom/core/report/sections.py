@@ -301,7 +301,9 @@ class Sections:
                 for e in self.c.changes))
         else:
             lines += self.none("No changes were logged.")
-        return lines
+        from warroom.core.process_report import off_role_change_lines
+
+        return lines + off_role_change_lines(self)
 
     @staticmethod
     def outcome(item: Any) -> str:
