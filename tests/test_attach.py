@@ -151,7 +151,7 @@ def test_export_writes_the_files_beside_the_report_which_lists_them(db, tmp_path
     assert oct((out / "0004-sh-output.txt").stat().st_mode & 0o777) == "0o600"
     report = (tmp_path / "report.md").read_text()
     sha = hashlib.sha256(b"line one\n").hexdigest()
-    assert f"| 2 | [0002\\-deploy log\\.txt](0002-deploy%20log.txt) | 9 B | text/plain | `{sha}` |" in report
+    assert f"| 2 | [0002-deploy log.txt](0002-deploy%20log.txt) | 9 B | text/plain | `{sha}` |" in report
     assert "→ exit 2 after " in report  # the changes made say how the run ended
     again = run_cli("--db", str(db), "export", "INC-1", "--attachments", str(out))
     assert again.returncode == 1 and "already exists" in again.stderr  # never replaced

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 from warroom import __version__
 from warroom.base.errors import NotFound, StoreError, UsageError, ValidationError, WarroomError
 from warroom.base.files import check_output_path, read_bounded, write_private_atomic
+from warroom.core.public import PARTS as PUBLIC_PARTS
 
 MAX_STDIN = 1_000_000
 """Most bytes ``note`` reads from stdin (``/dev/zero`` is refused, not read into memory)."""
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lead", metavar="NAME")
     p.add_argument("--security", action="store_true")
     p.add_argument("--customer-impacting", action="store_true")
+    p.add_argument("--at", metavar="ISO-TIME", dest="impact_started",
+                   help="when the impact started, if before now (the impact window)")
     declare_help = p.format_help
     p.format_help = lambda: declare_help() + _profiles_help()  # type: ignore[method-assign]
 
@@ -367,6 +370,9 @@ def cmd_declare(args: argparse.Namespace) -> int:
         first = w.declare(args.title, profile=args.profile, severity=args.severity,
                           services=args.service, description=args.description, lead=args.lead,
                           security=args.security, customer_impacting=args.customer_impacting)
+        if args.impact_started:
+            w.set_impact(first.incident, "started", args.impact_started,
+                         reason="impact started before the declaration (declare --at)")
         scope = _out_of_hours_scope(w, first.incident)
     print(first.incident)
     if scope:
@@ -500,6 +506,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 raise UsageError("--attachments goes with the internal report: the public "
                                  "one never carries commands or files")
             export_attachments(w, ref, Path(args.attachments))
+        if args.public and w.state(ref).public is None:
+            print(f"warroom: warning: {ref} has no public summary yet: the report says so "
+                  f"(write one with warroom public {ref} or the p key)", file=sys.stderr)
     if to_file:
         write_private_atomic(Path(args.output), content, overwrite=args.overwrite)
     else:
@@ -598,7 +607,16 @@ def _process_commands(command) -> None:
     p.add_argument("--service", action="append", default=None, metavar="X",
                    help="the impacted services, all of them (repeat)")
     p.add_argument("--impact-started", metavar="ISO-TIME")
+    p.add_argument("--detected", metavar="ISO-TIME", help="when the problem was detected")
+    p.add_argument("--mitigated", metavar="ISO-TIME", help="when users stopped being affected")
     p.add_argument("--reason", required=True, help="why (goes in the timeline)")
+
+    p = command("public", "write the public statement the published report is built from")
+    p.add_argument("ref")
+    p.add_argument("--draft", action="store_true",
+                   help="print a draft from the status updates sent (and the statement so far)")
+    for key, label in PUBLIC_PARTS.items():
+        p.add_argument(f"--{key.replace('_', '-')}", dest=key, metavar="TEXT", help=label)
 
 
 def _optional_text(args: argparse.Namespace) -> str:
@@ -633,13 +651,50 @@ def _note_process(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_public(args: argparse.Namespace) -> int:
+    from warroom.core.public import public_draft
+
+    parts = {key: getattr(args, key) for key in PUBLIC_PARTS if getattr(args, key) is not None}
+    if args.draft:
+        if parts:
+            raise UsageError("--draft prints a draft; give the parts without it to write them")
+        w = _open_for_reading(args)
+        with w:
+            ref = w.canonical_ref(args.ref)
+            state = w.state(ref)
+            updates = [(e.occurred.strftime("%H:%M UTC"), e.text) for e in w.entries(ref)
+                       if e.kind == "comms"]
+            draft = public_draft(state, updates)
+        for key, label in PUBLIC_PARTS.items():
+            print(f"{label}:\n{draft[key] or '(to write)'}\n")
+        return 0
+    if not parts:
+        raise UsageError("say what the public statement says: --what-happened, --users-saw, "
+                         "--response, --cause, --prevention (or --draft for a draft)")
+    w = open_warroom(args)
+    with w:
+        entry = w.write_public(w.canonical_ref(args.ref), parts)
+    print(f"{entry.incident}#{entry.seq}")
+    return 0
+
+
 def cmd_set(args: argparse.Namespace) -> int:
     w = open_warroom(args)
     with w:
         ref = w.canonical_ref(args.ref)
-        result = w.set_facts(ref, reason=args.reason, security=args.security,
-                             customer_impacting=args.customer_impacting, services=args.service,
-                             impact_started=args.impact_started)
+        from warroom.core.domain import FactsChanged
+
+        timed = [(f, getattr(args, f)) for f in ("detected", "mitigated") if getattr(args, f)]
+        if timed and args.security is None and args.customer_impacting is None \
+                and args.service is None and args.impact_started is None:
+            result = FactsChanged(())
+        else:
+            result = w.set_facts(ref, reason=args.reason, security=args.security,
+                                 customer_impacting=args.customer_impacting, services=args.service,
+                                 impact_started=args.impact_started)
+        result = FactsChanged(result.entries + tuple(
+            w.set_impact(ref, field, at, reason=args.reason) for field, at in timed),
+            result.security_steps, result.roles_now_required)
     for entry in result.entries:
         print(f"{entry.incident}#{entry.seq} {entry.text}")
     for step in result.security_steps:

@@ -29,6 +29,7 @@ SYSTEM_KINDS = (
     "checklist",    # a step of a profile checklist ticked (or dismissed, or unticked)
     "impact",       # the impact window: impact started, detected or mitigated set
     "attachment",   # a file attached to the log (warroom attach)
+    "public",       # the public statement: what the published report says, part by part
 )
 KINDS = SCRIBE_KINDS + SYSTEM_KINDS
 

@@ -572,6 +572,24 @@ class Warroom:
             data["late_by_s"] = int(late_by.total_seconds())
         return self.log(ref, "summary", text, data=data, uid=uid)
 
+    def write_public(self, ref: str, parts: dict[str, str], *, uid: str | None = None) -> Entry:
+        """The public statement: what the published report says, part by part
+        (:data:`warroom.core.public.PARTS`). A later statement replaces the whole of an earlier
+        one; at least one part must say something."""
+        from warroom.core.public import PARTS
+
+        unknown = sorted(set(parts) - set(PARTS))
+        if unknown:
+            raise ValidationError(f"unknown part of the public statement {unknown[0]!r} "
+                                  f"(choose from: {', '.join(PARTS)})")
+        data = {key: clean_text(parts[key], what=PARTS[key].lower())
+                for key in PARTS if parts.get(key) and parts[key].strip()}
+        if not data:
+            raise ValidationError("the public statement is empty: write at least what happened")
+        text = "\n".join(f"{PARTS[key]}: {value}" for key, value in data.items())
+        self.store.incident(ref)
+        return self.store.append(ref, self._draft("public", text, data, uid=uid))
+
     def record_prompt(self, ref: str, timer: str, outcome: str, *, reason: str = "",
                       until: datetime | None = None, uid: str | None = None) -> Entry:
         """A timer prompt snoozed (until a time, with a reason) or dismissed."""

@@ -74,6 +74,9 @@ _SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
                "output_bytes": ("int", False), "truncated": ("bool", False),
                **{k: (t, False) for k, (t, _) in _FILE.items()}},
     "attachment": dict(_FILE),
+    "public": {"what_happened": ("text", False), "users_saw": ("text", False),
+               "response": ("text", False), "cause": ("text", False),
+               "prevention": ("text", False)},
 }
 _EMPTY: dict[str, tuple[str, bool]] = {}
 _LINES = frozenset(("line", "id", "opt"))

@@ -71,6 +71,8 @@ class IncidentState:
     amendments: dict[int, list[Entry]] = field(default_factory=dict)
     latest_summary: Entry | None = None
     latest_comms: Entry | None = None
+    public: Entry | None = None
+    """The latest public statement (a ``public`` entry: the parts of the published report)."""
     comms: list[Entry] = field(default_factory=list)
     # What the timers (warroom.core.timers) restart from. A summary's amendment replaces
     # ``latest_summary`` but is not a new summary, so the original's time is kept apart.
@@ -233,6 +235,9 @@ class IncidentState:
                 item.owner = data["owner"]
         if self.latest_summary is not None and self.latest_summary.seq == entry.amends:
             self.latest_summary = entry
+
+    def _on_public(self, entry: Entry, at: datetime, data: dict) -> None:
+        self.public = entry
 
     def _on_summary(self, entry: Entry, at: datetime, data: dict) -> None:
         self.latest_summary = entry

@@ -1,5 +1,5 @@
 """The one walk over the log: :class:`Walker` folds each entry into the incident state and
-keeps only what the chosen sections show (timeline and appendix rows, decisions, changes,
+keeps only what the chosen sections show (timeline rows, decisions, changes,
 updates, tickets, labelled entries, the names a public report must drop)."""
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from warroom.core.report.templates import LABEL_KINDS, LABEL_RE
 from warroom.core.report.times import Zone, canonical, stamp
 from warroom.core.state import IncidentState
 
+IMPACT_NAMES = {"started": "Impact started", "detected": "Detected", "mitigated": "Mitigated"}
+
+
 @dataclass
 class Comms:
     entry: Entry
@@ -28,9 +31,9 @@ class Collected:
     """What one walk over the log keeps: the state, plus only what the sections show."""
 
     state: IncidentState
-    timeline: list[tuple[str, int, str]] = field(default_factory=list)
-    appendix: list[str] = field(default_factory=list)
-    public_times: list[tuple[str, int, str]] = field(default_factory=list)
+    timeline: list[tuple[str, int, str, str]] = field(default_factory=list)
+    """(time, seq, the row up to its last cell, the entry as shown): the cell is escaped
+    when the section is written, with the corrections of the entry beside it."""
     decisions: list[Entry] = field(default_factory=list)
     changes: list[Entry] = field(default_factory=list)
     files: list[Entry] = field(default_factory=list)
@@ -45,6 +48,10 @@ class Collected:
     first_event: Entry | None = None
     names: dict[str, None] = field(default_factory=dict)
     last: Entry | None = None
+    public: Entry | None = None
+    """The latest public statement (what the communications lead wrote for publication)."""
+    mitigated: datetime | None = None
+    """When the status first became monitoring or resolved (mitigated, unless set)."""
 
 
 class Walker:
@@ -54,7 +61,6 @@ class Walker:
         self.sections = sections
         self.out = Collected(IncidentState(ref=ref))
         self.want_timeline = "timeline" in sections and not public
-        self.want_appendix = "appendix" in sections and not public
         self.escaped: dict[str, str] = {}  # authors and kinds repeat: escape each once
 
     def feed(self, entry: Entry) -> None:
@@ -87,6 +93,10 @@ class Walker:
                     names[str(data[key])] = None
         elif kind == "status":
             out.statuses.append(entry)
+            if out.mitigated is None and data.get("to") in ("monitoring", "resolved", "closed"):
+                out.mitigated = entry.occurred
+        elif kind == "public":
+            out.public = entry
         elif kind in ("action", "followup", "amend") and data.get("owner"):
             names[str(data["owner"])] = None
         if out.first_event is None and kind in ("note", "result", "change"):
@@ -94,28 +104,17 @@ class Walker:
         if kind in LABEL_KINDS or kind == "amend":
             if LABEL_RE.match(entry.text):
                 out.labelled.append(entry)
-        if kind in ("declared", "status", "severity", "services"):
-            out.public_times.append((canonical(entry.occurred_at), entry.seq,
-                                     self.public_event(entry)))
-        if not (self.want_timeline or self.want_appendix):
+        if not self.want_timeline or kind == "amend":
             return
-        shown = md(self.display(entry))
         occurred = stamp(entry.occurred_at)
         author = self.escaped.get(entry.author) or self.escaped.setdefault(entry.author, md(entry.author))
         kind_md = self.escaped.get(kind) or self.escaped.setdefault(kind, md(kind))
-        if self.want_timeline and kind != "amend":
-            stored = canonical(entry.occurred_at)
-            local = ""
-            if self.zone is not None and at is not None:
-                local = f" {self.zone.show_stored(stored, at)} |"
-            out.timeline.append((stored, entry.seq,
-                                 f"| {occurred} |{local} {entry.seq} | {kind_md} | {author} | {shown} |"))
-        if self.want_appendix:
-            when = occurred
-            if entry.recorded_at != entry.occurred_at:
-                when += f"<br>recorded {stamp(entry.recorded_at)}"
-            amends = f"#{entry.amends}" if entry.amends is not None else ""
-            out.appendix.append(f"| {entry.seq} | {when} | {kind_md} | {author} | {amends} | {shown} |")
+        stored = canonical(entry.occurred_at)
+        local = ""
+        if self.zone is not None and at is not None:
+            local = f" {self.zone.show_stored(stored, at)} |"
+        out.timeline.append((stored, entry.seq, f"| {occurred} |{local} {entry.seq} | {kind_md} | {author} | ",
+                             self.display(entry)))
 
     # What a row says about an entry. The scribe's own kinds show their text as typed; the
     # entries the app writes show what changed, since their text alone may be just a reason.
@@ -154,15 +153,12 @@ class Walker:
             return describe(entry).line
         if kind == "amend":
             return f"Correction to #{entry.amends}: {text}"
+        if kind == "impact":
+            what = IMPACT_NAMES.get(str(data.get("field")), str(data.get("field")))
+            when = data.get("at")
+            try:
+                shown = f"{what} at {stamp(str(when))} UTC" if when else f"{what} cleared"
+            except ValueError:
+                shown = f"{what}: {when}"
+            return f"{shown}: {text}"
         return text
-
-    def public_event(self, entry: Entry) -> str:
-        data = entry.data
-        if entry.kind == "declared":
-            return f"Incident declared ({self.profile.severity_label(data.get('severity'))})"
-        if entry.kind == "status":
-            return f"Status: {data.get('to', '?')}"
-        if entry.kind == "severity":
-            return f"Severity: {self.profile.severity_label(data.get('to'))}"
-        return "Impacted services: " + (", ".join(str(s) for s in data.get("services") or [])
-                                        or "none")

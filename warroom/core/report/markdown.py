@@ -1,35 +1,38 @@
 """Text as Markdown that renders as exactly that text: :func:`md` for whatever a person typed,
-and the report's own structure (code spans, table rows, paragraphs)."""
+and the report's own structure (code spans, table rows, paragraphs).
+
+:func:`md` escapes a character only where it would change the structure at its position
+(CommonMark and GitHub Flavored Markdown), so the raw file reads as typed:
+
+* at the start of the text (a paragraph or a list item starts there): a heading ``#``, a
+  quote ``>``, a list marker (``-``, ``+``, ``*``, ``1.``, ``1)``), a rule, a fence, an HTML
+  block, a link reference definition or a task-list box;
+* anywhere: ``|`` (it would split a table cell); ``<`` that opens raw HTML or an autolink; ``&`` that spells a character reference; ``\\``
+  before punctuation; backticks that could pair into a code span; ``*``, ``_`` and ``~`` when
+  the text holds a run that could open emphasis (or strikethrough) and a later one that could
+  close it (the CommonMark delimiter rules); ``]`` that closes a link or image (``](url)``);
+  ``$`` when a pair could make GitHub's inline maths;
+* GitHub's post-render shortcuts (``@mentions``, ``#123`` and ``GH-4`` references,
+  ``:emoji:``) are put in code spans, which GitHub's filters skip;
+* a line break becomes the report's own ``<br>`` so a multi-line note stays in its table cell
+  (a ``<`` a person types that could open a tag is escaped, so it never does); control
+  characters are removed.
+
+Times, dates, versions, URLs, apostrophes, ``snake_case``, ``~70%`` and ``[ERROR]`` come out as
+typed. A bare URL that GitHub turns into a link shows itself, so it is left alone.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from html.entities import html5
 from typing import Any, Iterable, Sequence
 
 from warroom.core.text import sanitize
 
-# Every ASCII punctuation character except , ; ? % / which nothing in CommonMark, GFM or
-# GitHub gives a meaning to once & : and [ are escaped (they are the commonest in prose).
-# A line break becomes the report's own <br>: it is replaced last, so its < and > stay markup.
-_ESCAPED = {c: "\\" + c for c in "!\"#$&'()*+-.:<=>@[]^_`{|}~"}
-_SPECIAL = frozenset(_ESCAPED) | {"\\", "\n"}
-
-
-def _escape(text: str, present: Any = None) -> str:
-    # Only the characters present are replaced (str.replace is C-fast; re.sub or a
-    # multi-character str.translate are several times slower, and the 100,000-entry bench
-    # notices). The backslash goes first, so that the escapes added after it stay single.
-    if present is None:
-        present = _SPECIAL.intersection(text)
-    if not present:
-        return text
-    if "\\" in present:
-        text = text.replace("\\", "\\\\")
-    for char in present:
-        if char in _ESCAPED:
-            text = text.replace(char, _ESCAPED[char])
-    return text.replace("\n", "<br>") if "\n" in present else text
-
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_WHITESPACE = frozenset(" \t\n\x0b\x0c\r")
 
 # What GitHub links after rendering, in text nodes outside code: @user and @org/team mentions,
 # #123 and GH-123 references (a code span around "#123" also breaks "owner/repo#123"), :emoji:
@@ -41,30 +44,271 @@ _GITHUB = re.compile(
     r"|:(?<![\w:]:)[a-z0-9_+\-]{2,}:(?![\w:])"
     r"|GH-(?<!\wGH-)[0-9]+(?!\w)"
 )
+# The fast path: text with none of these has nothing to escape anywhere but at its ends.
+_TRIGGER = re.compile(r"[\\`*_~\[\]<&|$\n]|" + _GITHUB.pattern)
+# CommonMark's HTML block start conditions 1 to 6 (7, a whole tag alone, has its "<" escaped
+# by the inline rule, as a ">" follows).
+_HTML_BLOCK_TAGS = (
+    "script", "pre", "style", "textarea", "address", "article", "aside", "base", "basefont",
+    "blockquote", "body", "caption", "center", "col", "colgroup", "dd", "details", "dialog",
+    "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frame",
+    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "iframe",
+    "legend", "li", "link", "main", "menu", "menuitem", "nav", "noframes", "ol", "optgroup",
+    "option", "p", "param", "search", "section", "source", "summary", "table", "tbody", "td",
+    "tfoot", "th", "thead", "title", "tr", "track", "ul")
+# Text without these has nothing to escape but table pipes (and its ends): a lone "*", "~",
+# "$" or backtick cannot pair, "_" inside a word cannot open or close, "]" links only before
+# "(", "&" is a reference only before "#" or a letter, "<" opens HTML only before those.
+_HARD = re.compile(r"[\\\n]|\]\(|&[#A-Za-z]|<[A-Za-z/!?]|\*[^*]*\*|~[^~]*~|\$[^$]*\$|`[^`]*`"
+                   r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|" + _GITHUB.pattern)
+# What can make a block at the start of a paragraph or a list item.
+_BLOCK_CHARS = frozenset("#>-+*=_`~<[0123456789")
+_BLOCK = re.compile(
+    r"#{1,6}(?:[ \t]|$)"                      # ATX heading
+    r"|>"                                     # block quote
+    r"|[-+*](?:[ \t]|$)"                      # bullet list item
+    r"|([-*_])(?:[ \t]*\1){2,}[ \t]*$"        # thematic break
+    r"|-(?:[ \t]*-)+[ \t]*$"                  # one after the "- " of a list item
+    r"|`{3,}[^`]*$|~~~"                        # fence (a backtick one has none in its info)
+    r"|<(?:!--|![A-Z]|!\[CDATA\[|\?|/?(?:" + "|".join(_HTML_BLOCK_TAGS) + r")(?:[ \t/>]|$))"  # HTML block
+    r"|\[[ xX]\](?:[ \t]|$)"                  # task-list box (in a list item)
+    r"|\[.*\]:[ \t]*\S"                       # link reference definition
+    , re.IGNORECASE)
+_CLOSING = re.compile(r"[ \t](#+)[ \t]*$")
+# Raw HTML and autolinks (CommonMark 6.6 and 6.5); a line break reads as white space here.
+_ATTRIBUTE = (r"(?:\s+[a-zA-Z_:][a-zA-Z0-9:._-]*"
+              r"(?:\s*=\s*(?:[^\"'=<>`\x00-\x20]+|'[^']*'|\"[^\"]*\"))?)")
+_INLINE_HTML = re.compile(
+    r"<[A-Za-z][A-Za-z0-9\-]*" + _ATTRIBUTE + r"*\s*/?>"
+    r"|</[A-Za-z][A-Za-z0-9\-]*\s*>"
+    r"|<!---?>|<!--(?:[^-]|-[^-]|--[^>])*-->"
+    r"|<\?.*?\?>"
+    r"|<![A-Za-z][^>]*>"
+    r"|<!\[CDATA\[.*?\]\]>"
+    r"|<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\x00-\x20]*>"
+    r"|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*>", re.DOTALL)
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+_URL_BREAK = re.compile(r"(://\S*)\n")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
+_SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
+# What follows "](" in an inline link or image: a destination and an optional title.
+_LINK_TAIL = re.compile(
+    r"\([ \t\n]*(?:<[^<>\n]*>|(?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*)"
+    r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t\n]*\)", re.DOTALL)
+
+
+def _punct(ch: str) -> bool:
+    if ch < "\x80":
+        return ch in _ASCII_PUNCT
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _space(ch: str) -> bool:
+    if ch < "\x80":
+        return ch in _WHITESPACE
+    return unicodedata.category(ch) == "Zs"
 
 
 def md(text: Any) -> str:
     """Any text as inline Markdown that renders as exactly that text, on one line."""
     if not isinstance(text, str):
         text = str(text)
-    if not text.isprintable():  # only then can there be a control character to remove
+    if not text.isprintable():  # only then can there be a control character or a line break
         text = sanitize(text)
-    present = _SPECIAL.intersection(text)
-    if "@" not in present and "#" not in present and ":" not in present and "GH-" not in text:
-        return _escape(text, present)
-    pieces: list[str] = []
-    pos = 0
-    for match in _GITHUB.finditer(text):
-        start, end = match.span()
-        if start == pos and pieces and pieces[-1].endswith("`"):
-            # Two shortcuts side by side share one code span: "``" would not close the first.
-            pieces[-1] = pieces[-1][:-1] + match.group() + "`"
+    if text[:1].isspace() or text[-1:].isspace():
+        text = text.strip()  # leading spaces could make an indented code block
+    trigger = _TRIGGER.search(text)
+    if trigger is None:
+        if not text or (text[0] not in _BLOCK_CHARS and text[-1] != "#"):
+            return text
+    return _escape(text, trigger is not None)
+
+
+def _ends(t: str) -> set[int]:
+    """What to escape at the ends of the text: a block at its start, a heading's closing
+    sequence ("# Title #", which would be dropped) at its end."""
+    escape: set[int] = set()
+    if t[:1] in _BLOCK_CHARS:
+        if _BLOCK.match(t):
+            escape.add(0)
         else:
-            pieces.append(_escape(text[pos:start]))
-            pieces.append("`" + match.group() + "`")
-        pos = end
-    pieces.append(_escape(text[pos:]))
-    return "".join(pieces)
+            ordered = _ORDERED.match(t)
+            if ordered:
+                escape.add(ordered.start(1))
+    if t[-1:] == "#":
+        closing = _CLOSING.search(t)
+        if closing:
+            escape.add(closing.start(1))
+    return escape
+
+
+def _escape(t: str, special: bool) -> str:
+    escape = _ends(t)
+    if special and _HARD.search(t) is None and not ("://" in t and "|" in t):
+        # The common case: nothing that could pair up or open anything, only table pipes.
+        if escape:
+            escape.update(i for i, c in enumerate(t) if c == "|")
+            return _assemble(t, escape, [])
+        return t.replace("|", "\\|")
+    if not special:
+        return _assemble(t, escape, [])
+    # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
+    # GitHub after the escapes are read; so inside one an escape is a character reference,
+    # which reads the same either way and is harmless wherever the link is cut.
+    urls = [m.span() for m in _URL.finditer(t)] if "://" in t else []
+    spans = [m.span() for m in _GITHUB.finditer(t)
+             if not any(s <= m.start() < e for s, e in urls)] if ("@" in t or "#" in t or ":" in t
+                                                                  or "GH-" in t) else []
+    starts = {s for s, _ in spans}
+    ends = {e for _, e in spans}
+    inside: set[int] = set()
+    for s, e in spans:
+        inside.update(range(s, e))
+    n = len(t)
+
+    def prev(pos: int) -> str:  # the character before ``pos`` in the output
+        if pos == 0:
+            return " "
+        if pos in ends:
+            return "`"
+        ch = t[pos - 1]
+        return ">" if ch == "\n" else ch
+
+    def after(pos: int) -> str:  # the character at ``pos`` in the output
+        if pos >= n:
+            return " "
+        if pos in starts:
+            return "`"
+        ch = t[pos]
+        return "<" if ch == "\n" else ch
+
+    runs: dict[str, list[tuple[int, int, bool, bool]]] = {}
+    ticks: list[tuple[int, int]] = []
+    dollars: list[tuple[int, bool, bool]] = []
+    tag_starts: list[int] = []
+    pos = 0
+    for m in _SPECIAL.finditer(t):
+        i = m.start()
+        if i < pos or i in inside:
+            continue
+        ch = t[i]
+        if ch == "|":
+            escape.add(i)
+        elif ch == "\\":
+            if after(i + 1) in _ASCII_PUNCT:
+                escape.add(i)
+        elif ch == "<":
+            # (with a URL after it, its escapes become references, which could complete a
+            # tag or an autolink: then any "<" that could start one is escaped)
+            if _INLINE_HTML.match(t, i):
+                escape.add(i)
+            elif urls and urls[-1][1] > i and _TAG_START.match(t, i):
+                tag_starts.append(i)
+        elif ch == "&":
+            entity = _ENTITY.match(t, i)
+            if entity and (entity.group(1) is None or entity.group(1) in html5):
+                escape.add(i)
+        elif ch == "]":
+            if t.startswith("(", i + 1) and "[" in t[:i] and _LINK_TAIL.match(t, i + 1):
+                escape.add(i)
+        elif ch == "$":
+            dollars.append((i, not _space(after(i + 1)), not _space(prev(i))))
+        elif ch == "\n":
+            pass
+        else:
+            end = i + 1
+            while end < n and t[end] == ch and end not in inside:
+                end += 1
+            pos = end
+            if ch == "`":
+                ticks.append((i, end - i))
+                continue
+            before, following = prev(i), after(end)
+            p_space, n_space = _space(before), _space(following)
+            p_punct, n_punct = _punct(before), _punct(following)
+            left = not (n_space or (n_punct and not (p_space or p_punct)))
+            right = not (p_space or (p_punct and not (n_space or n_punct)))
+            if ch == "_":
+                can_open = left and (not right or p_punct)
+                can_close = right and (not left or n_punct)
+            else:
+                can_open, can_close = left, right
+            if can_open or can_close:
+                runs.setdefault(ch, []).append((i, end, can_open, can_close))
+    for char, found in runs.items():
+        opened = False
+        paired = False
+        for _, _, can_open, can_close in found:
+            if can_close and opened:
+                paired = True
+                break
+            opened = opened or can_open
+        if paired and len(found) == 2 and char != "~":
+            # CommonMark's rule of 3: a run that can open and close pairs only when the two
+            # lengths do not add up to a multiple of 3 (unless both are). With more runs,
+            # partial matches change the lengths, so any pair counts.
+            (s1, e1, o1, c1), (s2, e2, o2, c2) = found
+            a, b = e1 - s1, e2 - s2
+            if (c1 or o2) and (a + b) % 3 == 0 and not (a % 3 == 0 and b % 3 == 0):
+                paired = False
+        if paired:
+            for start, end, _, _ in found:
+                escape.update(range(start, end))
+    if ticks:
+        lengths = [length for _, length in ticks]
+        # (a fence escaped at the start splits its run, so then every backtick is escaped)
+        if spans or len(set(lengths)) < len(lengths) or (0 in escape and t[0] == "`"):
+            for start, length in ticks:
+                escape.update(range(start, start + length))
+    if len(dollars) > 1:
+        opened = False
+        for _, can_open, can_close in dollars:
+            if can_close and opened:
+                escape.update(i for i, _, _ in dollars)
+                break
+            opened = opened or can_open
+    entities = {i for i in escape if any(s <= i < e for s, e in urls)} if urls else set()
+    if entities and tag_starts:
+        escape.update(tag_starts)
+        entities = {i for i in escape if any(s <= i < e for s, e in urls)}
+    return _assemble(t, escape, spans, entities)
+
+
+def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]],
+              entities: set[int] | None = None) -> str:
+    cuts = sorted(escape.union(*(span for span in spans)))
+    if not cuts and "\n" not in t:
+        return t
+    out: list[str] = []
+    last = 0
+    opening = {s for s, _ in spans}
+    closing = {e for _, e in spans}
+    for cut in cuts:
+        out.append(t[last:cut])
+        if cut in closing:
+            if cut in opening:
+                pass  # two shortcuts side by side share one code span: "``" would not close
+            else:
+                out.append("`")
+        elif cut in opening:
+            out.append("`")
+        if entities and cut in entities:
+            out.append(f"&#{ord(t[cut])};")
+            last = cut + 1
+            continue
+        if cut in escape:
+            out.append("\\")
+        last = cut
+    out.append(t[last:])
+    joined = "".join(out)
+    if "\n" not in joined:
+        return joined
+    if "://" in joined:  # a bare URL would take the <br> after it into the link: end it first
+        joined = _URL_BREAK.sub(r"\1 \n", joined)
+    return joined.replace("\n", "<br>")
 
 
 def md_code(text: str) -> str:

@@ -60,7 +60,7 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
 def _render(walker: Walker, ref: str, visible: Sequence[Any], profile: Profile,
             public: bool, zone: Zone | None) -> str:
     report = Sections(walker, profile, public, zone)
-    parts = [f"# {md(ref)}: {md(report.scrub(report.state.title) or '(untitled)')}"]
+    parts = [f"# {md(ref + ': ' + (report.scrub(report.state.title).strip() or '(untitled)'))}"]
     for section in visible:
         parts += ["", f"## {md(section.heading)}", ""]
         if section.note:

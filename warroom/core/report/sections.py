@@ -3,6 +3,7 @@ each turning what the walk collected into Markdown lines, chosen by :meth:`Secti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
@@ -19,6 +20,19 @@ from warroom.core.report.templates import LABEL_KINDS, LABEL_RE, LABEL_SECTION
 from warroom.core.report.times import Zone, at_utc, stamp, utc_seconds
 
 UTC = timezone.utc
+NO_PUBLIC = ("No public summary has been written: the communications lead writes one with "
+             "the p key in the war room (or warroom public).")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The impact window: each time and how it was found."""
+
+    started: tuple[datetime | None, str]
+    detected: tuple[datetime | None, str]
+    declared: tuple[datetime | None, str]
+    mitigated: tuple[datetime | None, str]
+    resolved: tuple[datetime | None, str]
 
 class Sections:
     def __init__(self, walker: Walker, profile: Profile, public: bool, zone: Zone | None) -> None:
@@ -69,7 +83,7 @@ class Sections:
             lead = f"{at_utc(entry.occurred)}{self.by(entry.author)}"
             if label:
                 lead = f"{word.capitalize()}, {lead}"
-            lines.append(f"- {md(lead)}: {md(self.scrub(text)) or '(empty)'}")
+            lines.append(f"- {md(lead + ': ' + (self.scrub(text).strip() or '(empty)'))}")
         return lines
 
     def severity_history(self) -> str:
@@ -79,15 +93,63 @@ class Sections:
             parts.append(f"{self.profile.severity_label(change.after)} {what}{self.by(change.author)}")
         return "\n".join(parts)
 
+    def window(self) -> "Window":
+        """The impact window: set times, or what the log says when they were not set."""
+        s = self.state
+        started = s.impact.get("started")
+        detected = s.impact.get("detected")
+        mitigated = s.impact.get("mitigated")
+        return Window(
+            started=(started, "set" if started else "not set: the declaration is used"),
+            detected=(detected, "set" if detected else "not set: the declaration is used"),
+            declared=(s.declared_at, ""),
+            mitigated=(mitigated or self.c.mitigated,
+                       "set" if mitigated else ("when the status became monitoring"
+                                                if self.c.mitigated else "")),
+            resolved=(s.resolved_at, ""))
+
+    def window_rows(self) -> list[tuple[str, str]]:
+        w = self.window()
+        rows = []
+        for name, (at, how) in (("Impact started", w.started), ("Detected", w.detected),
+                                ("Declared", w.declared), ("Mitigated", w.mitigated),
+                                ("Resolved", w.resolved)):
+            shown = at_utc(at) if at else ("not resolved" if name == "Resolved" else "not recorded")
+            if not at and how.startswith("not set"):
+                shown = "not recorded (the declaration is used)"
+            if name == "Declared" and at:
+                shown += self.by(self.state.declared_by)
+            if at and how and how != "set":
+                shown += f" ({how})"
+            rows.append((name, shown))
+        rows += [("Duration (impact)", self.duration()),
+                 ("Time to detect", self.since_start(w.detected[0] or w.declared[0])),
+                 ("Time to mitigate", self.since_start(w.mitigated[0])),
+                 ("Time to resolve", self.since_start(w.resolved[0]))]
+        return rows
+
+    def start(self) -> datetime | None:
+        return self.state.impact.get("started") or self.state.declared_at
+
+    def since_start(self, at: datetime | None) -> str:
+        start = self.start()
+        if start is None or at is None:
+            return "not yet" if start is not None else "not recorded"
+        if at < start:
+            return "0m (before impact started)"
+        return format_duration(at - start)
+
     def duration(self) -> str:
-        state = self.state
-        if state.declared_at is None:
+        """The impact window's length: impact started to mitigated (or resolved)."""
+        start = self.start()
+        if start is None:
             return "not recorded"
-        if state.resolved_at is not None:
-            return format_duration(state.resolved_at - state.declared_at)
-        last = state.last_entry_at or state.declared_at
-        return (f"not resolved ({format_duration(last - state.declared_at)} from declaration to "
-                "the last entry)")
+        w = self.window()
+        end = w.mitigated[0] or w.resolved[0]
+        if end is not None:
+            return format_duration(max(end - start, timedelta(0)))
+        last = self.state.last_entry_at or start
+        return f"not mitigated yet ({format_duration(max(last - start, timedelta(0)))} to the last entry)"
 
     # ----------------------------------------------------------------- sections
     def section_details(self) -> list[str]:
@@ -98,12 +160,10 @@ class Sections:
                  if len(s.severity_history) > 1 else current),
                 ("Status", s.status + (f" (since {at_utc(s.status_history[-1].at)})"
                                        if s.status_history else "")),
-                ("Declared", at_utc(s.declared_at) + self.by(s.declared_by)),
-                ("Resolved", at_utc(s.resolved_at) if s.resolved_at else "not resolved")]
+                *self.window_rows()]
         if s.closed_at:
             rows.append(("Closed", at_utc(s.closed_at)))
-        rows += [("Duration", self.duration()),
-                 ("Services", ", ".join(s.services) or "none recorded"),
+        rows += [("Services", ", ".join(s.services) or "none recorded"),
                  ("Customer-impacting", "yes" if s.customer_impacting else "no")]
         if not self.public:
             rows += [("Security incident", "yes" if s.security else "no"),
@@ -143,7 +203,7 @@ class Sections:
             described = next((sev.description for sev in p.severities if sev.id == top), "")
             line = f"Highest severity: {p.severity_label(top)}" + (f" ({described})" if described else "")
             lines.append(f"- {md(line)}")
-        lines.append(f"- {md('Duration: ' + self.duration())}")
+        lines.append(f"- {md('Duration of the impact: ' + self.duration())}")
         lines += self.bullets(self.labelled("impact"))
         return lines
 
@@ -163,51 +223,78 @@ class Sections:
                 lines += ["", md_para(self.text(latest))]
             else:
                 lines += self.none(f"Not resolved: {s.status}.")
-        checklist = next((e.data["checklist"] for e in reversed(resolving)
-                          if isinstance(e.data.get("checklist"), dict)), None)
-        if checklist:
-            lines += ["", md("Resolve checklist, as ticked when resolved:"), ""]
-            lines += [f"- [{'x' if done else ' '}] {md(item)}" for item, done in checklist.items()]
+        lines += self.resolve_checklist(resolving)
+        return lines
+
+    def resolve_checklist(self, resolving: list[Entry]) -> list[str]:
+        """The resolve checklist in the process's order, each step ticked or not, and by whom:
+        the step's own tick, or the resolution that recorded it as ticked."""
+        steps = list(self.profile.checklists.get("resolve", ()))
+        resolved_by = next((e for e in reversed(resolving)
+                            if isinstance(e.data.get("checklist"), dict)), None)
+        recorded = resolved_by.data["checklist"] if resolved_by is not None else {}
+        steps += [item for item in recorded if item not in steps]
+        answered = self.state.checklists.get("resolve", {})
+        if not steps or (not recorded and not answered):
+            return []
+        lines = ["", md(f"Resolve checklist ({self.profile.title}):"), ""]
+        for step in steps:
+            tick = answered.get(step)
+            outcome = tick.data.get("outcome") if tick is not None else None
+            if tick is not None and outcome == "done":
+                lines.append(f"- [x] {md(f'{step} (ticked {at_utc(tick.occurred)}{self.by(tick.author)})')}")
+            elif tick is not None and outcome == "dismissed":
+                why = tick.data.get("reason") or ""
+                lines.append(f"- [ ] {md(f'{step} (dismissed {at_utc(tick.occurred)}{self.by(tick.author)}: {why})')}")
+            elif recorded.get(step) and resolved_by is not None:
+                lines.append(f"- [x] {md(f'{step} (ticked when resolved, {at_utc(resolved_by.occurred)}{self.by(resolved_by.author)})')}")
+            else:
+                lines.append(f"- [ ] {md(f'{step} (not ticked)')}")
         return lines
 
     def section_timeline(self) -> list[str]:
+        """The log: every entry once, in time order, with its corrections beside it."""
         header = ["Time (UTC)"] + ([md(f"Local ({self.zone.label})")] if self.zone else [])
-        if self.public:
-            rows = [md_row([stamp(at)] + ([self.zone.show(parse_time(at))] if self.zone else [])
-                         + [md(text)])
-                    for at, _, text in sorted(self.c.public_times)]
-            return md_table(header + ["Event"], rows)
         fixes = self.state.amendments
         timeline, self.c.timeline = self.c.timeline, []
         timeline.sort()  # by time, then sequence: backdated entries take their place
-        rows = [row if seq not in fixes else row[:-2] + self.corrections(fixes[seq]) + " |"
-                for _, seq, row in timeline]
-        return md_table(header + ["#", "Kind", "Author", "Entry"], rows)
+        rows = [row + md(shown if seq not in fixes else shown + self.corrections(fixes[seq])) + " |"
+                for _, seq, row, shown in timeline]
+        lines = md_table(header + ["#", "Kind", "Author", "Entry"], rows)
+        files = self.files_table()
+        return lines + ["", *files, *([""] if files else []), *self.chain_head()]
 
     @staticmethod
     def corrections(fixes: list[Entry]) -> str:
-        return "".join(f"<br>**Corrected** {md(f'at {at_utc(fix.occurred)} by {fix.author} (#{fix.seq}){_changed(fix)}:')} "
-                       f"{md(fix.text)}" for fix in fixes)
+        return "".join(f"\nCorrected at {at_utc(fix.occurred)} by {fix.author} (#{fix.seq})"
+                       f"{_changed(fix)}: {fix.text}" for fix in fixes)
+
+    def chain_head(self) -> list[str]:
+        head = self.c.last
+        if head is None:
+            return []
+        return [f"{md(f'Entries: {self.state.entry_count}, corrections included. Each is hash-chained to the one before; the head (entry #{head.seq}) is')} "
+                f"{md_code(head.hash)}{md('; check it against the database with')} "
+                f"{md_code(f'warroom verify {self.state.ref}')}{md('.')}"]
 
     def section_appendix(self) -> list[str]:
-        head = self.c.last
-        lines = [md("Every entry in the order it was written, corrections included. Each entry "
-                    "is hash-chained to the one before it."), ""]
-        lines += md_table(("#", "Time (UTC)", "Kind", "Author", "Amends", "Text"), self.c.appendix)
-        if self.c.files:
-            lines += ["", md("Files attached to entries and the output of commands run, written "
-                             "beside this report by warroom export --attachments DIR; each "
-                             "SHA-256 is under the hash chain:"), ""]
-            lines += md_table(("#", "File", "Size", "Type", "SHA-256"), (
-                md_row((str(e.seq), f"[{md(exported_name(e))}]({quote(exported_name(e))})",
-                        md(human_size(int(e.data.get("size") or 0))),
-                        md(str(e.data.get("media_type") or "")), md_code(str(e.data["sha256"]))))
-                for e in self.c.files))
-        if head is not None:
-            lines += ["", f"{md(f'Entries: {self.state.entry_count}. Hash chain head (entry #{head.seq}):')} "
-                          f"{md_code(head.hash)}{md('. Check it against the database with')} "
-                          f"{md_code(f'warroom verify {self.state.ref}')}{md('.')}"]
-        return lines
+        """Kept for user templates that name it: the log is the timeline, so only the files
+        attached to it and its head."""
+        return (self.files_table() + ([""] if self.c.files else []) + self.chain_head()
+                or self.none("The log is empty."))
+
+    def files_table(self) -> list[str]:
+        """The files attached to entries and the output of commands run (warroom run, attach)."""
+        if not self.c.files:
+            return []
+        lines = [md("Files attached to entries and the output of commands run, written "
+                    "beside this report by warroom export --attachments DIR; each "
+                    "SHA-256 is under the hash chain:"), ""]
+        return lines + md_table(("#", "File", "Size", "Type", "SHA-256"), (
+            md_row((str(e.seq), f"[{md(exported_name(e))}]({quote(exported_name(e))})",
+                    md(human_size(int(e.data.get("size") or 0))),
+                    md(str(e.data.get("media_type") or "")), md_code(str(e.data["sha256"]))))
+            for e in self.c.files))
 
     def section_decisions(self) -> list[str]:
         if not self.c.decisions:
@@ -385,7 +472,35 @@ class Sections:
 
 
 
+def _public_part(key: str, missing: str) -> Callable[[Sections], list[str]]:
+    def write(self: Sections) -> list[str]:
+        statement = self.c.public
+        text = str(statement.data.get(key) or "") if statement is not None else ""
+        if not text.strip():
+            return self.none(missing if statement is not None else "Not written yet.")
+        return [md_para(self.scrub(text))]
+    return write
+
+
+def section_public_what_happened(self: Sections) -> list[str]:
+    """What happened: the statement's words, then the impact window and the services."""
+    s = self.state
+    if self.c.public is None:
+        lines = self.none(NO_PUBLIC)
+    else:
+        lines = _public_part("what_happened", "The public summary does not say what happened.")(self)
+    rows = [(name, value.split(" by ")[0] if name == "Declared" else value)
+            for name, value in self.window_rows()]
+    rows.append(("Services affected", ", ".join(s.services) or "none recorded"))
+    return lines + [""] + md_table(("When", "Time (UTC)"), (md_row((md(k), md(v))) for k, v in rows))
+
+
 WRITERS: dict[str, Callable[[Sections], list[str]]] = {
+    "public_what_happened": section_public_what_happened,
+    "public_users_saw": _public_part("users_saw", "The public summary does not say what users saw."),
+    "public_response": _public_part("response", "The public summary does not say how we responded."),
+    "public_cause": _public_part("cause", "The public summary does not give the cause yet."),
+    "public_prevention": _public_part("prevention", "The public summary does not list what we will do yet."),
     "details": Sections.section_details,
     "summary": Sections.section_summary,
     "impact": Sections.section_impact,

@@ -28,7 +28,9 @@ class ReportTemplate:
     origin: str = "built-in"
 
     def visible(self, public: bool) -> list[Section]:
-        return [s for s in self.sections if not public or s.id in PUBLIC_SECTIONS]
+        """The sections a report has: the template's, or for publication the one public shape
+        (built only from what was written for the public), whatever the template."""
+        return list(PUBLIC_REPORT) if public else list(self.sections)
 
     def headings(self, public: bool) -> list[str]:
         """The second-level headings a report from this template has, in order."""
@@ -41,7 +43,8 @@ SECTIONS = {
     "summary": "the description when declared and the lead's latest summary",
     "impact": "services, customer impact, severity reached, duration, 'Impact:' entries",
     "resolution": "resolution notes and the resolve checklist, 'Resolution:' entries",
-    "timeline": "every entry in time order, corrections shown with the entry they correct",
+    "timeline": "the log: every entry once in time order, corrections beside the entry they "
+                "correct, and the hash chain head",
     "decisions": "decisions",
     "actions": "actions taken (owner, outcome) and changes made",
     "comms": "status updates sent, with cadence adherence",
@@ -53,9 +56,20 @@ SECTIONS = {
     "trigger": "'Trigger:' entries",
     "detection": "'Detection:' entries, or the declaration and first event",
     "lessons": "'Lesson:', 'Went well:', 'Went wrong:', 'Lucky:' entries",
-    "appendix": "the full log in sequence order, amendments included, and the hash chain head",
+    "appendix": "the hash chain head (the log itself is the timeline)",
 }
-PUBLIC_SECTIONS = frozenset({"details", "summary", "impact", "timeline", "comms"})
+# The version for publication, in the shape GDS teams publish incident reports (GOV.UK PaaS
+# 21 April 2020, GOV.UK 8 June 2021): built from the public statement, the status updates sent,
+# the impact window and the services, never from the internal log.
+PUBLIC_REPORT: tuple[Section, ...] = (
+    Section("public_what_happened", "What happened"),
+    Section("public_users_saw", "What users saw"),
+    Section("public_response", "How we responded"),
+    Section("public_cause", "Cause of the problem"),
+    Section("public_prevention", "What we're doing to prevent it happening again"),
+    Section("comms", "Status updates sent"),
+)
+PUBLIC_SECTIONS = frozenset(s.id for s in PUBLIC_REPORT)
 
 LABELS: dict[str, tuple[str, ...]] = {
     "impact": ("impact",),
@@ -87,7 +101,6 @@ BUILTIN_TEMPLATES: dict[str, ReportTemplate] = {
         Section("followups", "Follow-up actions"),
         Section("tickets", "Third-party support tickets"),
         Section("post_incident", "Post-incident"),
-        Section("appendix", "Appendix: full log"),
     )),
     "sre": ReportTemplate("sre", "Google SRE-style postmortem", (
         Section("details", "Incident details"),
@@ -101,7 +114,6 @@ BUILTIN_TEMPLATES: dict[str, ReportTemplate] = {
         Section("lessons", "Lessons learned"),
         Section("timeline", "Timeline"),
         Section("comms", "Communications sent"),
-        Section("appendix", "Supporting information: full log"),
     )),
 }
 DEFAULT_TEMPLATE = "govuk"
