@@ -56,6 +56,11 @@ def test_dialogs(snap_compare, make_app, keys, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=before(*keys))
 
 
+def test_public_statement_dialog(snap_compare, make_app):
+    """The p key: one box per part, offered the draft from the status updates sent."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before("p"))
+
+
 def test_entry_line_with_text(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(80, 24),
                         run_before=before("d", text="Roll back checkout-web to v2.13.2"))

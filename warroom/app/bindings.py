@@ -46,6 +46,8 @@ KEYMAP: tuple[KeyAction, ...] = (
               "with a reason", "tmr", writes=True, show=False),
     KeyAction("s", "summary", "summary", "Write the lead summary now", "sum", writes=True),
     KeyAction("u", "status_update", "update", "Compose a status update", "upd", writes=True),
+    KeyAction("p", "public", "public", "Write the public statement (the published report's "
+              "parts)", "pub", writes=True, show=False),
     KeyAction("o", "handover", "role", "Assign or hand over a role", "role", writes=True),
     KeyAction("v", "severity", "severity", "Change severity (asks for a reason)", "sev", writes=True),
     KeyAction("t", "status", "status", "Change status (resolving walks the checklist)", "stat",

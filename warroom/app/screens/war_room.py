@@ -393,6 +393,17 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
         self.app.push_screen(StatusUpdateDialog(self.perform, self.state, self.profile, self.now()))
 
+    def action_public(self) -> None:
+        from warroom.app.dialogs.public import PublicDialog
+        from warroom.core.public import public_draft
+
+        state = self.state
+        assert state is not None  # the action waits for the load
+        updates = [(e.occurred.strftime("%H:%M UTC"), e.text)
+                   for e in self.timeline.entries_since(0) if e.kind == "comms"]
+        self.app.push_screen(PublicDialog(self.perform, public_draft(state, updates),
+                                          drafted=state.public is None))
+
     def action_handover(self) -> None:
         from warroom.app.dialogs.handover import HandoverDialog
         from warroom.core.people import known_people
