@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Iterable, Iterator
 
 from warroom.base.model import Entry
 
@@ -35,3 +36,23 @@ def seal(key: bytes, ref: str, seq: int, digest: str) -> str:
 
 def seal_matches(key: bytes, ref: str, seq: int, digest: str, found: str) -> bool:
     return hmac.compare_digest(seal(key, ref, seq, digest), found)
+
+
+class ChainTap:
+    """The chain recomputed while entries stream past (a report reads the log once): the head
+    of what went by, and the first entry whose stored links or hash disagree."""
+
+    __slots__ = ("head", "seq", "broken_at")
+
+    def __init__(self) -> None:
+        self.head, self.seq = GENESIS, 0
+        self.broken_at: int | None = None
+
+    def __call__(self, entries: Iterable[Entry]) -> Iterator[Entry]:
+        for entry in entries:
+            digest = chain_hash(self.head, entry)
+            if self.broken_at is None and (entry.seq != self.seq + 1 or entry.prev_hash != self.head
+                                           or entry.hash != digest):
+                self.broken_at = entry.seq
+            self.head, self.seq = digest, entry.seq
+            yield entry

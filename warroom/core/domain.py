@@ -910,7 +910,26 @@ class Warroom:
         except (NotFound, ProfileError):
             profile = stand_in_profile(row.profile)
         return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
-                             force=force, template=chosen, tz=tz)
+                             force=force, template=chosen, tz=tz,
+                             head_check=lambda seq, head: self._head_problem(row.ref, seq, head))
+
+    def _head_problem(self, ref: str, seq: int, head: str) -> str | None:
+        """What is wrong with a chain read up to entry ``seq`` (its recomputed head ``head``)
+        against the head the database recorded, read after it: None when they agree, or the
+        recorded one is further on because an entry was written meanwhile."""
+        recorded = self.store.recorded_head(ref)
+        if recorded is None:
+            return None if self.store.version < 3 else "no chain head is recorded for it"
+        if recorded.ref != ref:
+            return f"its recorded chain head belongs to {recorded.ref}"
+        if recorded.seq == seq:
+            return None if recorded.hash == head else (
+                f"the database recorded its chain head as {recorded.hash}, not this one")
+        if recorded.seq < seq:
+            return f"entries after #{recorded.seq}, the recorded chain head, were added"
+        if self.store.seq_of_hash(ref, recorded.hash) == recorded.seq:
+            return None  # written while the report was read
+        return f"the recorded chain head is entry #{recorded.seq}: entries were deleted from the end"
 
 
     # ------------------------------------------------------------------ the process (issue 13)
