@@ -606,7 +606,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                f"{found.detail}; the {found.intact} entries before it are intact")
         if not found.ok:
             raise WarroomError(f"{found.ref}: the chain does not verify: {found.detail}")
-        earlier = []
+        earlier: list[tuple[int | None, str, str]] = []
         if args.head is not None:
             earlier.append((None, args.head, "--head"))
         if args.against is not None:
