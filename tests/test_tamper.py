@@ -91,7 +91,7 @@ def test_a_rehashed_chain_holds_alone_but_not_against_any_earlier_head(db, tmp_p
     chain holds on its own, but it no longer extends a head recorded before: one printed by
     verify or a report, an export's, a backup's."""
     one, _ = _seed(db)
-    head = _verify(db, one).stdout.split()[6]
+    head = _verify(db, one).stdout.split()[7]
     assert len(head) == 64
     export = tmp_path / "INC-1.json"
     assert run_cli("--db", db, "export", one, "--format", "json", "-o", str(export)).returncode == 0
@@ -126,7 +126,7 @@ def test_the_chain_key_catches_a_rehash_without_any_earlier_copy(db):
     one, _ = _seed(db, key=True)
     done = _verify(db, one)
     assert done.returncode == 0
-    assert f"{one}: seals checked with this database's chain key: 5 of 5 entries sealed" in done.stdout
+    assert f"{one}: seals checked with this database's chain key: 6 of 6 entries sealed" in done.stdout
     tamper(db, "rehash-after-edit", one)
     done = _verify(db, one)
     assert done.returncode == 1

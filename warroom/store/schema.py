@@ -219,7 +219,7 @@ def _pg_triggers() -> tuple[list[str], dict[str, tuple[str, ...]]]:
     ddl = [
         # The message is the trigger's argument (a trigger made by an older warroom has none).
         """CREATE OR REPLACE FUNCTION warroom_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION '%', COALESCE(TG_ARGV[0],
+       BEGIN RAISE EXCEPTION USING MESSAGE = COALESCE(TG_ARGV[0],
              'entries are append-only: write an amendment instead'); END;
        $$ LANGUAGE plpgsql""",
         f"""CREATE OR REPLACE FUNCTION warroom_head_forward() RETURNS trigger AS $$
