@@ -37,7 +37,7 @@ from warroom.base.errors import (NotFound, ReadOnlyStore, StoreAtCapacity, Store
                                   StoreFull)
 from warroom.store import schema
 from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
-from warroom.store.chain_key import ChainKey, create_key, load_key
+from warroom.store.chain_key import ChainKey, create_key, key_path, load_key
 from warroom.store.schema import (DATABASE_ID, attachments, entries, heads, incidents, meta_table,
                                   presence, seals)
 from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
@@ -334,11 +334,23 @@ class Store:
 
     @property
     def chain_key(self) -> ChainKey | None:
-        """This database's chain key from the user's config folder, or None (read once)."""
+        """This database's chain key from the user's config folder, or None. Read once; while
+        there is none, looked for again (one stat) each time, so a key made by ``warroom
+        chain-key`` while a screen is open seals that screen's next entry too."""
         if not self._key_loaded:
             self._chain_key = load_key(self.database_id)
             self._key_loaded = True
+        elif self._chain_key is None and self._key_file is not None and self._key_file.exists():
+            self._chain_key = load_key(self.database_id)
         return self._chain_key
+
+    _key_path: Path | None = None
+
+    @property
+    def _key_file(self) -> Path | None:
+        if self._key_path is None and self.database_id:
+            self._key_path = key_path(self.database_id)
+        return self._key_path
 
     def create_chain_key(self, created_at: datetime | str) -> tuple[ChainKey, bool]:
         """Make this database's chain key (unless it has one): every entry written from now on
