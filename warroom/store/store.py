@@ -421,6 +421,10 @@ class Store:
                 or "malformed" in low or "not a database" in low or "corrupt" in low):
             return StoreError(f"{self.where}: the database is corrupt ({message}); "
                               "restore it from a backup (warroom backup) or an export")
+        if "a head only moves forward" in low:
+            return StoreError(f"{self.where}: refused: the incident's recorded chain head does "
+                              "not match its last entry (its log was changed behind the app's "
+                              "back; warroom verify says what); nothing was written")
         if "append-only" in low or "never deleted" in low:
             return StoreError(f"{self.where}: refused: {message}")
         return StoreError(f"{self.where}: {message}")

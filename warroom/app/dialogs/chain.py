@@ -22,10 +22,11 @@ class BrokenChainDialog(Dialog):
 
     def body(self) -> ComposeResult:
         # Plain text: the problem may quote what is in the database.
-        yield Label(Content(f"{self.ref}: {' '.join(self.problem.split())}"), classes="chain-problem")
+        yield Label(Content.styled(f"{self.ref}: {' '.join(self.problem.split())}",
+                                   "bold $text-error"), classes="dialog-text")
         yield Label(Content(f"What this screen shows may have been changed behind the app's "
                             f"back (warroom verify {self.ref} says what). Add your entry to "
-                            "this log anyway?"))
+                            "this log anyway?"), classes="dialog-text")
 
     def action_accept(self) -> None:
         self.dismiss(True)
