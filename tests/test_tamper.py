@@ -158,16 +158,19 @@ def test_stripped_seals_are_caught(db):
 
 def test_without_the_key_file_verify_says_seals_were_not_checked(db, tmp_path):
     one, _ = _seed(db, key=True)
-    keys = [p for p in (tmp_path.parent.parent.glob("**/chain-keys/*.key"))]
     config = os.environ["WARROOM_CONFIG_DIR"]
     done = run_cli("--db", db, "verify", one, env={"WARROOM_CONFIG_DIR": config + "-elsewhere"})
     assert done.returncode == 0
     assert "seals NOT checked: entries carry seals but this database's chain key is not here" \
         in done.stdout
-    del keys
 
 
-def test_the_chain_key_lives_outside_the_database_private(db):
+def test_the_chain_key_lives_outside_the_database_private(db, tmp_path):
+    missing = tmp_path / "typo.db"
+    refused = run_cli("--db", str(missing), "chain-key")
+    assert refused.returncode == 1 and "no such database" in _one_line(refused.stderr)
+    assert not missing.exists()
+    one, _ = _seed(db)
     made = run_cli("--db", db, "chain-key")
     assert made.returncode == 0, made.stderr
     path = made.stdout.split(": chain key made")[0]
@@ -178,6 +181,8 @@ def test_the_chain_key_lives_outside_the_database_private(db):
     again = run_cli("--db", db, "chain-key")
     assert again.returncode == 0 and "already has a chain key; nothing was changed" in again.stdout
     assert json.loads(open(path).read())["key"] == secret
+    assert run_cli("--db", db, "note", "--incident", one, "sealed").returncode == 0
+    assert "1 of 7 entries sealed (the 6 before are older than the key)" in _verify(db, one).stdout
     # Never in the database.
     engine = create_engine(db if "://" in db else f"sqlite:///{db}")
     try:

@@ -632,7 +632,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_chain_key(args: argparse.Namespace) -> int:
-    w = open_warroom(args)
+    w = open_warroom(args, create=False)  # a key for a database that exists, never a new one
     with w:
         path, made = w.create_chain_key()
     if made:
