@@ -324,20 +324,34 @@ class Store:
     def database_id(self) -> str | None:
         """The database's identity (``warroom_meta``; None before schema 3): what its chain
         key is filed under."""
+        return self._identity()
+
+    def _identity(self, conn: Connection | None = None) -> str | None:
+        """As :attr:`database_id`, read (once) on ``conn`` when given: inside a write
+        transaction, never a second connection (a role at its connection limit has none)."""
         if self._database_id is None and self.version >= 3:
-            def run() -> str | None:
-                with self.engine.connect() as conn:
-                    return conn.execute(select(meta_table.c.value).where(
-                        meta_table.c.key == DATABASE_ID)).scalar()
-            self._database_id = self._guard(run)
+            def read(c: Connection) -> str | None:
+                return c.execute(select(meta_table.c.value).where(
+                    meta_table.c.key == DATABASE_ID)).scalar()
+            if conn is not None:
+                self._database_id = read(conn)
+            else:
+                def run() -> str | None:
+                    with self.engine.connect() as c:
+                        return read(c)
+                self._database_id = self._guard(run)
         return self._database_id
 
     @property
     def chain_key(self) -> ChainKey | None:
+        return self._key()
+
+    def _key(self, conn: Connection | None = None) -> ChainKey | None:
         """This database's chain key from the user's config folder, or None. Read once; while
         there is none, looked for again (one stat) each time, so a key made by ``warroom
         chain-key`` while a screen is open seals that screen's next entry too."""
         if not self._key_loaded:
+            self._identity(conn)
             self._chain_key = load_key(self.database_id)
             self._key_loaded = True
         elif self._chain_key is None and self._key_file is not None and self._key_file.exists():
@@ -563,7 +577,7 @@ class Store:
         # The head moves with the entry, in the same transaction (triggers allow nothing else).
         conn.execute(_MOVE_HEAD if seq > 1 else _INSERT_HEAD,
                      {"iid": incident_id, "r": ref, "s": seq, "h": digest})
-        key = self.chain_key
+        key = self._key(conn)
         if key is not None:
             conn.execute(_INSERT_SEAL, {"eid": new_id, "v": seal(key.key, ref, seq, digest)})
         return replace(entry, hash=digest, id=new_id)
@@ -703,7 +717,7 @@ class Store:
         database has a chain key, its entries sealed: from here on they are this database's."""
         last = items[-1]
         conn.execute(_INSERT_HEAD, {"iid": incident_id, "r": ref, "s": last.seq, "h": last.hash})
-        key = self.chain_key
+        key = self._key(conn)
         if key is None:
             return
         ids = dict(conn.execute(select(entries.c.seq, entries.c.id)
