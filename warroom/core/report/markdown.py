@@ -89,8 +89,10 @@ _INLINE_HTML = re.compile(
     r"|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*>", re.DOTALL)
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
-_URL_BREAK = re.compile(r"(://\S*)\n")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_RUN = re.compile(r"[^\t \x0b\x0c\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*")
+_OPENERS = frozenset("[({\"'")
+_CLOSERS = re.compile(r"[\])}\"']")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
 _SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
@@ -147,6 +149,7 @@ def _ends(t: str) -> set[int]:
 
 def _escape(t: str, special: bool) -> str:
     escape = _ends(t)
+    n = len(t)
     if special and _HARD.search(t) is None and not ("://" in t and "|" in t):
         # The common case: nothing that could pair up or open anything, only table pipes.
         if escape:
@@ -159,6 +162,12 @@ def _escape(t: str, special: bool) -> str:
     # GitHub after the escapes are read; so inside one an escape is a character reference,
     # which reads the same either way and is harmless wherever the link is cut.
     urls = [m.span() for m in _URL.finditer(t)] if "://" in t else []
+    for s, e in urls:
+        # A line break is the report's "<br>", where GitHub ends the link; markdown-it's linkify
+        # carries it on to a closing quote or bracket after the break: the opener becomes a
+        # character reference, which reads the same.
+        if e < n and t[e] == "\n" and _CLOSERS.search(_RUN.match(t, e).group()):
+            escape.update(i for i in range(s, e) if t[i] in _OPENERS)
     spans = [m.span() for m in _GITHUB.finditer(t)
              if not any(s <= m.start() < e for s, e in urls)] if ("@" in t or "#" in t or ":" in t
                                                                   or "GH-" in t) else []
@@ -167,7 +176,6 @@ def _escape(t: str, special: bool) -> str:
     inside: set[int] = set()
     for s, e in spans:
         inside.update(range(s, e))
-    n = len(t)
 
     def prev(pos: int) -> str:  # the character before ``pos`` in the output
         if pos == 0:
@@ -304,11 +312,8 @@ def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]],
         last = cut
     out.append(t[last:])
     joined = "".join(out)
-    if "\n" not in joined:
-        return joined
-    if "://" in joined:  # a bare URL would take the <br> after it into the link: end it first
-        joined = _URL_BREAK.sub(r"\1 \n", joined)
-    return joined.replace("\n", "<br>")
+    # (a bare URL before it ends at the "<": GFM's extended autolinks stop there)
+    return joined.replace("\n", "<br>") if "\n" in joined else joined
 
 
 def md_code(text: str) -> str:
