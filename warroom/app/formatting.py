@@ -8,7 +8,7 @@ display text is sanitised again (cheap) and folded to one line.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Callable
 
 from rich.cells import cell_len, chop_cells
@@ -106,6 +106,26 @@ _DESCRIBED = frozenset({"severity", "status", "amend", "done", "declared", "summ
 
 def _known(value: object) -> str:
     return "?" if value is None else str(value)
+
+
+def shown_zone(utc: bool) -> tzinfo:
+    """The zone the app shows its times in: the system's local time, or UTC when toggled."""
+    if utc:
+        return timezone.utc
+    from warroom.core.report.times import local_zone
+
+    zone = local_zone(None)
+    if zone is None:
+        return timezone.utc
+    if zone.zone is not None:
+        return zone.zone
+    return datetime.now().astimezone().tzinfo or timezone.utc
+
+
+def zone_name(utc: bool, now: datetime) -> str:
+    """The name of that zone, shown once on a screen (its abbreviation now: GMT, BST, UTC),
+    so no other time there needs one."""
+    return now.astimezone(shown_zone(utc)).tzname() or "local time"
 
 
 def clock_time(at: datetime, utc: bool) -> str:
