@@ -208,6 +208,6 @@ class WarroomApp(App[None]):
                 yield SystemCommand(f"{item.description} ({display_key(item.key)})",
                                     item.label.capitalize(), partial(screen.run_action, item.action))
                 if item.action == "facts":  # the impact window, on its field (SPEC: g)
-                    yield SystemCommand("Set when impact started (g, on that field)", "Impact started",
+                    yield SystemCommand("Impact started at… (g, opened on that field)", "Impact started",
                                         partial(screen.run_action, "facts('started')"))
         yield from super().get_system_commands(screen)

@@ -198,11 +198,12 @@ class FactsDialog(Dialog):
     HINT = "Tab moves · space ticks · Enter in the reason saves · Esc cancels"
 
     def __init__(self, save: Save, state, profile, notify: Callable[[Any], None] | None = None,
-                 *, utc: bool = False, focus: str = "") -> None:
+                 *, utc: bool = False, focus: str = "", now: datetime | None = None) -> None:
         super().__init__(save)
         self.state, self.profile = state, profile
         self.after = notify
         self.utc, self.focus_on = utc, focus
+        self.now = now or datetime.now(timezone.utc)
 
     def _typed(self, at: datetime) -> str:
         """When impact started as the field shows it: the app's zone (named in the label), in
@@ -219,7 +220,7 @@ class FactsDialog(Dialog):
         yield SelectionList[str](*[(Content(plain(s)), s, s in self.state.services)
                                    for s in self.profile.services], id="facts-services")
         started = self.state.impact.get("started")
-        zone = zone_name(self.utc, started or datetime.now(timezone.utc))
+        zone = zone_name(self.utc, started or self.now)
         yield Label(Content(f"Impact started ({zone}; optional)"))
         yield Input(self._typed(started) if started else "", id="facts-started",
                     placeholder="YYYY-MM-DD HH:MM, e.g. 2026-11-22 13:05")

@@ -461,7 +461,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
         self.app.push_screen(FactsDialog(self.perform, self.state, self.profile,
                                          notify=self._facts_changed, utc=self.utc,
-                                         focus=field))
+                                         focus=field, now=self.now()))
 
     def _facts_changed(self, result) -> None:
         """What the process asks for now the facts changed: the security steps, a role."""
