@@ -91,3 +91,16 @@ async def test_impact_started_from_the_app_in_local_time(make_app, sample_db, lo
         assert app.screen.query_one("#facts-started", Input).value == typed
     report = writer(path).export_report(ref, tz="UTC")
     assert f"| Impact started | {meant[:10]} {meant[11:19]} UTC" in report
+
+
+def test_a_snoozed_prompt_shows_until_in_the_screens_zone(london):
+    from warroom.app.formatting import entry_text
+    from warroom.base.model import Entry
+
+    entry = Entry(incident="INC-1", seq=9, uid="u", kind="prompt", author="grace",
+                  occurred_at="2026-07-01T13:56:40.000000Z", recorded_at="2026-07-01T13:56:40.000000Z",
+                  text="Summary prompt snoozed until 14:06 UTC: waiting for the re-sync",
+                  data={"timer": "summary", "outcome": "snoozed", "reason": "waiting for the re-sync",
+                        "until": "2026-07-01T14:06:40.000000Z"})
+    assert entry_text(entry) == "Summary prompt snoozed until 15:06: waiting for the re-sync"
+    assert entry_text(entry, utc=True) == "Summary prompt snoozed until 14:06: waiting for the re-sync"
