@@ -244,7 +244,8 @@ def _escape(t: str, special: bool) -> str:
         elif ch == "<":
             # (with a URL after it, its escapes become references, which could complete a
             # tag or an autolink: then any "<" that could start one is escaped)
-            if _INLINE_HTML.match(t, i):
+            if _INLINE_HTML.match(t, i) or ("\n" in t and _TAG_START.match(t, i) and _INLINE_HTML.match(
+                    t[i:].replace("\n", "<br>"))):  # the ">" of a <br> could close it ("<!a<br>")
                 escape.add(i)
             elif urls and urls[-1][1] > i and _TAG_START.match(t, i):
                 tag_starts.append(i)
