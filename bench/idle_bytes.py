@@ -10,8 +10,9 @@ the wall time is the figure.
 
 The floor, measured in the same run on the same kind of terminal: a minimal Textual app that
 shows one label per value the war room shows changing (its countdowns and elapsed times, read
-from the same incident at start) and updates each on the same schedule: every second while
-it is under a minute, every minute otherwise. Ratio = figure / floor.
+from the same incident at start, in the war room's own words) and updates each on the same
+schedule: a countdown every second in its last minute (or first minute late), every minute
+otherwise; an elapsed time every minute. Ratio = figure / floor.
 Targets: ratio ≤ 2 and under 1,000 B/s at 120x40.
 """
 
@@ -33,27 +34,32 @@ import textwrap
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 SIZES = ((80, 24), (120, 40))
 
-# The floor: one Label per changing value, each updated on the war room's schedule. The values
-# (seconds left, or seconds elapsed counting up) come in as JSON on argv.
+# The floor: one Label per changing value, each showing that value as the war room does (the
+# same words, from warroom.core.durations, so each changes on the war room's schedule: a
+# countdown every minute, every second in its last minute or its first minute late; an elapsed
+# time every minute). The values come in as JSON on argv: [[seconds, style], ...], where a
+# countdown's seconds are those left (negative once late) and an elapsed time's those since.
 FLOOR = textwrap.dedent("""
     import json, sys, time
+    from datetime import timedelta
+    sys.path.insert(0, sys.argv[2])
     from textual.app import App
     from textual.widgets import Label
+    from warroom.core.durations import format_duration
 
-    VALUES = json.loads(sys.argv[1])   # [[seconds, counting_up], ...]
+    VALUES = json.loads(sys.argv[1])
     START = time.monotonic()
 
-    def text(seconds, up):
-        s = int(seconds + (time.monotonic() - START) * (1 if up else -1))
-        if not up and s < 0:
-            s = -s
-        if abs(s) < 60:
-            return f"{s:02d}s"
-        return f"{s // 3600:02d}:{s // 60 % 60:02d}"
+    def text(seconds, style):
+        if style == "countdown":
+            left = seconds - (time.monotonic() - START)
+            return format_duration(timedelta(seconds=left), "countdown", round_up=left > 0)
+        return format_duration(timedelta(seconds=seconds + time.monotonic() - START), "elapsed")
 
     class Floor(App):
         def compose(self):
@@ -116,9 +122,9 @@ def watch(argv: list[str], size: tuple[int, int], marker: bytes, seconds: float,
         os.close(master)
 
 
-def changing_values(db: str, ref: str) -> list[tuple[float, bool]]:
+def changing_values(db: str, ref: str) -> list[tuple[float, str]]:
     """What the war room shows ticking for this incident: each applicable timer's seconds left
-    (counting down; overdue ones count up), the elapsed time, each role holder's time."""
+    (a countdown; negative once late), the elapsed time, each role holder's time."""
     from warroom.base.clock import SystemClock
     from warroom.core.domain import Warroom
     from warroom.core.timers import compute_timers
@@ -126,7 +132,7 @@ def changing_values(db: str, ref: str) -> list[tuple[float, bool]]:
     try:
         state, profile = w.state(ref), w.incident_profile(ref)
         now = SystemClock().now()
-        values: list[tuple[float, bool]] = []
+        values: list[tuple[float, str]] = []
         for timer in compute_timers(profile, state, now):
             current = timer.at(now)
             if not current.applicable:
@@ -134,11 +140,10 @@ def changing_values(db: str, ref: str) -> list[tuple[float, bool]]:
             left = current.remaining(now)
             if left is None:
                 continue
-            secs = left.total_seconds()
-            values.append((abs(secs), secs < 0))
-        values.append((state.duration(now).total_seconds(), True))
+            values.append((left.total_seconds(), "countdown"))
+        values.append((state.duration(now).total_seconds(), "elapsed"))
         for holder in state.roles.values():
-            values.append(((now - holder.since).total_seconds(), True))
+            values.append(((now - holder.since).total_seconds(), "elapsed"))
         return values
     finally:
         w.close()
@@ -172,7 +177,7 @@ def main() -> int:
             for size in SIZES:
                 app, got = watch([sys.executable, "-m", "warroom", "--db", db, "--as", "bench",
                                   "open", ref], size, b" entries", args.seconds, args.settle)
-                floor, _ = watch([sys.executable, "-c", FLOOR, json.dumps(values)], size,
+                floor, _ = watch([sys.executable, "-c", FLOOR, json.dumps(values), str(REPO)], size,
                                  b"floor-ready-marker", args.seconds, args.settle)
                 if args.dump:
                     Path(args.dump).mkdir(parents=True, exist_ok=True)
