@@ -8,6 +8,7 @@ display text is sanitised again (cheap) and folded to one line.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -145,9 +146,11 @@ def fit_label(text: str, room: int, short: str | None = None) -> str:
     return head.rstrip(" ,;:·-") + "…"
 
 
+@lru_cache(maxsize=256)
 def rgb(colour: str) -> tuple[int, int, int]:
     """A colour as the screen draws it: a CSS name or hex (Textual's), else a Rich name
-    (``dark_orange``, ``grey70``), as profiles write them."""
+    (``dark_orange``, ``grey70``), as profiles write them. Remembered: a Rich name costs
+    Textual's parser a search for a suggestion each time (milliseconds, every minute)."""
     from textual.color import Color, ColorParseError
 
     try:
