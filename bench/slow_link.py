@@ -52,7 +52,8 @@ class Link:
         while not done():
             now = time.monotonic()
             if now - start > limit:
-                raise SystemExit(f"gave up after {limit:g} s; last: {bytes(self.term.output[-300:])!r}")
+                raise SystemExit(f"gave up after {limit:g} s (rate {self.rate}, {waiting(self.term)} "
+                                 f"bytes waiting); last: {bytes(self.term.output[-300:])!r}")
             if not self.rate:
                 self.term.read(0.05)
                 continue
@@ -70,14 +71,15 @@ class Link:
         self.until(lambda: time.monotonic() >= end)
 
     def caught_up(self) -> None:
-        """Read until the app has nothing more waiting for the link (one quiet second)."""
-        quiet_since = [time.monotonic(), len(self.term.output)]
+        """Read until nothing the app wrote waits for the link any more (for 0.3 s: a
+        blinking cursor's few bytes a second go through at once)."""
+        empty_since = [time.monotonic()]
 
         def done() -> bool:
             now = time.monotonic()
-            if len(self.term.output) != quiet_since[1]:
-                quiet_since[:] = [now, len(self.term.output)]
-            return now - quiet_since[0] >= 1.0 and waiting(self.term) == 0
+            if waiting(self.term):
+                empty_since[0] = now
+            return now - empty_since[0] >= 0.3
 
         self.until(done)
 
@@ -88,8 +90,17 @@ def waiting(term: Terminal) -> int:
     return struct.unpack("i", got)[0]
 
 
-def session(db: str, ref: str, rate: int, keys: int, cols: int, rows: int) -> dict[str, object]:
-    with Terminal(warroom("--db", db, "--as", "bench", "open", ref), cols=cols, rows=rows) as term:
+def session(folder: Path, rate: int, keys: int, cols: int, rows: int) -> dict[str, object]:
+    """One run on its own sample database, drafts and settings (a draft left by the run
+    before would fill the note line)."""
+    from warroom.demo import load_demo
+
+    folder.mkdir()
+    db = str(folder / "sample.db")
+    ref = load_demo(db, user="bench")
+    env = {"WARROOM_CONFIG_DIR": str(folder / "config"), "WARROOM_DATA_DIR": str(folder / "data")}
+    with Terminal(warroom("--db", db, "--as", "bench", "open", ref), cols=cols, rows=rows,
+                  env=env) as term:
         link = Link(term, rate)
         loaded = link.until(lambda: b" entries" in term.output)
         link.caught_up()
@@ -111,7 +122,9 @@ def session(db: str, ref: str, rate: int, keys: int, cols: int, rows: int) -> di
         mark = term.send(want)
         behind = link.until(lambda: want in term.output[mark:])
         backlog = len(term.output) - mark
-        return {"load": loaded, "echoes": echoes, "behind": behind, "backlog": backlog}
+        link.caught_up()
+        return {"load": loaded, "echoes": echoes, "behind": behind, "backlog": backlog,
+                "bytes": len(term.output)}
 
 
 def main() -> int:
@@ -121,13 +134,9 @@ def main() -> int:
     parser.add_argument("--cols", type=int, default=120)
     parser.add_argument("--rows", type=int, default=40)
     args = parser.parse_args()
-    from warroom.demo import load_demo
-
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "sample.db")
-        ref = load_demo(db, user="bench")
-        slow = session(db, ref, args.rate, args.keys, args.cols, args.rows)
-        fast = session(db, ref, 0, args.keys, args.cols, args.rows)
+        slow = session(Path(tmp, "slow"), args.rate, args.keys, args.cols, args.rows)
+        fast = session(Path(tmp, "fast"), 0, args.keys, args.cols, args.rows)
     print(f"the sample incident at {args.cols}x{args.rows}, read at {args.rate} B/s "
           f"(floor: the same steps read at full speed)\n")
 
@@ -143,6 +152,8 @@ def main() -> int:
     row("echo, idle: worst", max(se), max(fe))  # type: ignore[arg-type]
     row("echo behind a resize's repaint", slow["behind"], fast["behind"],  # type: ignore[arg-type]
         f"   ({slow['backlog']} bytes arrived with it)")
+    print(f"  bytes written in the whole session: {slow['bytes']} (through the link), "
+          f"{fast['bytes']} (read at full speed)")
     return 0
 
 
