@@ -9,9 +9,11 @@ same run, is the same asyncio loop sleeping at the same interval without polling
 a background thread blocked in ChangeFeed.wait() (how the app follows PostgreSQL: a thread
 that polls and then blocks on the LISTEN connection).
 
-Then the whole app, idle: ``warroom open`` on a real pseudo-terminal (its panes ticking every
-second, the feed polled, a presence heartbeat every 10 s), CPU read from /proc for the
-process, against a minimal Textual app (Header, Static, Footer) on the same kind of terminal.
+Then the whole app, idle: ``warroom open`` on a real pseudo-terminal (its countdowns ticking,
+the feed polled, a presence heartbeat every 10 s), CPU read from /proc for the process,
+against a minimal Textual app (Header, Static, Footer) on the same kind of terminal: an
+incident declared seconds before (its vacant roles count seconds in their first minute, so a
+frame a second) and the sample incident (an hour in: a frame when a minute turns).
 Target: under 0.5% of a core (issue 20; the feed's polling included).
 """
 
@@ -174,7 +176,15 @@ def main() -> int:
                                "open", ref], args.seconds)
         minimal = measure_program([sys.executable, "-c", MINIMAL], args.seconds,
                                   marker=b"first-paint-marker")
+        # The sample incident, an hour in: its countdowns and times turn once a minute.
+        from warroom.demo import load_demo
+
+        sample_db = str(Path(tmp) / "sample.db")
+        sample = measure_program([sys.executable, "-m", "warroom", "--db", sample_db, "--as",
+                                  "bench", "open", load_demo(sample_db, user="bench")], args.seconds)
     report("warroom open (SQLite), nobody typing", app, minimal)
+    print("    (declared seconds before: its vacant roles count seconds for their first minute)")
+    report("warroom open, the sample incident", sample, minimal)
     return 0
 
 
