@@ -232,18 +232,26 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
     def refresh_panes(self) -> None:
         if self.state is None or self.profile is None:
             return
-        from warroom.core.domain import role_warnings
-
         now = self.now()
-        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
-                                         readonly=self.readonly)
-        self.query_one(RoleBoard).show(self.state, self.profile, now,
-                                       role_warnings(self.state, self.profile, now), self.here)
+        self.refresh_summary(now)
+        self.refresh_roles(now)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
         self.query_one(TimersPane).show(self.timers(), now, stopped=stopped,
                                         after=self._post_incident_steps())
         self._title_timeline()
         self._fit_top()
+
+    def refresh_summary(self, now: datetime) -> None:
+        assert self.state is not None and self.profile is not None
+        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
+                                         readonly=self.readonly)
+
+    def refresh_roles(self, now: datetime) -> None:
+        from warroom.core.domain import role_warnings
+
+        assert self.state is not None and self.profile is not None
+        self.query_one(RoleBoard).show(self.state, self.profile, now,
+                                       role_warnings(self.state, self.profile, now), self.here)
 
     def on_resize(self) -> None:
         self._fit_top()
