@@ -56,6 +56,16 @@ class Entry:
     prev_hash: str = ""
     hash: str = ""
     id: int = 0
+    db_role: str = ""
+    """Who really wrote the row (not under the hash, never from the client): the database role
+    on PostgreSQL, the operating-system user on SQLite; "" in databases older than schema 4."""
+
+    def written_by_other(self) -> str:
+        """The real writer when it is not the name typed with ``--as`` (case aside), else ""."""
+        role = self.db_role
+        if not role or role.split(" as ")[0].casefold() == self.author.casefold():
+            return ""
+        return role
 
     @property
     def occurred(self) -> datetime:
