@@ -28,6 +28,9 @@ EXPORT_VERSION = 1
 MAX_IMPORT_BYTES = 50_000_000
 MAX_REF = 64
 _REF_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-([0-9]{1,9})\Z")
+_REF_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*\Z")
+"""What an imported reference may be: ASCII letters, digits and . _ : - (so that it folds the
+same way in Python, SQLite and PostgreSQL: references are unique whatever their case)."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,9 @@ def parse_export(doc: Any, *, source: str = "import") -> ParsedExport:
         if not isinstance(inc, dict) or not isinstance(doc["entries"], list):
             raise TypeError("incident must be an object and entries a list")
         ref = clean_line(_str(inc["ref"], "ref"), what="reference")
-        if ref != inc["ref"] or len(ref) > MAX_REF:
-            raise ValueError(f"the reference must be clean one-line text of at most {MAX_REF} "
-                             "characters")
+        if ref != inc["ref"] or len(ref) > MAX_REF or not _REF_SHAPE.match(ref):
+            raise ValueError(f"the reference must be at most {MAX_REF} ASCII letters, digits, "
+                             "dots, colons, dashes or underscores")
         profile = _str(inc["profile"], "profile")
         if clean_line(profile, what="profile") != profile or len(profile) > MAX_REF:
             raise ValueError("the profile name must be clean one-line text")

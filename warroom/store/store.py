@@ -650,7 +650,7 @@ class Store:
                 entries.c.seq == 1,
                 (entries.c.uid == first.uid) | (entries.c.hash == first.hash)).limit(1)).first()
             if here is not None:
-                raise StoreError(f"{self.where}: this incident is already here as {here.ref} "
+                raise StoreError(f"{self.where}: this incident already exists here as {here.ref} "
                                  "(same first entry); nothing was imported")
             clash = conn.execute(select(entries.c.uid).where(
                 entries.c.uid.in_([e.uid for e in items]))).first()
