@@ -800,7 +800,7 @@ class Warroom:
         doc = {
             "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
             "incident": {"ref": row.ref, "number": row.number, "profile": row.profile,
-                         "created_at": row.created_at},
+                         "created_at": row.created_at, **({"alias": row.alias} if row.alias else {})},
             "entries": items,
             "chain_head": items[-1]["hash"] if items else None,
         }
@@ -819,8 +819,6 @@ class Warroom:
         """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
         already checked). Everything is checked first: a doctored or malformed file is refused
         whole, before anything is written."""
-        from warroom.core.importing import ParsedExport, parse_export
-
         return self.import_export(doc, source=source).ref
 
     def import_export(self, doc: Any, *, source: str = "import") -> Incident:
@@ -832,7 +830,7 @@ class Warroom:
 
         got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
         row = self.store.import_incident(got.ref, got.number, got.profile, got.created_at,
-                                         got.items, got.files)
+                                         got.items, got.files, alias=got.alias)
         return Incident(row.ref, row.number, row.profile, row.created_at, row.alias)
 
     # ------------------------------------------------------------------ report (export)
@@ -859,7 +857,7 @@ class Warroom:
         except (NotFound, ProfileError):
             profile = stand_in_profile(row.profile)
         return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
-                             force=force, template=chosen, tz=tz)
+                             force=force, template=chosen, tz=tz, alias=row.alias)
 
 
     # ------------------------------------------------------------------ the process (issue 13)

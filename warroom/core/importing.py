@@ -42,6 +42,8 @@ class ParsedExport:
     items: list[Entry]
     files: list[Attachment] = field(default_factory=list)
     """The files the entries link to (issue 17), each checked against its entry's SHA-256."""
+    alias: str = ""
+    """The reference it had before an earlier import gave it ``ref`` (kept where it goes)."""
 
 
 def load_export(source: str | os.PathLike[str] | BinaryIO, *, name: str) -> Any:
@@ -82,6 +84,11 @@ def parse_export(doc: Any, *, source: str = "import") -> ParsedExport:
         if clean_line(profile, what="profile") != profile or len(profile) > MAX_REF:
             raise ValueError("the profile name must be clean one-line text")
         created = check_stored_time(inc["created_at"], what="created_at")
+        alias = inc.get("alias") or ""
+        if alias and (not isinstance(alias, str) or len(alias) > MAX_REF
+                      or not _REF_SHAPE.match(alias)):
+            raise ValueError(f"the alias must be at most {MAX_REF} ASCII letters, digits, "
+                             "dots, colons, dashes or underscores")
         items = [_entry_from_json(ref, raw) for raw in doc["entries"]]
     except WarroomError as exc:
         raise ValidationError(f"{source}: malformed export ({exc}); nothing was imported") from None
@@ -106,7 +113,7 @@ def parse_export(doc: Any, *, source: str = "import") -> ParsedExport:
     match = _REF_NUMBER.match(ref)
     number = int(match.group(1)) if match else None
     files = _files_from_json(doc.get("attachments"), items, source)
-    return ParsedExport(ref, number, profile, created, items, files)
+    return ParsedExport(ref, number, profile, created, items, files, alias)
 
 
 def _files_from_json(raw: Any, items: list[Entry], source: str) -> list[Attachment]:

@@ -631,16 +631,21 @@ class Store:
         return self._guard(run)
 
     def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
-                        items: list[Entry], files: Iterable[Attachment] = ()) -> IncidentRow:
+                        items: list[Entry], files: Iterable[Attachment] = (), *,
+                        alias: str = "") -> IncidentRow:
         """Write an exported incident back verbatim: same uids, times and hashes, and the files
         its entries link to. Under its own reference when this database does not use it (in any
         case); otherwise under the next free one, keeping the original as the row's ``alias``
         (the reference is not under the hash, so the chain stays whole). The same incident
-        twice (its first entry already here) is refused, naming where it is."""
-        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files))
+        twice (its first entry already here) is refused, naming where it is. ``alias``: the
+        one it already had (an export of an incident imported so), kept when its reference is
+        free here."""
+        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files),
+                           alias)
 
     def _import(self, ref: str, number: int | None, profile: str, created_at: str,
-                items: list[Entry], files: tuple[Attachment, ...] = ()) -> IncidentRow:
+                items: list[Entry], files: tuple[Attachment, ...] = (),
+                alias: str = "") -> IncidentRow:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
@@ -657,7 +662,6 @@ class Store:
             if clash:
                 raise StoreError(f"{self.where}: entry {clash.uid} already exists in this "
                                  "database; nothing was imported")
-            alias = ""
             if self._ref_taken(conn, ref):
                 if not self._new:
                     raise StoreError(f"{self.where}: incident {ref} already exists; nothing "

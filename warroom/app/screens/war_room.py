@@ -79,6 +79,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.profile: Profile | None = None
         self.feed: Feed | None = None
         self.readonly = False
+        self.alias = ""
         self.utc = False
         self._following = False
         self._pull_lock = threading.Lock()
@@ -149,6 +150,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
     def on_tail_loaded(self, message: TailLoaded) -> None:
         self.ref, self.profile, self.readonly = message.ref, message.profile, message.readonly
+        self.alias = message.alias
         self.timeline.severity_label = severity_labeller(self.profile)
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
@@ -236,7 +238,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
         now = self.now()
         self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
-                                         readonly=self.readonly)
+                                         readonly=self.readonly, alias=self.alias)
         self.query_one(RoleBoard).show(self.state, self.profile, now,
                                        role_warnings(self.state, self.profile, now), self.here)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
