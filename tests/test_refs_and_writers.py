@@ -310,3 +310,77 @@ def test_open_domain_import_export_returns_the_alias(tmp_path):
         assert w.incident("INC-2").alias == "INC-1"
     finally:
         w.store.close()
+
+
+# ---------------------------------------------------------------------- vanished files
+def test_a_deleted_wal_under_an_open_store_refuses_every_later_save(tmp_path):
+    from warroom.base.errors import StoreError
+
+    db = tmp_path / "w.db"
+    w = open_domain(db)
+    try:
+        ref = w.declare("x").incident
+        w.note(ref, "before")
+        Path(f"{db}-wal").unlink()
+        for text_ in ("after", "again"):
+            with pytest.raises(StoreError, match="its -wal file was deleted or replaced while "
+                                                 "warroom had it open; this save is not "
+                                                 "acknowledged"):
+                w.note(ref, text_)
+    finally:
+        w.store.close()
+    with Store.open(db, readonly=True) as s:
+        assert not {"after", "again"} & {e.text for e in s.entries("INC-1")}
+
+
+def test_a_wal_deleted_between_the_check_and_the_commit_is_caught_after_it(tmp_path):
+    from warroom.base.errors import StoreError
+
+    db = tmp_path / "w.db"
+    w = open_domain(db)
+    try:
+        ref = w.declare("x").incident
+        watch = w.store.files
+        assert watch is not None
+        check = watch.check
+
+        def racing(*, committed: bool = False) -> None:
+            if not committed:  # the check before writing passes; then the file goes
+                check()
+                Path(f"{db}-wal").unlink()
+                return
+            check(committed=True)
+
+        watch.check = racing  # type: ignore[method-assign]
+        with pytest.raises(StoreError, match="not acknowledged"):
+            w.note(ref, "written into a deleted file")
+    finally:
+        w.store.close()
+
+
+def test_a_replaced_database_file_is_refused_by_the_cli_store(tmp_path):
+    from warroom.base.errors import StoreError
+
+    db = tmp_path / "w.db"
+    w = open_domain(db)
+    try:
+        ref = w.declare("x").incident
+        shutil.copyfile(db, tmp_path / "copy.db")
+        (tmp_path / "copy.db").replace(db)
+        with pytest.raises(StoreError, match="the database file was replaced by another file"):
+            w.note(ref, "lost")
+    finally:
+        w.store.close()
+
+
+def test_the_pool_reopening_the_wal_is_not_a_loss(tmp_path):
+    db = tmp_path / "w.db"
+    w = open_domain(db)
+    try:
+        ref = w.declare("x").incident
+        w.store.engine.dispose()  # every connection closed: SQLite removes its -wal itself
+        w.note(ref, "a new -wal, made by SQLite")
+        w.note(ref, "and another")
+        assert len(w.store.entries(ref)) == 3
+    finally:
+        w.store.close()
