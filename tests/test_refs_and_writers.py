@@ -91,6 +91,11 @@ def test_moving_a_laptops_incident_into_a_team_database_just_works(tmp_path):
     assert "3 entries intact" in ok("--db", str(team), "verify", "INC-4")
     # Declaring goes on after the highest number, never into a UNIQUE error.
     assert ok("--db", str(team), "declare", "next").strip() == "INC-5"
+    # Who imported them is recorded; it is not who wrote them, so nothing claims otherwise.
+    with Store.open(team, readonly=True) as s:
+        moved = s.entries("INC-4")
+    assert [e.imported_by() for e in moved[:2]] == [os_user()] * 2
+    assert [e.written_by_other() for e in moved[:2]] == ["", ""]
 
 
 def test_the_same_incident_imported_twice_is_refused_naming_where_it_is(tmp_path):
@@ -193,7 +198,12 @@ def test_sqlite_records_the_operating_system_user_whatever_as_says(tmp_path):
     assert (first.author, first.db_role, first.written_by_other()) == (me, me, "")
     assert (second.author, second.db_role, second.written_by_other()) == ("mallory", me, me)
     said = ok("--db", db, "verify", "INC-1").splitlines()
-    assert said[1:] == [f"  #2 by mallory (--as); written by {me}"]
+    assert said[1:] == [f"  written by {me} as mallory: #2"]
+    for n in range(12):
+        ok("--db", db, "--as", "mallory", "note", f"again {n}")
+    said = ok("--db", db, "verify", "INC-1").splitlines()
+    assert said[1:] == [f"  written by {me} as mallory: #2, #3, #4, #5, #6, #7, #8, #9, #10, "
+                        "#11, … (13 entries)"]
     report = ok("--db", db, "export", "INC-1")
     assert f"| mallory (written by {me}) |" in report
     assert f"written by {me}" not in ok("--db", db, "export", "INC-1", "--public")
@@ -226,13 +236,22 @@ def test_postgresql_records_the_database_role_whatever_the_client_sends(pg_role,
     forged.dispose()
     said = ok("--db", alice.url, "verify", "INC-1").splitlines()
     assert said[0].startswith("INC-1: 2 entries intact")
-    assert said[1:] == [f"  #2 by {alice.name} (--as); written by {bob.name}"]
+    assert said[1:] == [f"  written by {bob.name} as {alice.name}: #2"]
     report = ok("--db", alice.url, "export", "INC-1")
     assert f"| {alice.name} (written by {bob.name}) |" in report
     with Store.open(alice.url, readonly=True) as s:
         first, second = s.entries("INC-1")
     assert first.db_role == alice.name and first.written_by_other() == ""
     assert second.db_role == bob.name and second.author == alice.name
+    # An import by bob: bob imported those entries; he did not write them.
+    laptop = tmp_path / "laptop.db"
+    seed(laptop, "on the laptop", user="ann")
+    ok("--db", bob.url, "import", str(write_export(tmp_path, export_doc(laptop))))
+    with Store.open(alice.url, readonly=True) as s:
+        moved = s.entries("INC-2")
+    assert {e.db_role for e in moved} == {f"imported by {bob.name}"}
+    assert {e.imported_by() for e in moved} == {bob.name}
+    assert ok("--db", alice.url, "verify", "INC-2").count("\n") == 1
 
 
 # ---------------------------------------------------------------------- schema 2 → 4

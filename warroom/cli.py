@@ -588,9 +588,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
                            f"{found.detail}; the {found.intact} entries before it are intact")
     print(f"{found.ref}: {found.intact} entries intact; chain head {found.detail}")
-    for entry in found.writers:  # --as is self-declared; the database says who wrote it
-        print(f"  #{entry.seq} by {_shown(entry.author)} (--as); written by "
-              f"{_shown(entry.written_by_other())}")
+    # --as is self-declared; the database says who wrote each entry: one line per pair.
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for entry in found.writers:
+        pairs.setdefault((entry.written_by_other(), entry.author), []).append(entry.seq)
+    for (writer, author), seqs in pairs.items():
+        shown = ", ".join(f"#{n}" for n in seqs[:10]) + (", …" if len(seqs) > 10 else "")
+        count = f" ({len(seqs)} entries)" if len(seqs) > 1 else ""
+        print(f"  written by {_shown(writer)} as {_shown(author)}: {shown}{count}")
     return 0
 
 

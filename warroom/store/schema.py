@@ -170,6 +170,10 @@ POSTGRES_TRIGGERS = [
        BEGIN
          NEW.db_role := CASE WHEN current_user = session_user THEN session_user::text
                              ELSE session_user::text || ' as ' || current_user::text END;
+         -- An import copies entries written elsewhere: this role only imported them.
+         IF current_setting('warroom.importing', true) = 'on' THEN
+           NEW.db_role := 'imported by ' || NEW.db_role;
+         END IF;
          RETURN NEW;
        END;
        $$ LANGUAGE plpgsql""",
@@ -224,13 +228,19 @@ def migrate_to_writers(conn: "Connection") -> None:
     stay valid) and the unique index on the folded reference. A database that already holds
     two references differing only in case (possible before version 4) keeps working without
     the index: the store then checks the folded reference itself before every new one."""
+    from sqlalchemy import inspect
+
+    look = inspect(conn)
     for table, column, kind in (("incidents", "alias", "VARCHAR(64)"),
                                 ("entries", "db_role", "VARCHAR(200)")):
+        if column in {c["name"] for c in look.get_columns(table)}:
+            continue  # a database made with these columns, stamped older
         conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT ''")
     clash = conn.exec_driver_sql(
         "SELECT upper(ref) FROM incidents GROUP BY upper(ref) HAVING count(*) > 1").first()
     if clash is None:
-        REF_INDEX.create(conn)
+        conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS incidents_ref_folded "
+                             "ON incidents (upper(ref))")
 
 
 MIGRATIONS: dict[int, Callable[["Connection"], None]] = {

@@ -133,6 +133,9 @@ class Store:
         a read-only file or folder. ``busy_timeout_ms``: how long a write waits for another
         process's write lock before :class:`StoreBusy` (SQLite)."""
         url = resolve_url(db)
+        if "://" not in os.fspath(db):  # a file path: a '?' or '#' in it is part of the name
+            return cls._open_sqlite(Path(url[len("sqlite:///"):]), readonly=readonly,
+                                    create=create, busy_timeout_ms=busy_timeout_ms)
         try:
             parsed = make_url(url)
         except (ArgumentError, ValueError):
@@ -649,6 +652,7 @@ class Store:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
+                conn.execute(text("SET LOCAL warroom.importing = 'on'"))  # db_role: imported by
             first = items[0]
             here = conn.execute(select(incidents.c.ref).join(
                 entries, entries.c.incident_id == incidents.c.id).where(
@@ -676,7 +680,7 @@ class Store:
                 values["alias"] = alias
             new_id = conn.execute(insert(incidents).values(**values)
                                   .returning(incidents.c.id)).scalar_one()
-            extra = {"db_role": self.os_user} if self._new else {}
+            extra = {"db_role": f"imported by {self.os_user}"} if self._new else {}
             rows = [dict(incident_id=new_id, seq=e.seq, uid=e.uid, kind=e.kind, author=e.author,
                          host=e.host, session=e.session, occurred_at=e.occurred_at,
                          recorded_at=e.recorded_at, text=e.text, data=dumps_data(e.data),
