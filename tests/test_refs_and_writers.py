@@ -342,9 +342,9 @@ def test_a_deleted_wal_under_an_open_store_refuses_every_later_save(tmp_path):
         w.note(ref, "before")
         Path(f"{db}-wal").unlink()
         for text_ in ("after", "again"):
-            with pytest.raises(StoreError, match="its -wal file was deleted or replaced while "
-                                                 "warroom had it open; this save is not "
-                                                 "acknowledged"):
+            with pytest.raises(StoreError, match="not saved: its -wal file was deleted or "
+                                                 "replaced while warroom had it open; "
+                                                 "entries since may be lost"):
                 w.note(ref, text_)
     finally:
         w.store.close()
@@ -371,7 +371,7 @@ def test_a_wal_deleted_between_the_check_and_the_commit_is_caught_after_it(tmp_p
             check(committed=True)
 
         watch.check = racing  # type: ignore[method-assign]
-        with pytest.raises(StoreError, match="not acknowledged"):
+        with pytest.raises(StoreError, match="not saved"):
             w.note(ref, "written into a deleted file")
     finally:
         w.store.close()

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from warroom.base.clock import FrozenClock, SystemClock
-from warroom.base.model import IMPORTED_BY
 from warroom.core.domain import Warroom
 from warroom.core.durations import parse_duration
 from warroom.core.profiles import ProfileRegistry
@@ -50,12 +49,11 @@ def load_sample(into: Warroom | Any, *, name: str = DEFAULT_SAMPLE,
         return base.speaking_as(who, clock=clock, host="demo-host", session=session,
                                 profiles=profiles)
 
-    # The sample is replayed from a file, not written by the people it names: on SQLite its
-    # entries record who replayed it as an import (Entry.imported_by), as an import would.
+    # The sample is made up, not written by the people it names: on SQLite its entries record
+    # no writer (as in a database from before writers were recorded), so nothing claims one
+    # and pictures of it do not depend on who runs them. (PostgreSQL records its role anyway.)
     store = base.store
-    writer = store.os_user
-    if writer:
-        store.os_user = f"{IMPORTED_BY}{writer}"
+    writer, store.os_user = store.os_user, ""
     try:
         d = script["declare"]
         ref = as_(d["as"]).declare(

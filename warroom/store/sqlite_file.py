@@ -262,7 +262,7 @@ class FileWatch:
         return ""
 
     def _fail(self, why: str) -> None:
-        self.broken = (f"{self.path}: {why}; this save is not acknowledged and entries since may "
-                       "be lost, so nothing more is written here: close warroom, check it "
-                       f"(warroom verify) and restore from a backup if entries are missing")
+        self.broken = (f"{self.path}: not saved: {why}; entries since may be lost, so nothing "
+                       "more is written here: close warroom, check it (warroom verify) and "
+                       "restore from a backup if entries are missing")
         raise StoreError(self.broken)
