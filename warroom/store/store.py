@@ -446,7 +446,7 @@ class Store:
         if cached is not None:
             return cached
         row = self._guard(self._incident_row, ref)
-        if row is not None:
+        if row is not None and row.ref.upper() == key:  # an alias may name another one later
             self._incidents[key] = row
         if row is None:
             raise NotFound(f"no incident {ref!r} in {self.where} (see: warroom list --all)")
