@@ -207,4 +207,7 @@ class WarroomApp(App[None]):
                     continue
                 yield SystemCommand(f"{item.description} ({display_key(item.key)})",
                                     item.label.capitalize(), partial(screen.run_action, item.action))
+                if item.action == "facts":  # the impact window, on its field (SPEC: g)
+                    yield SystemCommand("Impact started at… (g, opened on that field)", "Impact started",
+                                        partial(screen.run_action, "facts('started')"))
         yield from super().get_system_commands(screen)

@@ -10,7 +10,7 @@ this module only decides when to show it. A mixin of
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -76,7 +76,9 @@ class Prompting(_Screen):
         from warroom.core.timers import compute_timers
 
         assert self.profile is not None and self.state is not None  # called once loaded
-        return compute_timers(self.profile, self.state, self.now())
+        # Clock times in the app's zone, named once in the timeline's title (formatting.zone_name).
+        return compute_timers(self.profile, self.state, self.now(),
+                              shown=(timezone.utc,) if getattr(self, "utc", False) else (None,))
 
     def _start_clocks(self) -> None:
         """One APScheduler job on Textual's loop at the next instant a timer falls due. Timers

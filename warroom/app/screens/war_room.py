@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from warroom.app.bindings import KEYMAP, textual_bindings
-from warroom.app.formatting import ENTRY_KINDS
+from warroom.app.formatting import ENTRY_KINDS, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
                               LiveIncident, severity_labeller)
@@ -292,7 +292,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         title = f"Timeline · {count} {'entry' if count == 1 else 'entries'}"
         if tl.filtered:
             title = f"Timeline · {tl.shown_count} of {count} shown (filtered)"
-        title += " · UTC" if self.utc else " · local time"
+        title += f" · times in {zone_name(self.utc, self.now())}"
         set_title(tl, title)  # unchanged: no repaint of the whole timeline on a tick
 
     def show_status(self, message: str, *, error: bool = True) -> None:
@@ -383,7 +383,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         state, profile = self.state, self.profile
         assert state is not None and profile is not None  # the action waits for the load
         since = self.timeline.entries_since(state.last_summary_seq)
-        draft = summary_draft(state, since, profile=profile, zone="UTC" if self.utc else None)
+        draft = summary_draft(state, since, profile=profile, zone=shown_zone(self.utc))
         timer = find(self.timers(), SUMMARY)
         self.app.push_screen(SummaryPrompt(
             self.perform, state, draft=draft, prompted=prompted,
@@ -457,11 +457,13 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
         self.app.push_screen(TicketDialog(self.perform, self.state, self.profile))
 
-    def action_facts(self) -> None:
+    def action_facts(self, field: str = "") -> None:
+        """The facts dialog (``field="started"``: on when impact started)."""
         from warroom.app.dialogs.process import FactsDialog
 
         self.app.push_screen(FactsDialog(self.perform, self.state, self.profile,
-                                         notify=self._facts_changed))
+                                         notify=self._facts_changed, utc=self.utc,
+                                         focus=field, now=self.now()))
 
     def _facts_changed(self, result) -> None:
         """What the process asks for now the facts changed: the security steps, a role."""

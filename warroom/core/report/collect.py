@@ -71,7 +71,7 @@ class Walker:
         kind, data = entry.kind, entry.data
         if kind == "comms":
             out.comms.append(Comms(entry, entry.occurred, state.severity))
-        state.apply(entry)
+        state.apply(entry, checked=True)  # render_report reads each entry through readable()
         out.last = entry
         at = state.last_entry_at
         names = out.names
