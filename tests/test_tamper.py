@@ -249,7 +249,7 @@ def test_an_older_database_is_upgraded_with_its_heads(tmp_path, version):
     assert old.returncode == 0 and "its head was not recorded" in old.stdout
     assert run_cli("--db", str(db), "note", "--incident", "INC-1", "after").returncode == 0
     with Store.open(db) as store:
-        assert store.version == schema.SCHEMA_VERSION == 3
+        assert store.version == schema.SCHEMA_VERSION == 4
         assert store.recorded_head("INC-1").seq == 4
         assert store.recorded_head("INC-2").seq == 2
         assert store.database_id
@@ -279,7 +279,7 @@ def test_an_older_postgres_schema_is_upgraded(pg_url):
         engine.dispose()
     assert run_cli("--db", pg_url, "note", "--incident", one, "after").returncode == 0
     with Store.open(pg_url) as store:
-        assert store.version == 3 and store.recorded_head(one).seq == 7
+        assert store.version == 4 and store.recorded_head(one).seq == 7
         assert store.recorded_head(two).seq == 2
     tamper(pg_url, "swap-refs", one, two)
     assert "belongs to INC-2" in _one_line(_verify(pg_url, one).stderr)

@@ -21,6 +21,8 @@ class Incident:
     number: int
     profile: str
     created_at: str
+    alias: str = ""
+    """The reference it had where it came from, when imported under a new one ('' if not)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Verification:
     seals_checked: bool = False
     recorded: bool = False
     """Whether the database recorded a head to compare with (not before schema 3)."""
+    writers: tuple[Entry, ...] = ()
+    """Entries whose real writer (database role, or operating-system user on SQLite) is not
+    the name typed with ``--as``: see :meth:`Entry.written_by_other`."""
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import (
     Column,
+    func,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump on every incompatible change; a database stamped newer than this is refused.
 
 2 (attachments): the ``attachments`` table (files and captured command output, linked from the
@@ -31,7 +32,13 @@ entry whose data holds their SHA-256). An older database is migrated when opened
 entry, so an entry deleted from or forged onto the end shows), the ``seals`` table (an HMAC of
 each entry written while the database has a chain key), the database's identity in
 ``warroom_meta`` (what its chain key is filed under), and the incidents table guarded like the
-entries."""
+entries.
+
+4 (references and writers): references unique whatever their case (a unique index on the
+folded reference); ``incidents.alias``, the reference an imported incident had where it came
+from when this database already used it; ``entries.db_role``, who really wrote each entry: on
+PostgreSQL the authenticated database role, set by a trigger whatever the client sends; on
+SQLite the operating-system user, set by the store (never from ``--as``)."""
 
 NOTIFY_CHANNEL = "warroom_entries"
 """PostgreSQL: every insert into entries NOTIFYs this channel with the incident's reference."""
@@ -53,7 +60,11 @@ incidents = Table(
     Column("number", Integer, nullable=False),
     Column("profile", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+    Column("alias", String(64), nullable=False, server_default=""),
 )
+# "inc-1", "Inc-1" and "INC-1" are one incident: unique on the folded reference (references are
+# ASCII, so SQLite's upper() and PostgreSQL's agree with Python's str.upper()).
+REF_INDEX = Index("incidents_ref_folded", func.upper(incidents.c.ref), unique=True)
 
 # Times are stored as canonical ISO-8601 UTC text (see core.clock.format_time): identical on
 # SQLite and PostgreSQL, sortable, and exactly what the hash chain covers.
@@ -75,6 +86,10 @@ entries = Table(
     Column("amends", Integer, nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # Not under the hash and never from the client: the database role (PostgreSQL, a trigger)
+    # or the operating-system user (SQLite, the store) that wrote the row. Last, so that a
+    # database migrated with ALTER TABLE has its columns in the same order as a new one.
+    Column("db_role", String(200), nullable=False, server_default=""),
     UniqueConstraint("incident_id", "seq", name="entries_incident_seq"),
 )
 Index("entries_kind", entries.c.incident_id, entries.c.kind)
@@ -215,7 +230,7 @@ def _pg_triggers() -> tuple[list[str], dict[str, tuple[str, ...]]]:
              REFERENCING NEW TABLE AS new_entries
              FOR EACH STATEMENT EXECUTE FUNCTION warroom_notify_entries();
          END IF;""")
-    names["entries"].append("entries_notify")
+    names["entries"] += ["entries_notify", "entries_db_role"]
     ddl = [
         # The message is the trigger's argument (a trigger made by an older warroom has none).
         """CREATE OR REPLACE FUNCTION warroom_append_only() RETURNS trigger AS $$
@@ -231,6 +246,28 @@ def _pg_triggers() -> tuple[list[str], dict[str, tuple[str, ...]]]:
          RETURN NEW;
        END;
        $$ LANGUAGE plpgsql""",
+        # Who really wrote it: the authenticated role (and the role it SET ROLE to, if any),
+        # whatever the client put in db_role. Runs before the row is checked or stored.
+        """CREATE OR REPLACE FUNCTION warroom_db_role() RETURNS trigger AS $$
+           BEGIN
+             NEW.db_role := CASE WHEN current_user = session_user THEN session_user::text
+                                 ELSE session_user::text || ' as ' || current_user::text END;
+             -- An import copies entries written elsewhere: this role only imported them.
+             IF current_setting('warroom.importing', true) = 'on' THEN
+               NEW.db_role := 'imported by ' || NEW.db_role;
+             END IF;
+             RETURN NEW;
+           END;
+           $$ LANGUAGE plpgsql""",
+        """DO $$ BEGIN
+             IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'entries'
+                        AND column_name = 'db_role' AND table_schema = current_schema())
+                AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_db_role'
+                                AND tgrelid = 'entries'::regclass) THEN
+               CREATE TRIGGER entries_db_role BEFORE INSERT ON entries
+                 FOR EACH ROW EXECUTE FUNCTION warroom_db_role();
+             END IF;
+           END $$""",
         # The change feed: one NOTIFY per incident per inserting statement (an import of
         # thousands of entries sends one), delivered at commit, whoever wrote the rows.
         f"""CREATE OR REPLACE FUNCTION warroom_notify_entries() RETURNS trigger AS $$
@@ -291,7 +328,32 @@ def migrate_to_heads(conn: "Connection") -> None:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
-MIGRATIONS: dict[int, Callable[["Connection"], None]] = {2: migrate_to_attachments,
-                                                         3: migrate_to_heads}
+
+def migrate_to_writers(conn: "Connection") -> None:
+    """Version 3 → 4, in the caller's write transaction: ``incidents.alias``,
+    ``entries.db_role`` (new columns with a default: no row is updated, no trigger fires, chains
+    stay valid) and the unique index on the folded reference. A database that already holds
+    two references differing only in case (possible before version 4) keeps working without
+    the index: the store then checks the folded reference itself before every new one."""
+    from sqlalchemy import inspect
+
+    look = inspect(conn)
+    for table, column, kind in (("incidents", "alias", "VARCHAR(64)"),
+                                ("entries", "db_role", "VARCHAR(200)")):
+        if column in {c["name"] for c in look.get_columns(table)}:
+            continue  # a database made with these columns, stamped older
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT ''")
+    clash = conn.exec_driver_sql(
+        "SELECT upper(ref) FROM incidents GROUP BY upper(ref) HAVING count(*) > 1").first()
+    if clash is None:
+        conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS incidents_ref_folded "
+                             "ON incidents (upper(ref))")
+
+
+MIGRATIONS: dict[int, Callable[["Connection"], None]] = {
+    2: migrate_to_attachments,
+    3: migrate_to_heads,
+    4: migrate_to_writers,
+}
 """Version N: what brings a database from N-1 to N. The store runs each step above the
 database's version in order, then stamps it :data:`SCHEMA_VERSION`."""
