@@ -198,7 +198,7 @@ def test_sqlite_records_the_operating_system_user_whatever_as_says(tmp_path):
     assert (first.author, first.db_role, first.written_by_other()) == (me, me, "")
     assert (second.author, second.db_role, second.written_by_other()) == ("mallory", me, me)
     said = ok("--db", db, "verify", "INC-1").splitlines()
-    assert said[1:] == [f"  written by {me} as mallory: #2"]
+    assert said[2:] == [f"  written by {me} as mallory: #2"]  # after the seals line
     for n in range(12):
         ok("--db", db, "--as", "mallory", "note", f"again {n}")
     said = ok("--db", db, "verify", "INC-1").splitlines()
@@ -304,7 +304,7 @@ def test_a_schema_2_database_with_case_twins_upgrades_and_keeps_both(tmp_path):
 
 def test_schema_migrations_are_registered_in_order():
     assert sorted(schema.MIGRATIONS) == [2, 3, 4]
-    assert schema.MIGRATIONS[3].__name__ == "_reserved_for_heads"
+    assert schema.MIGRATIONS[3].__name__ == "migrate_to_heads"
     assert max(schema.MIGRATIONS) == schema.SCHEMA_VERSION
 
 
