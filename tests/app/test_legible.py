@@ -142,3 +142,47 @@ async def test_notifications_cover_neither_the_newest_rows_nor_the_entry_line(ma
         await press(pilot, "escape")
         await settle(pilot)
         assert any("Another notice" in str(t.render()) for t in shown_toasts(screen))
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("", (0, 0), (0, 0)),
+    ("We are investigating.", (0, 21), (0, 21)),
+    ("Line one.\nLine two", (1, 8), (1, 8)),
+    ("Users see {impact}. Next update by 14:30.", (0, 10), (0, 18)),
+    ("First.\nSecond {what} and {more}.", (1, 7), (1, 13)),
+])
+def test_the_cursor_starts_at_the_first_blank_to_fill_else_at_the_end(text, start, end):
+    from warroom.app.dialogs.writing import typing_point
+
+    assert typing_point(text) == (start, end)
+
+
+async def test_writing_dialogs_start_where_the_person_types(make_app):
+    """The status update's cursor follows the template's text (not before it); the lead
+    summary's sits on the first line, which the draft leaves for the lead's own words."""
+    from textual.widgets import TextArea
+
+    from tests.app.conftest import paste
+    from warroom.app.dialogs.status_update import StatusUpdateDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "u")
+        dialog = app.screen
+        assert isinstance(dialog, StatusUpdateDialog)
+        offered = dialog.query_one("#update-text", TextArea).text
+        assert offered.startswith("A fix has been applied")  # the monitoring template
+        await press(pilot, "enter")  # the template chosen: on to its text
+        area = dialog.query_one("#update-text", TextArea)
+        assert app.focused is area
+        assert area.selection.is_empty and area.selection.end == area.document.end
+        await paste(pilot, " Card payments work again.")
+        assert area.text == offered + " Card payments work again."
+        await press(pilot, "escape", "s")
+        summary = app.screen
+        assert isinstance(summary, SummaryPrompt)
+        box = summary.query_one("#summary-text", TextArea)
+        assert app.focused is box and box.text.startswith("\n\nSince the last summary")
+        await paste(pilot, "Stable since the revert.")
+        assert summary.text.startswith("Stable since the revert.\n\nSince the last summary")
