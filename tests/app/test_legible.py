@@ -186,3 +186,66 @@ async def test_writing_dialogs_start_where_the_person_types(make_app):
         assert app.focused is box and box.text.startswith("\n\nSince the last summary")
         await paste(pilot, "Stable since the revert.")
         assert summary.text.startswith("Stable since the revert.\n\nSince the last summary")
+
+
+async def test_the_footer_at_80_columns_shows_help_quit_and_the_keys_a_lead_needs(make_app):
+    from warroom.app.widgets.key_bar import KeyBar
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        bar = str(app.screen.query_one(KeyBar).render())
+        assert len(bar) <= 80
+        for key in ("ndarc", "x", "s", "u", "o", "v", "t", "i", "e", "?", "q"):
+            assert key in bar.split(), (key, bar)
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        narrow = str(app.screen.query_one(KeyBar).render()).split()
+        assert len(" ".join(narrow)) <= 60
+        for key in ("ndarc", "s", "u", "?", "q"):
+            assert key in narrow, (key, narrow)
+
+
+async def test_dialogs_below_80x24_keep_their_hint_in_view_and_ask_for_a_larger_terminal(make_app):
+    """At 60×20 a dialog taller than the terminal scrolls its fields; the error and the keys
+    stay at its foot, and its bottom border says to enlarge the terminal (as the war room's
+    notice line does, which the dialog covers)."""
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        for key in ("u", "o", "l", "s", "question_mark", "v"):
+            await press(pilot, key)
+            dialog = app.screen
+            box = dialog.query_one(".dialog")
+            hint = dialog.query_one(".dialog-hint", Label)
+            assert "enlarge to 80×24" in str(box.border_subtitle), key
+            assert box.region.contains_region(hint.region) and hint.region.height >= 1, key
+            assert hint.region.bottom <= app.size.height - 1, key
+            await press(pilot, "escape")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        await press(pilot, "u")
+        assert app.screen.query_one(".dialog").border_subtitle == ""
+
+
+async def test_placeholders_shorten_by_rule_to_their_field(make_app):
+    """Whole when they fit, else their short form, else cut at a word with … (never mid-word
+    with nothing to say so)."""
+    from warroom.app.widgets.fields import Field
+
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        await press(pilot, "g")
+        started = app.screen.query_one("#facts-started", Field)
+        assert started.placeholder == "Impact started (ISO time; optional)"
+        await press(pilot, "escape", "u")
+        audience = app.screen.query_one("#update-audience", Field)
+        assert audience.placeholder.endswith("…")
+        assert len(audience.placeholder) <= audience.content_size.width
+        await press(pilot, "escape")
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        await press(pilot, "g")
+        started = app.screen.query_one("#facts-started", Field)
+        assert started.placeholder == started.full_placeholder

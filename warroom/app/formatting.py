@@ -19,6 +19,11 @@ from warroom.core.durations import describe_lateness
 from warroom.core.entry_data import readable
 from warroom.core.text import one_line, paragraphs, sanitize
 
+MIN_COLS, MIN_ROWS = 80, 24
+"""The smallest terminal that shows every pane and every dialog whole."""
+SMALL_TERMINAL = f"Small terminal · enlarge to {MIN_COLS}×{MIN_ROWS}"
+"""Said below that size (the war room's notice line, a dialog's bottom border)."""
+
 KIND_LABELS = {
     "escalation": "escalate",
     "declared": "declared",

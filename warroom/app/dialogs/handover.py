@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
+from warroom.app.widgets.fields import Field
 
 if TYPE_CHECKING:
     from warroom.core.roles import RoleWarning
@@ -42,9 +43,10 @@ class HandoverDialog(Dialog):
             options.append(Option(Content.assemble(f"{plain(role.name)}: ", who), id=role.id))
         yield OptionList(*options, id="role-list")
         yield Label(Content(""), id="role-duties", classes="dialog-text")
-        yield Input(id="role-person", placeholder="Who takes it (name)",
+        yield Field(id="role-person", placeholder="Who takes it (name)",
                     suggester=SuggestFromList(self.people, case_sensitive=False))
-        yield Input(id="role-note", placeholder="Handover note (optional): what they need to know")
+        yield Field(id="role-note", placeholder="Handover note (optional): what they need to know",
+                    short="Handover note (optional)")
         yield Label(Content(""), id="role-warnings")
 
     def on_mount(self) -> None:

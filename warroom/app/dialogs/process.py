@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
 from warroom.app.widgets.checks import Checkbox, SelectionList
+from warroom.app.widgets.fields import Field
 
 OTHER = "__other__"
 
@@ -60,9 +61,9 @@ class EscalationDialog(Dialog):
         if not self.profile.escalation:
             yield Label(_when("This process names no escalation chain."), classes="dialog-text")
         yield OptionList(*options, id="escalation-chain")
-        yield Input(id="escalation-to", placeholder="Escalated to (who or which level)")
-        yield Input(id="escalation-how", placeholder="How (phone, PagerDuty, Slack...) (optional)")
-        yield Input(id="escalation-note", placeholder="Note (optional): what you told them")
+        yield Field(id="escalation-to", placeholder="Escalated to (who or which level)")
+        yield Field(id="escalation-how", placeholder="How (phone, PagerDuty, Slack...) (optional)")
+        yield Field(id="escalation-note", placeholder="Note (optional): what you told them")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -141,9 +142,9 @@ class TicketDialog(Dialog):
         yield OptionList(*options, id="ticket-suppliers")
         yield Static(_when("Say: what is affected, since when, the impact on users, what you "
                            "have tried, and the case severity."), classes="dialog-text")
-        yield Input(id="ticket-supplier", placeholder="Supplier")
-        yield Input(id="ticket-case", placeholder="Case id (as the supplier gave it)")
-        yield Input(id="ticket-note", placeholder="Note (optional): what you asked for")
+        yield Field(id="ticket-supplier", placeholder="Supplier")
+        yield Field(id="ticket-case", placeholder="Case id (as the supplier gave it)")
+        yield Field(id="ticket-note", placeholder="Note (optional): what you asked for")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -211,9 +212,10 @@ class FactsDialog(Dialog):
         yield SelectionList[str](*[(Content(plain(s)), s, s in self.state.services)
                                    for s in self.profile.services], id="facts-services")
         started = self.state.impact.get("started")
-        yield Input(started.strftime("%Y-%m-%dT%H:%MZ") if started else "", id="facts-started",
-                    placeholder="Impact started (ISO time, e.g. 2026-11-22T13:05Z; optional)")
-        yield Input(id="facts-reason", placeholder="Reason (required): what you learned")
+        yield Field(started.strftime("%Y-%m-%dT%H:%MZ") if started else "", id="facts-started",
+                    placeholder="Impact started (ISO time, e.g. 2026-11-22T13:05Z; optional)",
+                    short="Impact started (ISO time; optional)")
+        yield Field(id="facts-reason", placeholder="Reason (required): what you learned")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -288,8 +290,9 @@ class ChecklistDialog(Dialog):
         yield SelectionList[str](*[(self._label(s), s, s in self.done) for s in self.steps],
                                  id="checklist-steps")
         yield Static(Content(""), id="checklist-whole", classes="dialog-text")
-        yield Input(id="checklist-reason",
-                    placeholder="Does not apply? The reason, then Enter dismisses the step")
+        yield Field(id="checklist-reason",
+                    placeholder="Does not apply? The reason, then Enter dismisses the step",
+                    short="Does not apply? Reason, then Enter")
 
     def _label(self, step: str) -> Content:
         if step in self.dismissed:
@@ -369,7 +372,7 @@ class TimersDialog(Dialog):
         answers += [Option(Content(f"Snooze {m} minutes"), id=str(m)) for m in SNOOZE_MINUTES]
         answers.append(Option(Content("Dismiss (it does not apply now)"), id=DISMISS))
         yield OptionList(*answers, id="timer-answer")
-        yield Input(id="timer-reason", placeholder="Reason (goes in the timeline; required)")
+        yield Field(id="timer-reason", placeholder="Reason (goes in the timeline; required)")
 
     def on_mount(self) -> None:
         super().on_mount()

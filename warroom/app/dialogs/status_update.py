@@ -21,6 +21,7 @@ from warroom.app.widgets.checks import SelectionList
 from warroom.core.durations import format_duration, parse_duration
 from warroom.core.text import sanitize
 from warroom.core.updates import draft_update, next_update_interval
+from warroom.app.widgets.fields import Field
 
 
 class StatusUpdateDialog(WritingDialog):
@@ -44,8 +45,8 @@ class StatusUpdateDialog(WritingDialog):
         yield self.text_box(id="update-text", placeholder="The update as people will read it")
         with_next = format_duration(self.interval).replace(" ", "")
         yield Label(Content("Next update in (e.g. 30m, 1h):"))
-        yield Input(with_next, id="update-next")
-        yield Input(id="update-audience", placeholder="Audience (optional): "
+        yield Field(with_next, id="update-next")
+        yield Field(id="update-audience", placeholder="Audience (optional): "
                     + ", ".join(self.profile.audiences),
                     suggester=SuggestFromList(list(self.profile.audiences), case_sensitive=False))
         if self.profile.services:

@@ -24,6 +24,7 @@ from warroom.app.dialogs.writing import PlainTextArea, WritingDialog
 from warroom.app.formatting import clock_time, fit_label, plain
 from warroom.core.timers import describe_lateness
 from warroom.core.text import paragraphs
+from warroom.app.widgets.fields import Field
 
 __all__ = ["PlainTextArea", "SummaryPrompt"]
 
@@ -74,7 +75,7 @@ class SummaryPrompt(WritingDialog):
             yield OptionList(*[Option(Content(f"Snooze {m} minutes"), id=str(m)) for m in SNOOZES],
                              Option(Content("Dismiss this summary (skip it)"), id=DISMISS),
                              id="summary-later")
-            yield Input(id="summary-reason", placeholder="Why not now (goes in the timeline)")
+            yield Field(id="summary-reason", placeholder="Why not now (goes in the timeline)")
 
     def on_mount(self) -> None:
         super().on_mount()
