@@ -249,3 +249,18 @@ async def test_placeholders_shorten_by_rule_to_their_field(make_app):
         await press(pilot, "g")
         started = app.screen.query_one("#facts-started", Field)
         assert started.placeholder == started.full_placeholder
+
+
+def test_the_latest_summary_fills_its_rows_and_ends_in_an_ellipsis_when_cut():
+    from textual.content import Content
+
+    from warroom.app.widgets.summary import _clip
+
+    text = Content("Summary 14:00 grace: Cause: our Network Firewall policy change dropped "
+                   "outbound HTTPS.\nNow P2, monitoring.")
+    assert _clip(text, 80, 3) is text  # it fits
+    one = str(_clip(text, 34, 1))
+    assert one == "Summary 14:00 grace: Cause: our…"
+    two = str(_clip(text, 34, 2)).split("\n")
+    assert len(two) == 2 and two[1].endswith("…") and len(two[1]) <= 34
+    assert _clip(text, 34, 0) is text  # before the first layout: whole
