@@ -254,7 +254,7 @@ async def test_placeholders_shorten_by_rule_to_their_field(make_app):
 def test_the_latest_summary_fills_its_rows_and_ends_in_an_ellipsis_when_cut():
     from textual.content import Content
 
-    from warroom.app.widgets.summary import _clip
+    from warroom.app.formatting import clip_rows as _clip
 
     text = Content("Summary 14:00 grace: Cause: our Network Firewall policy change dropped "
                    "outbound HTTPS.\nNow P2, monitoring.")

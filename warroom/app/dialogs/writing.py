@@ -28,7 +28,14 @@ BLANK = re.compile(r"\{[^{}\n]*\}")
 
 class PlainTextArea(TextArea):
     """A TextArea whose pastes are plain text: terminal escapes and bidi overrides are dropped
-    before they reach the document (and the screen)."""
+    before they reach the document (and the screen). Out of focus it shows its text from the
+    top, as it will be read; in focus, where its cursor is."""
+
+    def on_focus(self) -> None:
+        self.scroll_cursor_visible()
+
+    def on_blur(self) -> None:
+        self.scroll_home(animate=False)
 
     async def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()
@@ -78,3 +85,5 @@ class WritingDialog(Dialog):
         area.move_cursor(start)
         if end != start:
             area.move_cursor(end, select=True)
+        if not area.has_focus:  # read from the top until the person comes to write in it
+            area.call_after_refresh(area.scroll_home, animate=False)

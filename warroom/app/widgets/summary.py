@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
 from textual.content import Content
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from warroom.app.formatting import badge_style, clock_time, fit_label, plain
+from warroom.app.formatting import badge_style, clip_rows, clock_time, fit_label, plain
 from warroom.app.widgets.quiet import QuietStatic, set_title
 from warroom.core.durations import format_duration
 from warroom.core.text import paragraphs
@@ -99,26 +98,12 @@ class SummaryPane(Vertical):
                 "\n".join(said))
             # As many lines as the pane has left; the last ends in … when there is more
             # (never a sentence stopped mid-way with nothing to say so).
-            summary = _clip(summary, width, self.content_size.height - len(lines))
+            summary = clip_rows(summary, width, self.content_size.height - len(lines))
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
         set_title(self, f"Incident · {plain(profile.title)}")
         self.query_one("#summary-head", QuietStatic).show_content(Content("\n").join(lines))
         self.query_one("#summary-latest", QuietStatic).show_content(summary)
-
-
-def _clip(content: Content, width: int, rows: int) -> Content:
-    """``content`` wrapped to ``width``, in ``rows`` lines at most (the last ends in … if cut).
-    Unknown sizes (before the first layout) leave it whole."""
-    if width <= 1 or rows <= 0:
-        return content
-    lines = [part for line in content.split("\n") for part in line.wrap(width)]
-    if len(lines) <= rows:
-        return content
-    last = lines[rows - 1]
-    text = last.plain.rstrip()
-    keep = len(text) if cell_len(text) < width else len(fit_label(text, width)) - 1
-    return Content("\n").join([*lines[:rows - 1], last[:keep].rstrip() + "…"])
 
 
 def _wrap(text: str, width: int, most: int) -> list[str]:
