@@ -95,7 +95,7 @@ class HandoverDialog(Dialog):
         about = [Content.styled(plain(role.description), "italic")] if role and role.description else []
         width, height = self.app.size
         text = Content("\n").join(about + [Content.styled(plain(duties), "$text-muted")])
-        room = min(width, 76) - 4  # the box's inner width (its border and padding)
+        room = min(width, 76) - 6  # the box's inner width (border, padding, a scroll bar)
         self.query_one("#role-duties", Label).update(clip_rows(text, room, max(8, height // 2 - 4)))
         lines = [Content.styled(f"⚠ {plain(w.text)}", "$text-warning") for w in self.warnings()]
         self.query_one("#role-warnings", Label).update(Content("\n").join(lines))
