@@ -236,9 +236,9 @@ async def test_placeholders_shorten_by_rule_to_their_field(make_app):
     app = make_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await ready(pilot)
-        await press(pilot, "g")
-        started = app.screen.query_one("#facts-started", Field)
-        assert started.placeholder == "Impact started (ISO time; optional)"
+        await press(pilot, "l")
+        reason = app.screen.query_one("#checklist-reason", Field)
+        assert reason.placeholder == "Does not apply? Reason, then Enter"
         await press(pilot, "escape", "u")
         audience = app.screen.query_one("#update-audience", Field)
         assert audience.placeholder.endswith("…")
@@ -246,9 +246,9 @@ async def test_placeholders_shorten_by_rule_to_their_field(make_app):
         await press(pilot, "escape")
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
-        await press(pilot, "g")
-        started = app.screen.query_one("#facts-started", Field)
-        assert started.placeholder == started.full_placeholder
+        await press(pilot, "l")
+        reason = app.screen.query_one("#checklist-reason", Field)
+        assert reason.placeholder == reason.full_placeholder
 
 
 def test_the_latest_summary_fills_its_rows_and_ends_in_an_ellipsis_when_cut():

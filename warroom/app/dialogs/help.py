@@ -12,7 +12,8 @@ from warroom.app.bindings import KEYMAP, display_key
 from warroom.app.dialogs.base import Dialog
 
 MORE_KEYS = (
-    ("ctrl+p", "Command palette: every action, and the theme"),
+    ("ctrl+p", "Command palette: every action (\"Impact started\" opens g on that field), "
+               "and the theme"),
     ("Tab", "In the entry line: cycle note → decision → action → result → change"),
     ("Alt+n d a r c", "In the entry line: switch the kind, keep the text (or Esc then the letter at once)"),
     ("↑", "On an empty entry line: the last text cancelled or saved, to edit"),
@@ -29,7 +30,8 @@ PANES = (
     "as countdowns (in 23m, in 1h 05m; seconds in the last minute); ! marks one that wants "
     "something now (! due now, ! 4m late, ! vacant 6m); zz: snoozed.",
     "Timeline: every entry in the order it happened, newest at the bottom; ✎ marks an entry "
-    "that was corrected (Enter shows the original); \"logged later\" marks a backdated one.",
+    "that was corrected (Enter shows the original); \"logged later\" marks a backdated one. "
+    "Times are in the zone its title names (local time; z switches to UTC).",
 )
 
 

@@ -8,7 +8,7 @@ security steps when the security flag is set. Every answer is one domain call, o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from textual import on
@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import plain
+from warroom.app.formatting import plain, shown_zone, zone_name
 from warroom.app.widgets.checks import Checkbox, SelectionList
 from warroom.app.widgets.fields import Field
 
@@ -198,10 +198,19 @@ class FactsDialog(Dialog):
     TITLE = "Change the facts"
     HINT = "Tab moves · space ticks · Enter in the reason saves · Esc cancels"
 
-    def __init__(self, save: Save, state, profile, notify: Callable[[Any], None] | None = None) -> None:
+    def __init__(self, save: Save, state, profile, notify: Callable[[Any], None] | None = None,
+                 *, utc: bool = False, focus: str = "", now: datetime | None = None) -> None:
         super().__init__(save)
         self.state, self.profile = state, profile
         self.after = notify
+        self.utc, self.focus_on = utc, focus
+        self.now = now or datetime.now(timezone.utc)
+
+    def _typed(self, at: datetime) -> str:
+        """When impact started as the field shows it: the app's zone (named in the label), in
+        the form the field reads back (a time without a zone is local time)."""
+        return at.astimezone(shown_zone(self.utc)).strftime(
+            "%Y-%m-%d %H:%M" + ("Z" if self.utc else ""))
 
     def body(self) -> ComposeResult:
         yield Checkbox(Content("Security incident"), self.state.security, id="facts-security")
@@ -212,15 +221,16 @@ class FactsDialog(Dialog):
         yield SelectionList[str](*[(Content(plain(s)), s, s in self.state.services)
                                    for s in self.profile.services], id="facts-services")
         started = self.state.impact.get("started")
-        yield Field(started.strftime("%Y-%m-%dT%H:%MZ") if started else "", id="facts-started",
-                    placeholder="Impact started (ISO time, e.g. 2026-11-22T13:05Z; optional)",
-                    short="Impact started (ISO time; optional)")
+        zone = zone_name(self.utc, started or self.now)
+        yield Label(Content(f"Impact started ({zone}; optional)"))
+        yield Field(self._typed(started) if started else "", id="facts-started",
+                    placeholder="YYYY-MM-DD HH:MM, e.g. 2026-11-22 13:05")
         yield Field(id="facts-reason", placeholder="Reason (required): what you learned")
 
     def on_mount(self) -> None:
         super().on_mount()
         self._steps()
-        self.query_one("#facts-security").focus()
+        self.query_one("#facts-started" if self.focus_on == "started" else "#facts-security").focus()
 
     @on(Checkbox.Changed, "#facts-security")
     def _steps(self) -> None:
@@ -244,7 +254,7 @@ class FactsDialog(Dialog):
         services = list(self.query_one("#facts-services", SelectionList).selected)
         started = self.query_one("#facts-started", Input).value.strip()
         before = self.state.impact.get("started")
-        unchanged_start = before is not None and started == before.strftime("%Y-%m-%dT%H:%MZ")
+        unchanged_start = before is not None and started == self._typed(before)
         reason = self.query_one("#facts-reason", Input).value
         out: list = []
 

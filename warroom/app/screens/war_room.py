@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from warroom.app.bindings import KEYMAP, textual_bindings
-from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL
+from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
                               LiveIncident, severity_labeller)
@@ -77,6 +77,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.profile: Profile | None = None
         self.feed: Feed | None = None
         self.readonly = False
+        self.alias = ""
         self.utc = False
         self._following = False
         self._pull_lock = threading.Lock()
@@ -147,6 +148,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
     def on_tail_loaded(self, message: TailLoaded) -> None:
         self.ref, self.profile, self.readonly = message.ref, message.profile, message.readonly
+        self.alias = message.alias
         self.timeline.severity_label = severity_labeller(self.profile)
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
@@ -230,18 +232,26 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
     def refresh_panes(self) -> None:
         if self.state is None or self.profile is None:
             return
-        from warroom.core.domain import role_warnings
-
         now = self.now()
-        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
-                                         readonly=self.readonly)
-        self.query_one(RoleBoard).show(self.state, self.profile, now,
-                                       role_warnings(self.state, self.profile, now), self.here)
+        self.refresh_summary(now)
+        self.refresh_roles(now)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
         self.query_one(TimersPane).show(self.timers(), now, stopped=stopped,
                                         after=self._post_incident_steps())
         self._title_timeline()
         self._fit_top()
+
+    def refresh_summary(self, now: datetime) -> None:
+        assert self.state is not None and self.profile is not None
+        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
+                                         readonly=self.readonly, alias=self.alias)
+
+    def refresh_roles(self, now: datetime) -> None:
+        from warroom.core.domain import role_warnings
+
+        assert self.state is not None and self.profile is not None
+        self.query_one(RoleBoard).show(self.state, self.profile, now,
+                                       role_warnings(self.state, self.profile, now), self.here)
 
     def on_resize(self) -> None:
         self._fit_top()
@@ -288,7 +298,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         title = f"Timeline · {count} {'entry' if count == 1 else 'entries'}"
         if tl.filtered:
             title = f"Timeline · {tl.shown_count} of {count} shown (filtered)"
-        title += " · UTC" if self.utc else " · local time"
+        title += f" · times in {zone_name(self.utc, self.now())}"
         set_title(tl, title)  # unchanged: no repaint of the whole timeline on a tick
 
     def show_status(self, message: str, *, error: bool = True) -> None:
@@ -379,7 +389,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         state, profile = self.state, self.profile
         assert state is not None and profile is not None  # the action waits for the load
         since = self.timeline.entries_since(state.last_summary_seq)
-        draft = summary_draft(state, since, profile=profile, zone="UTC" if self.utc else None)
+        draft = summary_draft(state, since, profile=profile, zone=shown_zone(self.utc))
         timer = find(self.timers(), SUMMARY)
         self.app.push_screen(SummaryPrompt(
             self.perform, state, draft=draft, prompted=prompted,
@@ -453,11 +463,13 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
         self.app.push_screen(TicketDialog(self.perform, self.state, self.profile))
 
-    def action_facts(self) -> None:
+    def action_facts(self, field: str = "") -> None:
+        """The facts dialog (``field="started"``: on when impact started)."""
         from warroom.app.dialogs.process import FactsDialog
 
         self.app.push_screen(FactsDialog(self.perform, self.state, self.profile,
-                                         notify=self._facts_changed))
+                                         notify=self._facts_changed, utc=self.utc,
+                                         focus=field, now=self.now()))
 
     def _facts_changed(self, result) -> None:
         """What the process asks for now the facts changed: the security steps, a role."""

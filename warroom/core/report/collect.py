@@ -71,7 +71,7 @@ class Walker:
         kind, data = entry.kind, entry.data
         if kind == "comms":
             out.comms.append(Comms(entry, entry.occurred, state.severity))
-        state.apply(entry)
+        state.apply(entry, checked=True)  # render_report reads each entry through readable()
         out.last = entry
         at = state.last_entry_at
         names = out.names
@@ -108,6 +108,9 @@ class Walker:
             return
         occurred = stamp(entry.occurred_at)
         author = self.escaped.get(entry.author) or self.escaped.setdefault(entry.author, md(entry.author))
+        writer = "" if self.public else entry.written_by_other()
+        if writer:  # --as is self-declared: the database's record beside it
+            author += " " + md(f"(written by {writer})")
         kind_md = self.escaped.get(kind) or self.escaped.setdefault(kind, md(kind))
         stored = canonical(entry.occurred_at)
         local = ""

@@ -458,7 +458,14 @@ class Sections:
         if found:
             return found
         s = self.state
-        lines = [f"- {md(f'Declared at {at_utc(s.declared_at)}{self.by(s.declared_by)}.')}"]
+        lines = []
+        detected = s.impact.get("detected")
+        if detected is not None:
+            after = self.since_start(detected)
+            lines.append(f"- {md(f'Detected at {at_utc(detected)}, {after} after impact started.')}"
+                         if "started" in s.impact and not after.startswith("0m (")
+                         else f"- {md(f'Detected at {at_utc(detected)}.')}")
+        lines.append(f"- {md(f'Declared at {at_utc(s.declared_at)}{self.by(s.declared_by)}.')}")
         first = self.c.first_event
         if first is not None:
             lines.append(f"- {md(f'First event logged, {at_utc(first.occurred)}:')} {md(self.text(first))}")
