@@ -369,19 +369,31 @@ def test_feed_polls_in_a_database_without_the_notify_trigger(pg_url):
         w.store.close()
 
 
-def test_idle_listening_feed_does_not_query(pg_url):
-    """While nothing is written, polls cost no round trip: they only look at the socket."""
-    w = Warroom(Store.open(pg_url), user="lead")
+def test_idle_listening_feed_does_not_query(pg_database_url, monkeypatch):
+    """While nothing is written, polls cost no round trip: they only look at the socket.
+
+    A database of its own (NOTIFY reaches every listener of a database: other tests' INC-1
+    would wake this feed), and the feed's clock held still while it polls (on a loaded machine
+    twenty polls could span its periodic re-read, RECHECK_AFTER)."""
+    from types import SimpleNamespace
+
+    from warroom.store import feed as feed_module
+
+    url = pg_database_url
+    w = Warroom(Store.open(url), user="lead")
     ref = w.declare("x").incident
-    store = Store.open(pg_url)
+    store = Store.open(url)
     feed = ChangeFeed(store, ref)
     try:
         feed.poll()
         calls = []
         real = feed._read
         feed._read = lambda: calls.append(1) or real()
-        for _ in range(20):
-            assert feed.poll() == []
+        with monkeypatch.context() as frozen:
+            still = time.monotonic()
+            frozen.setattr(feed_module, "time", SimpleNamespace(monotonic=lambda: still))
+            for _ in range(20):
+                assert feed.poll() == []
         assert calls == []
         w.note(ref, "now there is something")
         assert [e.seq for e in feed.wait(1.0)] == [2] and len(calls) == 1

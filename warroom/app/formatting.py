@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.cells import cell_len, chop_cells
 
@@ -21,6 +21,14 @@ from warroom.core.describe import describe
 from warroom.core.durations import describe_lateness
 from warroom.core.entry_data import readable
 from warroom.core.text import one_line, paragraphs, sanitize
+
+if TYPE_CHECKING:
+    from textual.content import Content
+
+MIN_COLS, MIN_ROWS = 80, 24
+"""The smallest terminal that shows every pane and every dialog whole."""
+SMALL_TERMINAL = f"Small terminal · enlarge to {MIN_COLS}×{MIN_ROWS}"
+"""Said below that size (the war room's notice line, a dialog's bottom border)."""
 
 KIND_LABELS = {
     "escalation": "escalate",
@@ -176,6 +184,22 @@ def fit_label(text: str, room: int, short: str | None = None) -> str:
     if space >= (room - 1) // 2:  # end at a word when that keeps at least half the room
         head = head[:space]
     return head.rstrip(" ,;:·-") + "…"
+
+
+def clip_rows(content: Content, width: int, rows: int) -> Content:
+    """``content`` wrapped to ``width``, in ``rows`` lines at most (the last ends in … if cut).
+    Unknown sizes (before the first layout) leave it whole."""
+    from textual.content import Content
+
+    if width <= 1 or rows <= 0:
+        return content
+    lines = [part for line in content.split("\n") for part in line.wrap(width)]
+    if len(lines) <= rows:
+        return content
+    last = lines[rows - 1]
+    text = last.plain.rstrip()
+    keep = len(text) if cell_len(text) < width else len(fit_label(text, width)) - 1
+    return Content("\n").join([*lines[:rows - 1], last[:keep].rstrip() + "…"])
 
 
 @lru_cache(maxsize=256)

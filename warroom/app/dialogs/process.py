@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain, shown_zone, zone_name
 from warroom.app.widgets.checks import Checkbox, SelectionList
+from warroom.app.widgets.fields import Field
 
 OTHER = "__other__"
 
@@ -60,9 +61,9 @@ class EscalationDialog(Dialog):
         if not self.profile.escalation:
             yield Label(_when("This process names no escalation chain."), classes="dialog-text")
         yield OptionList(*options, id="escalation-chain")
-        yield Input(id="escalation-to", placeholder="Escalated to (who or which level)")
-        yield Input(id="escalation-how", placeholder="How (phone, PagerDuty, Slack...) (optional)")
-        yield Input(id="escalation-note", placeholder="Note (optional): what you told them")
+        yield Field(id="escalation-to", placeholder="Escalated to (who or which level)")
+        yield Field(id="escalation-how", placeholder="How (phone, PagerDuty, Slack...) (optional)")
+        yield Field(id="escalation-note", placeholder="Note (optional): what you told them")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -141,9 +142,9 @@ class TicketDialog(Dialog):
         yield OptionList(*options, id="ticket-suppliers")
         yield Static(_when("Say: what is affected, since when, the impact on users, what you "
                            "have tried, and the case severity."), classes="dialog-text")
-        yield Input(id="ticket-supplier", placeholder="Supplier")
-        yield Input(id="ticket-case", placeholder="Case id (as the supplier gave it)")
-        yield Input(id="ticket-note", placeholder="Note (optional): what you asked for")
+        yield Field(id="ticket-supplier", placeholder="Supplier")
+        yield Field(id="ticket-case", placeholder="Case id (as the supplier gave it)")
+        yield Field(id="ticket-note", placeholder="Note (optional): what you asked for")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -222,9 +223,9 @@ class FactsDialog(Dialog):
         started = self.state.impact.get("started")
         zone = zone_name(self.utc, started or self.now)
         yield Label(Content(f"Impact started ({zone}; optional)"))
-        yield Input(self._typed(started) if started else "", id="facts-started",
+        yield Field(self._typed(started) if started else "", id="facts-started",
                     placeholder="YYYY-MM-DD HH:MM, e.g. 2026-11-22 13:05")
-        yield Input(id="facts-reason", placeholder="Reason (required): what you learned")
+        yield Field(id="facts-reason", placeholder="Reason (required): what you learned")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -299,8 +300,9 @@ class ChecklistDialog(Dialog):
         yield SelectionList[str](*[(self._label(s), s, s in self.done) for s in self.steps],
                                  id="checklist-steps")
         yield Static(Content(""), id="checklist-whole", classes="dialog-text")
-        yield Input(id="checklist-reason",
-                    placeholder="Does not apply? The reason, then Enter dismisses the step")
+        yield Field(id="checklist-reason",
+                    placeholder="Does not apply? The reason, then Enter dismisses the step",
+                    short="Does not apply? Reason, then Enter")
 
     def _label(self, step: str) -> Content:
         if step in self.dismissed:
@@ -380,7 +382,7 @@ class TimersDialog(Dialog):
         answers += [Option(Content(f"Snooze {m} minutes"), id=str(m)) for m in SNOOZE_MINUTES]
         answers.append(Option(Content("Dismiss (it does not apply now)"), id=DISMISS))
         yield OptionList(*answers, id="timer-answer")
-        yield Input(id="timer-reason", placeholder="Reason (goes in the timeline; required)")
+        yield Field(id="timer-reason", placeholder="Reason (goes in the timeline; required)")
 
     def on_mount(self) -> None:
         super().on_mount()

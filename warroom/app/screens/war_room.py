@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from warroom.app.bindings import KEYMAP, textual_bindings
-from warroom.app.formatting import ENTRY_KINDS, shown_zone, zone_name
+from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
                               LiveIncident, severity_labeller)
@@ -52,8 +52,6 @@ if TYPE_CHECKING:
     from warroom.core.results import Feed
     from warroom.core.state import IncidentState
 
-MIN_COLS, MIN_ROWS = 80, 24
-"""The smallest terminal that shows every pane."""
 SUMMARY_MIN, SUMMARY_NARROW = 34, 34
 ROLES_MAX, TIMERS_MAX = 44, 40
 
@@ -292,7 +290,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         small = narrow or height < MIN_ROWS
         if small:
             hidden = ": roles hidden" if narrow else ""
-            notice.update(Content(f"Small terminal{hidden} · enlarge to {MIN_COLS}×{MIN_ROWS}"))
+            notice.update(Content(SMALL_TERMINAL.replace(" ·", f"{hidden} ·", 1)))
         notice.display = small
 
     def _title_timeline(self) -> None:

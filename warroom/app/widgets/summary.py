@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from warroom.app.formatting import badge_style, clock_time, fit_label, plain
+from warroom.app.formatting import badge_style, clip_rows, clock_time, fit_label, plain
 from warroom.app.widgets.quiet import QuietStatic, set_title
 from warroom.core.durations import format_duration
 from warroom.core.text import paragraphs
@@ -100,6 +100,9 @@ class SummaryPane(Vertical):
             summary = Content.assemble(
                 (f"Summary {clock_time(latest.occurred, utc)} {plain(latest.author)}: ", "$text-muted"),
                 "\n".join(said))
+            # As many lines as the pane has left; the last ends in … when there is more
+            # (never a sentence stopped mid-way with nothing to say so).
+            summary = clip_rows(summary, width, self.content_size.height - len(lines))
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
         set_title(self, f"Incident · {plain(profile.title)}")
