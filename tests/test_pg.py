@@ -46,8 +46,9 @@ def _triggers(url: str) -> set[str]:
 
 
 # ---------------------------------------------------------------- schema
-ALL_TRIGGERS = {"entries_append_only", "entries_no_truncate", "entries_notify", "incidents_no_delete",
-                "entries_db_role"}
+ALL_TRIGGERS = {"entries_no_update", "entries_no_delete", "entries_no_truncate", "entries_notify",
+                "entries_db_role", "incidents_no_update", "incidents_no_delete",
+                "incidents_no_truncate"}
 
 
 def test_a_fresh_schema_gets_every_trigger_even_if_another_schema_has_them(pg_url):
@@ -71,9 +72,9 @@ def test_entries_are_append_only_in_the_database_itself(pg_url):
 def test_a_database_missing_its_triggers_gets_them_back_when_opened(pg_url):
     Store.open(pg_url).close()
     _sql(pg_url, "DROP TRIGGER entries_notify ON entries")
-    _sql(pg_url, "DROP TRIGGER entries_append_only ON entries")
+    _sql(pg_url, "DROP TRIGGER entries_no_update ON entries")
     Store.open(pg_url, readonly=True).close()  # a read-only open changes nothing
-    assert _triggers(pg_url) == ALL_TRIGGERS - {"entries_notify", "entries_append_only"}
+    assert _triggers(pg_url) == ALL_TRIGGERS - {"entries_notify", "entries_no_update"}
     Store.open(pg_url).close()
     assert _triggers(pg_url) == ALL_TRIGGERS
 
@@ -113,6 +114,8 @@ def test_the_privileges_the_readme_lists_are_enough(pg_url):
         f'GRANT SELECT, INSERT ON "{schema}".entries TO {role}',
         f'GRANT SELECT, INSERT, UPDATE ON "{schema}".incidents TO {role}',
         f'GRANT SELECT ON "{schema}".warroom_meta TO {role}',
+        f'GRANT SELECT, INSERT, UPDATE ON "{schema}".heads TO {role}',
+        f'GRANT SELECT, INSERT ON "{schema}".seals TO {role}',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{schema}".presence TO {role}',
     ]
     for statement in grants:

@@ -67,7 +67,7 @@ def looks_like_a_damaged_warroom_db(path: Path) -> bool:
     schema: the right file with a damaged header (what to do differs from a wrong path)."""
     try:
         with open(path, "rb") as fh:
-            first = fh.read(65536)
+            first = fh.read(1 << 20)  # the schema spans a few of the first pages
     except OSError:
         return False
     return b"CREATE TABLE entries" in first and b"CREATE TABLE incidents" in first

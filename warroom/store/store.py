@@ -12,6 +12,7 @@ Nothing above this package builds a query. Every database failure leaves here as
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -28,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import QueuePool
 
 from warroom.base.clock import format_time, parse_time
-from warroom.base.chain import GENESIS, chain_hash
+from warroom.base.chain import GENESIS, chain_hash, seal, seal_matches
 from warroom.base.model import Attachment, Draft, Entry, dumps_data
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
@@ -36,7 +37,9 @@ from warroom.base.errors import (NotFound, ReadOnlyStore, StoreAtCapacity, Store
                                   StoreFull)
 from warroom.store import schema
 from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
-from warroom.store.schema import attachments, entries, incidents, meta_table, presence
+from warroom.store.chain_key import ChainKey, create_key, key_path, load_key
+from warroom.store.schema import (DATABASE_ID, attachments, entries, heads, incidents, meta_table,
+                                  presence, seals)
 from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, FileWatch, check_sqlite_header,
                                        create_private_file,
                                        peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
@@ -68,6 +71,40 @@ class IncidentRow:
     alias: str = ""
     """The reference it had where it came from, when it was imported under a new one because
     this database already used that one ('' otherwise)."""
+
+
+@dataclass(frozen=True)
+class RecordedHead:
+    """An incident's ``heads`` row: what the database recorded as its last entry."""
+
+    ref: str
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """An incident's chain walked from the first entry, every hash recomputed, then compared
+    with the recorded head and, where the database has a chain key, every entry's seal.
+
+    ``problem`` is empty when everything holds. ``first_bad`` is the first entry that fails
+    (None when the problem is at the end: the last entry deleted, the head row missing).
+    ``head_seq``/``head`` are the recomputed head of the entries that hold."""
+
+    ref: str
+    intact: int
+    first_bad: Entry | None
+    problem: str
+    head_seq: int
+    head: str
+    recorded: RecordedHead | None
+    seals: str
+    """What was done about seals, in words (checked on how many entries, or why not)."""
+    seals_checked: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
 
 
 @dataclass(frozen=True)
@@ -239,6 +276,7 @@ class Store:
                     conn.exec_driver_sql(ddl)
                 conn.execute(insert(meta_table).values(key="schema_version",
                                                        value=str(schema.SCHEMA_VERSION)))
+                conn.execute(insert(meta_table).values(key=DATABASE_ID, value=_new_database_id()))
         elif version < schema.SCHEMA_VERSION:
             with self._write() as conn:
                 self._migrate(conn, version)
@@ -287,6 +325,69 @@ class Store:
                 conn.exec_driver_sql(ddl)
             conn.execute(insert(meta_table).values(key="schema_version",
                                                    value=str(schema.SCHEMA_VERSION)))
+            conn.execute(insert(meta_table).values(key=DATABASE_ID, value=_new_database_id()))
+
+    # ----------------------------------------------------------------- the chain key
+    _database_id: str | None = None
+    _key_loaded: bool = False
+    _chain_key: ChainKey | None = None
+
+    @property
+    def database_id(self) -> str | None:
+        """The database's identity (``warroom_meta``; None before schema 3): what its chain
+        key is filed under."""
+        return self._identity()
+
+    def _identity(self, conn: Connection | None = None) -> str | None:
+        """As :attr:`database_id`, read (once) on ``conn`` when given: inside a write
+        transaction, never a second connection (a role at its connection limit has none)."""
+        if self._database_id is None and self.version >= 3:
+            def read(c: Connection) -> str | None:
+                return c.execute(select(meta_table.c.value).where(
+                    meta_table.c.key == DATABASE_ID)).scalar()
+            if conn is not None:
+                self._database_id = read(conn)
+            else:
+                def run() -> str | None:
+                    with self.engine.connect() as c:
+                        return read(c)
+                self._database_id = self._guard(run)
+        return self._database_id
+
+    @property
+    def chain_key(self) -> ChainKey | None:
+        return self._key()
+
+    def _key(self, conn: Connection | None = None) -> ChainKey | None:
+        """This database's chain key from the user's config folder, or None. Read once; while
+        there is none, looked for again (one stat) each time, so a key made by ``warroom
+        chain-key`` while a screen is open seals that screen's next entry too."""
+        if not self._key_loaded:
+            self._identity(conn)
+            self._chain_key = load_key(self.database_id)
+            self._key_loaded = True
+        elif self._chain_key is None and self._key_file is not None and self._key_file.exists():
+            self._chain_key = load_key(self.database_id)
+        return self._chain_key
+
+    _key_path: Path | None = None
+
+    @property
+    def _key_file(self) -> Path | None:
+        if self._key_path is None and self.database_id:
+            self._key_path = key_path(self.database_id)
+        return self._key_path
+
+    def create_chain_key(self, created_at: datetime | str) -> tuple[ChainKey, bool]:
+        """Make this database's chain key (unless it has one): every entry written from now on
+        carries a seal. Returns the key and whether it was made now."""
+        database = self.database_id
+        if database is None:
+            raise StoreError(f"{self.where}: this database predates chain keys (schema "
+                             f"{self.version}); open it for writing once to upgrade it")
+        key, made = create_key(database, _stamp(created_at))
+        self._chain_key, self._key_loaded = key, True
+        return key, made
 
     def close(self) -> None:
         self.engine.dispose()
@@ -363,6 +464,10 @@ class Store:
                 or "malformed" in low or "not a database" in low or "corrupt" in low):
             return StoreError(f"{self.where}: the database is corrupt ({message}); "
                               "restore it from a backup (warroom backup) or an export")
+        if "a head only moves forward" in low:
+            return StoreError(f"{self.where}: refused: the incident's recorded chain head does "
+                              "not match its last entry (its log was changed behind the app's "
+                              "back; warroom verify says what); nothing was written")
         if "append-only" in low or "never deleted" in low:
             return StoreError(f"{self.where}: refused: {message}")
         return StoreError(f"{self.where}: {message}")
@@ -540,6 +645,12 @@ class Store:
             recorded_at=entry.recorded_at, text=entry.text, data=dumps_data(entry.data),
             amends=entry.amends, prev_hash=prev_hash, hash=digest, db_role=self.os_user,
         )).one()
+        # The head moves with the entry, in the same transaction (triggers allow nothing else).
+        conn.execute(_MOVE_HEAD if seq > 1 else _INSERT_HEAD,
+                     {"iid": incident_id, "r": ref, "s": seq, "h": digest})
+        key = self._key(conn)
+        if key is not None:
+            conn.execute(_INSERT_SEAL, {"eid": new_id, "v": seal(key.key, ref, seq, digest)})
         return replace(entry, hash=digest, id=new_id, db_role=role)
 
     def entries(self, ref: str, *, after: int = 0, kinds: Iterable[str] | None = None,
@@ -588,9 +699,9 @@ class Store:
                     "AND tgrelid = to_regclass('entries')")).first() is not None
         return self._guard(run)
 
-    def iter_entries(self, ref: str, *, batch: int = 5000) -> Iterator[Entry]:
-        """All entries of an incident in batches: big incidents without one giant list."""
-        after = 0
+    def iter_entries(self, ref: str, *, batch: int = 5000, after: int = 0) -> Iterator[Entry]:
+        """All entries of an incident (above ``after``) in batches: big incidents without one
+        giant list."""
         while True:
             chunk = self.entries(ref, after=after, limit=batch)
             yield from chunk
@@ -688,12 +799,29 @@ class Store:
                     for e in items]
             for start in range(0, len(rows), 1000):
                 conn.execute(insert(entries), rows[start:start + 1000])
+            if items:
+                self._record_imported_head(conn, new_id, ref, items)
             for item in files:
                 conn.execute(insert(attachments).values(
                     incident_id=new_id, entry_uid=item.entry_uid, name=item.name,
                     media_type=item.media_type, size=item.size, sha256=item.sha256,
                     content=item.content))
             return IncidentRow(new_id, ref, number, profile, created_at, alias)
+
+    def _record_imported_head(self, conn: Connection, incident_id: int, ref: str,
+                              items: list[Entry]) -> None:
+        """An imported incident's head (its chain was checked before this) and, where this
+        database has a chain key, its entries sealed: from here on they are this database's."""
+        last = items[-1]
+        conn.execute(_INSERT_HEAD, {"iid": incident_id, "r": ref, "s": last.seq, "h": last.hash})
+        key = self._key(conn)
+        if key is None:
+            return
+        ids = dict(conn.execute(select(entries.c.seq, entries.c.id)
+                                .where(entries.c.incident_id == incident_id)).all())
+        marks = [{"eid": ids[e.seq], "v": seal(key.key, ref, e.seq, e.hash)} for e in items]
+        for start in range(0, len(marks), 1000):
+            conn.execute(_INSERT_SEAL, marks[start:start + 1000])
 
     # ----------------------------------------------------------------- presence
     def heartbeat(self, session: str, ref: str, author: str, host: str,
@@ -742,37 +870,166 @@ class Store:
 
     # ----------------------------------------------------------------- integrity
     def verify(self, ref: str) -> tuple[int, Entry | None, str]:
-        """Walk the hash chain. Returns (entries intact before the first bad one, first bad
-        entry or None, why it is bad -- or, when all is well, the chain's head).
+        """:meth:`check_chain` in brief: (entries intact before the first bad one, the first
+        bad entry -- or the last one, when the problem is at the end -- or None, why it is bad
+        or, when all is well, the recomputed head)."""
+        found = self.check_chain(ref)
+        if found.ok:
+            return found.intact, None, found.head
+        return found.intact, found.first_bad or self._last_or_none(ref), found.problem
 
-        Caught: an entry changed, deleted, duplicated, reordered or inserted in the middle.
-        Not caught by the chain alone: entries removed from, or forged onto, the end; compare
-        the head with one recorded earlier (a report's appendix, ``warroom verify`` output)."""
+    def _last_or_none(self, ref: str) -> Entry | None:
+        last = self.last_seq(ref)
+        return self.entry(ref, last) if last else None
+
+    def recorded_head(self, ref: str) -> RecordedHead | None:
+        """The incident's ``heads`` row (None: none recorded, or a database before schema 3)."""
+        incident = self.incident(ref)
+        if self.version < 3:
+            return None
+
+        def run() -> RecordedHead | None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(heads).where(heads.c.incident_id == incident.id)).first()
+            return RecordedHead(row.ref, row.last_seq, row.head_hash) if row else None
+        return self._guard(run)
+
+    def _seals_of(self, ref: str) -> dict[int, str]:
+        incident = self.incident(ref)
+        if self.version < 3:
+            return {}
+
+        def run() -> dict[int, str]:
+            with self.engine.connect() as conn:
+                return dict(conn.execute(select(seals.c.entry_id, seals.c.seal).join(
+                    entries, entries.c.id == seals.c.entry_id).where(
+                    entries.c.incident_id == incident.id)).all())
+        return self._guard(run)
+
+    def check_chain(self, ref: str) -> ChainCheck:
+        """Walk the hash chain, recomputing every hash (nothing stored is trusted), then compare
+        the end with the recorded head and check every entry's seal where this database has a
+        chain key.
+
+        Caught by the chain: an entry changed, deleted, duplicated, reordered or inserted in
+        the middle. By the recorded head: entries deleted from or forged onto the end, the
+        incident's reference changed. By the seals: a chain re-hashed after an edit. Without
+        a key, a re-hashed chain shows against a head recorded earlier (``--head``,
+        ``--against``): today's chain no longer extends it."""
+        incident = self.incident(ref)
+        key = self.chain_key
+        marks = self._seals_of(incident.ref)
         prev, before, count = GENESIS, GENESIS, 0
         last: Entry | None = None
-        expected_seq = 1
-        for entry in self.iter_entries(ref):
-            if entry.seq < expected_seq:
-                return count, entry, (f"a second entry #{entry.seq} (added behind the app's "
-                                      "back)")
-            if entry.seq != expected_seq:
-                return count, entry, (f"entry #{expected_seq} before it is missing "
-                                      "(deleted behind the app's back)")
-            if entry.prev_hash != prev:
-                if last is not None and entry.prev_hash == before:
-                    return count - 1, last, (f"it was inserted behind the app's back (entry "
-                                             f"#{entry.seq} links past it to #{last.seq - 1})")
-                return count, entry, ("its link to the previous entry does not match (an entry "
-                                      "was changed, reordered or replaced)")
-            if chain_hash(prev, entry) != entry.hash:
-                return count, entry, ("its contents do not match its hash (changed behind the "
-                                      "app's back)")
-            bad_file = self._attachment_problem(ref, entry)
-            if bad_file:
-                return count, entry, bad_file
-            before, prev, last = prev, entry.hash, entry
-            count, expected_seq = count + 1, expected_seq + 1
-        return count, None, prev
+        expected_seq, sealed, seen_seal = 1, 0, False
+
+        def result(problem: str, bad: Entry | None, intact: int, *,
+                   recorded: RecordedHead | None = None) -> ChainCheck:
+            return ChainCheck(incident.ref, intact, bad, problem, last.seq if last else 0,
+                              prev, recorded, seal_words, key is not None)
+
+        if key is not None:
+            seal_words = "seals checked with this database's chain key"
+        elif marks:
+            seal_words = (f"seals NOT checked: entries carry seals but this database's chain key "
+                          f"is not here ({self.database_id}.key in the chain-keys folder)")
+        else:
+            seal_words = "seals not checked: no chain key for this database (warroom chain-key)"
+
+        entries_iter = self.iter_entries(incident.ref)
+        while True:
+            for entry in entries_iter:
+                if entry.seq < expected_seq:
+                    return result(f"a second entry #{entry.seq} (added behind the app's back)",
+                                  entry, count)
+                if entry.seq != expected_seq:
+                    return result(f"entry #{expected_seq} before it is missing (deleted behind "
+                                  "the app's back)", entry, count)
+                if entry.prev_hash != prev:
+                    if last is not None and entry.prev_hash == before:
+                        return result(f"it was inserted behind the app's back (entry "
+                                      f"#{entry.seq} links past it to #{last.seq - 1})",
+                                      last, count - 1)
+                    return result("its link to the previous entry does not match (an entry was "
+                                  "changed, reordered or replaced)", entry, count)
+                digest = chain_hash(prev, entry)
+                if digest != entry.hash:
+                    return result("its contents do not match its hash (changed behind the "
+                                  "app's back)", entry, count)
+                bad_file = self._attachment_problem(incident.ref, entry)
+                if bad_file:
+                    return result(bad_file, entry, count)
+                mark = marks.get(entry.id)
+                if key is not None and mark is not None:
+                    if not seal_matches(key.key, incident.ref, entry.seq, digest, mark):
+                        return result("its seal does not match (changed and re-hashed behind the "
+                                      "app's back, or its incident's reference changed)",
+                                      entry, count)
+                    sealed += 1
+                elif key is not None and (seen_seal or entry.recorded_at >= key.created_at):
+                    return result("it carries no seal, though written after the chain key was "
+                                  "made (forged behind the app's back, or written by a warroom "
+                                  "without this database's chain key)", entry, count)
+                seen_seal = seen_seal or mark is not None
+                before, prev, last = prev, digest, entry
+                count, expected_seq = count + 1, expected_seq + 1
+            if self.version < 3:
+                seal_words = ("seals not checked: this database predates chain keys (schema "
+                              f"{self.version})")
+                return ChainCheck(incident.ref, count, None, "", count, prev, None,
+                                  seal_words + "; its head was not recorded, so entries deleted "
+                                  "from or added at the end cannot show", False)
+            # Read after the walk: every entry the walk saw was committed with its head, so the
+            # head is at least as far on; if further, an entry committed meanwhile (read on).
+            recorded = self.recorded_head(incident.ref)
+            if recorded is not None and recorded.seq > count:
+                more = self.iter_entries(incident.ref, after=count)
+                first = next(more, None)
+                if first is not None:
+                    entries_iter = itertools.chain([first], more)
+                    continue
+            break
+        if key is not None:
+            seal_words = (f"seals checked with this database's chain key: {sealed} of {count} "
+                          "entries sealed" + (f" (the {count - sealed} before are older than the "
+                                              "key)" if sealed < count else ""))
+        if recorded is None:
+            if count == 0:
+                return result("", None, 0)
+            return result("no chain head is recorded for it (removed behind the app's back)",
+                          None, count)
+        if recorded.ref != incident.ref:
+            return result(f"its recorded chain head belongs to {recorded.ref}: the incident's "
+                          "reference was changed behind the app's back", None, count,
+                          recorded=recorded)
+        if recorded.seq > count:
+            return result(f"the chain ends at entry #{count} but its recorded head is entry "
+                          f"#{recorded.seq} ({recorded.hash}): the last entries were deleted "
+                          "behind the app's back", None, count, recorded=recorded)
+        if recorded.seq < count:
+            assert last is not None
+            forged = self.entry(incident.ref, recorded.seq + 1)
+            return ChainCheck(incident.ref, recorded.seq, forged,
+                              f"it was added after the recorded chain head (entry "
+                              f"#{recorded.seq}): forged onto the end behind the app's back",
+                              last.seq, prev, recorded, seal_words, key is not None)
+        if recorded.hash != prev:
+            return result(f"the recorded chain head ({recorded.hash}) is not the chain's "
+                          f"recomputed head (the chain was re-hashed or replaced behind the "
+                          "app's back)", None, count, recorded=recorded)
+        return result("", None, count, recorded=recorded)
+
+    def seq_of_hash(self, ref: str, digest: str) -> int | None:
+        """The number of the incident's entry whose stored hash is ``digest`` (None if none):
+        once :meth:`check_chain` has recomputed every hash, where a head recorded earlier is."""
+        incident = self.incident(ref)
+
+        def run() -> int | None:
+            with self.engine.connect() as conn:
+                return conn.execute(select(entries.c.seq).where(
+                    entries.c.incident_id == incident.id, entries.c.hash == digest)
+                    .order_by(entries.c.seq).limit(1)).scalar()
+        return self._guard(run)
 
     def _attachment_problem(self, ref: str, entry: Entry) -> str | None:
         """What is wrong with the file an entry links to (its SHA-256 is in the entry's data,
@@ -809,6 +1066,11 @@ _LAST_OF_INCIDENT = (select(entries.c.seq, entries.c.hash)
                      .where(entries.c.incident_id == bindparam("iid"))
                      .order_by(entries.c.seq.desc()).limit(1))
 _INSERT_ENTRY = insert(entries).returning(entries.c.id, entries.c.db_role)
+_INSERT_HEAD = insert(heads).values(incident_id=bindparam("iid"), ref=bindparam("r"),
+                                    last_seq=bindparam("s"), head_hash=bindparam("h"))
+_MOVE_HEAD = (heads.update().where(heads.c.incident_id == bindparam("iid"))
+              .values(last_seq=bindparam("s"), head_hash=bindparam("h")))
+_INSERT_SEAL = insert(seals).values(entry_id=bindparam("eid"), seal=bindparam("v"))
 _NEW_OF_INCIDENT = (select(entries).where(entries.c.incident_id == bindparam("iid"),
                                           entries.c.seq > bindparam("after"))
                     .order_by(entries.c.seq))
@@ -920,6 +1182,12 @@ def os_user() -> str:
         return pwd.getpwuid(os.geteuid()).pw_name
     except (ImportError, KeyError, AttributeError):
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+
+
+def _new_database_id() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def _stamp(at: datetime | str) -> str:

@@ -190,6 +190,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
             self.call_after_refresh(self.action_checklist)
         self._start_following()
         self._start_clocks()
+        self._check_chain()
         # A big incident is a big heap of long-lived objects (50,000 entries: a full collection
         # takes tens of milliseconds, and it could fall on an Enter). The cyclic collector
         # leaves what is loaded now alone; leaving the screen hands it back.
@@ -308,7 +309,10 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         line.display = bool(message)
 
     def clear_status(self) -> None:
-        if self.readonly:
+        if self.chain_problem is not None:  # the banner stays while the screen is open
+            self.show_status(f"warning: {self.ref}'s hash chain does not verify: "
+                             f"{self.chain_problem}")
+        elif self.readonly:
             self.show_status(WATCHING if getattr(self.app, "watch_only", False) else READ_ONLY,
                              error=False)
         else:

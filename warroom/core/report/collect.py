@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
+from warroom.base.chain import ChainTap
 from warroom.base.model import Entry
 from warroom.core.describe import describe
 from warroom.core.durations import format_duration
@@ -48,6 +50,10 @@ class Collected:
     first_event: Entry | None = None
     names: dict[str, None] = field(default_factory=dict)
     last: Entry | None = None
+    chain: ChainTap | None = None
+    """The chain recomputed as the log was read: the head the report prints."""
+    head_check: Callable[[int, str], str | None] | None = None
+    """What is wrong with the recomputed head against the one the database recorded."""
     public: Entry | None = None
     """The latest public statement (what the communications lead wrote for publication)."""
     mitigated: datetime | None = None

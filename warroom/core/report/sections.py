@@ -270,12 +270,20 @@ class Sections:
                        f"{_changed(fix)}: {fix.text}" for fix in fixes)
 
     def chain_head(self) -> list[str]:
-        head = self.c.last
-        if head is None:
+        chain, check = self.c.chain, self.c.head_check
+        if self.c.last is None or chain is None:
             return []
-        return [f"{md(f'Entries: {self.state.entry_count}, corrections included. Each is hash-chained to the one before; the head (entry #{head.seq}) is')} "
-                f"{md_code(head.hash)}{md('; check it against the database with')} "
-                f"{md_code(f'warroom verify {self.state.ref}')}{md('.')}"]
+        ref = self.state.ref
+        line = (f"{md(f'Entries: {self.state.entry_count}, corrections included. Each is hash-chained to the one before; the head (entry #{chain.seq}), recomputed from the entries, is')} "
+                f"{md_code(chain.head)}{md('; check that the database still extends it with')} "
+                f"{md_code(f'warroom verify {ref} --head {chain.head}')}{md('.')}")
+        warnings = []
+        problem = (f"the hash chain does not verify from entry #{chain.broken_at} on"
+                   if chain.broken_at is not None else check(chain.seq, chain.head) if check else None)
+        if problem:
+            warnings.append(f"{md(f'Warning: {problem} (changed behind the app' + chr(39) + 's back?);')} "
+                            f"{md_code(f'warroom verify {ref}')} {md('says what.')}")
+        return [line, *(["", *warnings] if warnings else [])]
 
     def section_appendix(self) -> list[str]:
         """Kept for user templates that name it: the log is the timeline, so only the files
