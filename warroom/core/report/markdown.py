@@ -113,8 +113,8 @@ _LINK_TAIL = re.compile(
 
 
 def _local(t: str) -> bool:
-    """Whether _LOCAL would match anywhere in ``t``."""
-    return ("\\" in t or "\n" in t or "](" in t
+    """Whether _LOCAL would match anywhere in ``t``, line breaks aside."""
+    return ("\\" in t or "](" in t
             or t.count("*") > 1 or t.count("~") > 1 or t.count("$") > 1 or t.count("`") > 1
             or ("&" in t and _AMP_REF.search(t) is not None)
             or ("<" in t and _LT_TAG.search(t) is not None)
@@ -216,14 +216,16 @@ def _escape(t: str, special: bool) -> str:
     if not special:
         return _assemble(t, escape, [])
     local = _local(t)
-    if not local and _GITHUB.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
+    if not local and "\n" not in t and _GITHUB.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
         # The common case: nothing that could pair up or open anything, only table pipes.
         if escape:
             escape.update(i for i, c in enumerate(t) if c == "|")
             return _assemble(t, escape, [])
         return t.replace("|", "\\|")
     if "://" not in t and not local and "`" not in t:
-        # Only GitHub's shortcuts besides: each in a code span, pipes escaped.
+        # Only GitHub's shortcuts and line breaks besides: each shortcut in a code span, pipes
+        # escaped. (A line break, the report's "<br>", reads as punctuation around it, but
+        # nothing here can pair with it: no two "*", "~" or "$", no "_" beside it, no "<".)
         if "|" in t:
             escape.update(i for i, c in enumerate(t) if c == "|")
         return _assemble(t, escape, [m.span() for m in _GITHUB.finditer(t)])
