@@ -222,10 +222,11 @@ def _escape(t: str, special: bool) -> str:
             escape.update(i for i, c in enumerate(t) if c == "|")
             return _assemble(t, escape, [])
         return t.replace("|", "\\|")
-    if "://" not in t and not local and "`" not in t:
+    if "://" not in t and not local and "`" not in t and ("\n" not in t or "<" not in t):
         # Only GitHub's shortcuts and line breaks besides: each shortcut in a code span, pipes
         # escaped. (A line break, the report's "<br>", reads as punctuation around it, but
-        # nothing here can pair with it: no two "*", "~" or "$", no "_" beside it, no "<".)
+        # nothing here can pair with it: no two "*", "~" or "$", no "_" beside it; a "<" with a
+        # line break is left to the general path, which checks it against the whole tag.)
         if "|" in t:
             escape.update(i for i, c in enumerate(t) if c == "|")
         return _assemble(t, escape, [m.span() for m in _GITHUB.finditer(t)])
@@ -350,7 +351,7 @@ def _escape(t: str, special: bool) -> str:
                 escape.update(i for i, _, _ in dollars)
                 break
             opened = opened or can_open
-    entities = {i for i in escape if any(s <= i < e for s, e in urls)} if urls else set()
+    entities = {i for i in escape if any(s <= i < e for s, e in urls)} if urls and escape else set()
     if entities and tag_starts:
         escape.update(tag_starts)
         entities = {i for i in escape if any(s <= i < e for s, e in urls)}
@@ -359,6 +360,13 @@ def _escape(t: str, special: bool) -> str:
 
 def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]],
               entities: set[int] | None = None) -> str:
+    if not spans and not entities:
+        # Backslashes only: the pieces between the cuts, joined by one.
+        if not escape:
+            return t.replace("\n", "<br>") if "\n" in t else t
+        cuts = sorted(escape)
+        joined = "\\".join([t[a:b] for a, b in zip([0, *cuts], [*cuts, len(t)])])
+        return joined.replace("\n", "<br>") if "\n" in joined else joined
     cuts = sorted(escape.union(*(span for span in spans)))
     if not cuts and "\n" not in t:
         return t
