@@ -66,7 +66,8 @@ _LOCAL = (r"[\\\n]|\]\(|&[#A-Za-z]|<[A-Za-z/!?]|\*[^*]*\*|~[^~]*~|\$[^$]*\$|`[^`
 # _LOCAL as one regex is slow to search (its lookbehind and pairs are tried at every
 # position): _local() asks the same with str methods and regexes that start with a literal.
 _AMP_REF = re.compile(r"&[#A-Za-z]")
-_LT_TAG = re.compile(r"<[A-Za-z/!?]")
+# (a "<" before a tag's name, or before an address: "<1@ab>" is an e-mail autolink)
+_LT_TAG = re.compile(r"<[A-Za-z/!?]|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@")
 _FLANKING_UNDERSCORE = re.compile(r"_(?:(?<![A-Za-z0-9]_)|(?![A-Za-z0-9]))")
 # A URL with a "|" in it: its escape is a character reference (see _escape).
 _URL_PIPE = re.compile(r"://[^\s|]*\|")
