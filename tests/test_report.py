@@ -178,6 +178,8 @@ def sample(store, monkeypatch):
     w = Warroom(store, ProfileRegistry(), clock=FrozenClock(SAMPLE_START + timedelta(hours=2)),
                 user="exporter", host="test-host", session="s1")
     # What the team adds once the dust settles: the impact window and the public statement.
+    # Written from grace's own login (the goldens never depend on who runs the tests).
+    store.os_user = "grace"
     lead = w.speaking_as("grace", clock=FrozenClock(SAMPLE_START + timedelta(minutes=70)),
                          host="demo-host", session="demo")
     lead.set_impact(ref, "started", SAMPLE_START - timedelta(minutes=12),

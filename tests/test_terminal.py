@@ -103,7 +103,7 @@ def test_an_app_killed_right_after_enter_has_the_entry(sample, round_):
         if round_ % 2 == 0:
             term.wait_for(PLACEHOLDER, since=mark)
         else:
-            term._read(random.Random(round_).uniform(0, 0.04))
+            term.read(random.Random(round_).uniform(0, 0.04))
         term.kill()  # the instant it is seen: nothing more is read before the kill
         cleared = PLACEHOLDER.encode() in term.output[mark:]
     finally:

@@ -406,7 +406,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = w.list_incidents(include_closed=args.all)
         if args.json:
             print(json.dumps([{
-                "ref": r.ref, "title": r.title, "severity": r.severity, "status": r.status,
+                "ref": r.ref, "alias": r.alias or None, "title": r.title,
+                "severity": r.severity, "status": r.status,
                 "profile": r.profile, "entries": r.entries,
                 "declared_at": format_time(r.declared_at) if r.declared_at else None,
                 "resolved_at": format_time(r.resolved_at) if r.resolved_at else None,
@@ -421,10 +422,12 @@ def cmd_list(args: argparse.Namespace) -> int:
                 labels[r.ref] = _shown(w.profile(r.profile).severity(r.severity).label)
             except WarroomError:
                 labels[r.ref] = _shown(r.severity)
-        width = max(len(r.ref) for r in rows)
+        shown = {r.ref: _shown(r.ref) + (f" (was {_shown(r.alias)})" if r.alias else "")
+                 for r in rows}
+        width = max(len(v) for v in shown.values())
         for r in rows:
             declared = r.declared_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.declared_at else ""
-            print(f"{_shown(r.ref):<{width}}  {labels[r.ref]:<9} {_shown(r.status):<13} {declared}  "
+            print(f"{shown[r.ref]:<{width}}  {labels[r.ref]:<9} {_shown(r.status):<13} {declared}  "
                   f"{_shown(r.title)}" + (f"  [damaged: {r.damaged} entries]" if r.damaged else ""))
     return 0
 
@@ -526,7 +529,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     parsed = parse_export(doc, source=str(path))
     w = open_warroom(args)
     with w:
-        ref = w.import_json(parsed, source=str(path))
+        got = w.import_export(parsed, source=str(path))
+        ref = got.ref
+        if got.alias:  # this database already had that reference: the next free one
+            print(f"warroom: imported as {ref}; its reference {_shown(got.alias)} kept as an "
+                  "alias", file=sys.stderr)
         try:
             w.incident_profile(ref)
         except WarroomError as exc:
@@ -581,6 +588,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
                            f"{found.detail}; the {found.intact} entries before it are intact")
     print(f"{found.ref}: {found.intact} entries intact; chain head {found.detail}")
+    # --as is self-declared; the database says who wrote each entry: one line per pair.
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for entry in found.writers:
+        pairs.setdefault((entry.written_by_other(), entry.author), []).append(entry.seq)
+    for (writer, author), seqs in pairs.items():
+        shown = ", ".join(f"#{n}" for n in seqs[:10]) + (", …" if len(seqs) > 10 else "")
+        count = f" ({len(seqs)} entries)" if len(seqs) > 1 else ""
+        print(f"  written by {_shown(writer)} as {_shown(author)}: {shown}{count}")
     return 0
 
 

@@ -99,6 +99,11 @@ class WarroomApp(App[None]):
         compat.adopt_default_screen(screen, self)
         return screen
 
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """Each frame on its way to the terminal: a partial one writes only the cells that
+        changed (a countdown's digits, not the row from its pane's border: compat.tighten)."""
+        super()._display(screen, compat.tighten(renderable))
+
     # ------------------------------------------------------------------ notifications
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone, tzinfo
+from functools import lru_cache
 from typing import Callable
 
 from rich.cells import cell_len, chop_cells
@@ -177,9 +178,11 @@ def fit_label(text: str, room: int, short: str | None = None) -> str:
     return head.rstrip(" ,;:·-") + "…"
 
 
+@lru_cache(maxsize=256)
 def rgb(colour: str) -> tuple[int, int, int]:
     """A colour as the screen draws it: a CSS name or hex (Textual's), else a Rich name
-    (``dark_orange``, ``grey70``), as profiles write them."""
+    (``dark_orange``, ``grey70``), as profiles write them. Remembered: a Rich name costs
+    Textual's parser a search for a suggestion each time (milliseconds, every minute)."""
     from textual.color import Color, ColorParseError
 
     try:

@@ -74,6 +74,8 @@ class IncidentSummary:
     entries: int
     damaged: int = 0
     """Headline entries (declared, severity, status) whose data is the wrong shape."""
+    alias: str = ""
+    """The reference it had where it came from, when imported under a new one."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ class Warroom:
         from warroom.core.results import Incident
 
         row = self.store.incident(ref)
-        return Incident(row.ref, row.number, row.profile, row.created_at)
+        return Incident(row.ref, row.number, row.profile, row.created_at, row.alias)
 
     def canonical_ref(self, ref: str) -> str:
         """An incident's reference as stored, however it was typed (``inc-1`` → ``INC-1``).
@@ -261,7 +263,8 @@ class Warroom:
 
         found = self.incident(ref)
         intact, bad, detail = self.store.verify(found.ref)
-        return Verification(found.ref, intact, bad, detail)
+        writers = tuple(e for e in self.store.iter_entries(found.ref) if e.written_by_other())
+        return Verification(found.ref, intact, bad, detail, writers)
 
     def backup(self, dest: Path | None = None) -> Path:
         """A consistent copy of a live SQLite database, mode 0600, never over an existing file.
@@ -293,7 +296,8 @@ class Warroom:
                 continue
             out.append(IncidentSummary(row.ref, state.title, state.severity, state.status,
                                        row.profile, state.declared_at, state.resolved_at,
-                                       self.store.last_seq(row.ref), len(state.damaged)))
+                                       self.store.last_seq(row.ref), len(state.damaged),
+                                       row.alias))
         return out
 
     def most_recent_open(self) -> str | None:
@@ -796,7 +800,7 @@ class Warroom:
         doc = {
             "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
             "incident": {"ref": row.ref, "number": row.number, "profile": row.profile,
-                         "created_at": row.created_at},
+                         "created_at": row.created_at, **({"alias": row.alias} if row.alias else {})},
             "entries": items,
             "chain_head": items[-1]["hash"] if items else None,
         }
@@ -815,12 +819,19 @@ class Warroom:
         """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
         already checked). Everything is checked first: a doctored or malformed file is refused
         whole, before anything is written."""
+        return self.import_export(doc, source=source).ref
+
+    def import_export(self, doc: Any, *, source: str = "import") -> Incident:
+        """As :meth:`import_json`, returning the incident written: under its own reference, or,
+        when this database already uses it (whatever the case), under the next free one with
+        the original kept as its ``alias`` (any command accepts it where it is unambiguous)."""
         from warroom.core.importing import ParsedExport, parse_export
+        from warroom.core.results import Incident
 
         got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
-        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items,
-                                   got.files)
-        return got.ref
+        row = self.store.import_incident(got.ref, got.number, got.profile, got.created_at,
+                                         got.items, got.files, alias=got.alias)
+        return Incident(row.ref, row.number, row.profile, row.created_at, row.alias)
 
     # ------------------------------------------------------------------ report (export)
     def export_report(self, ref: str, *, public: bool = False, force: bool = False,
@@ -846,7 +857,7 @@ class Warroom:
         except (NotFound, ProfileError):
             profile = stand_in_profile(row.profile)
         return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
-                             force=force, template=chosen, tz=tz)
+                             force=force, template=chosen, tz=tz, alias=row.alias)
 
 
     # ------------------------------------------------------------------ the process (issue 13)

@@ -21,6 +21,8 @@ class Incident:
     number: int
     profile: str
     created_at: str
+    alias: str = ""
+    """The reference it had where it came from, when imported under a new one ('' if not)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ class Verification:
     first_bad: Entry | None
     """The first entry that fails, or None when the whole chain holds."""
     detail: str
+    writers: tuple[Entry, ...] = ()
+    """Entries whose real writer (database role, or operating-system user on SQLite) is not
+    the name typed with ``--as``: see :meth:`Entry.written_by_other`."""
     """Why :attr:`first_bad` fails; when all is well, the chain's head."""
 
     @property

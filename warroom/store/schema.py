@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import (
     Column,
+    func,
     ForeignKey,
     Index,
     Integer,
@@ -20,12 +21,20 @@ from sqlalchemy import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 """Bump on every incompatible change; a database stamped newer than this is refused.
 
 2 (attachments): the ``attachments`` table (files and captured command output, linked from the
 entry whose data holds their SHA-256). An older database is migrated when opened for writing
-(:data:`MIGRATIONS`)."""
+(:data:`MIGRATIONS`).
+
+3 (chain heads): reserved for the chain-head table (issue 18, merged separately).
+
+4 (references and writers): references unique whatever their case (a unique index on the
+folded reference); ``incidents.alias``, the reference an imported incident had where it came
+from when this database already used it; ``entries.db_role``, who really wrote each entry: on
+PostgreSQL the authenticated database role, set by a trigger whatever the client sends; on
+SQLite the operating-system user, set by the store (never from ``--as``)."""
 
 NOTIFY_CHANNEL = "warroom_entries"
 """PostgreSQL: every insert into entries NOTIFYs this channel with the incident's reference."""
@@ -47,7 +56,11 @@ incidents = Table(
     Column("number", Integer, nullable=False),
     Column("profile", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+    Column("alias", String(64), nullable=False, server_default=""),
 )
+# "inc-1", "Inc-1" and "INC-1" are one incident: unique on the folded reference (references are
+# ASCII, so SQLite's upper() and PostgreSQL's agree with Python's str.upper()).
+REF_INDEX = Index("incidents_ref_folded", func.upper(incidents.c.ref), unique=True)
 
 # Times are stored as canonical ISO-8601 UTC text (see core.clock.format_time): identical on
 # SQLite and PostgreSQL, sortable, and exactly what the hash chain covers.
@@ -69,6 +82,10 @@ entries = Table(
     Column("amends", Integer, nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # Not under the hash and never from the client: the database role (PostgreSQL, a trigger)
+    # or the operating-system user (SQLite, the store) that wrote the row. Last, so that a
+    # database migrated with ALTER TABLE has its columns in the same order as a new one.
+    Column("db_role", String(200), nullable=False, server_default=""),
     UniqueConstraint("incident_id", "seq", name="entries_incident_seq"),
 )
 Index("entries_kind", entries.c.incident_id, entries.c.kind)
@@ -147,6 +164,28 @@ POSTGRES_TRIGGERS = [
              FOR EACH STATEMENT EXECUTE FUNCTION warroom_append_only();
          END IF;
        END $$""",
+    # Who really wrote it: the authenticated role (and the role it SET ROLE to, if any),
+    # whatever the client put in db_role. Runs before the row is checked or stored.
+    """CREATE OR REPLACE FUNCTION warroom_db_role() RETURNS trigger AS $$
+       BEGIN
+         NEW.db_role := CASE WHEN current_user = session_user THEN session_user::text
+                             ELSE session_user::text || ' as ' || current_user::text END;
+         -- An import copies entries written elsewhere: this role only imported them.
+         IF current_setting('warroom.importing', true) = 'on' THEN
+           NEW.db_role := 'imported by ' || NEW.db_role;
+         END IF;
+         RETURN NEW;
+       END;
+       $$ LANGUAGE plpgsql""",
+    """DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'entries'
+                    AND column_name = 'db_role' AND table_schema = current_schema())
+            AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entries_db_role'
+                            AND tgrelid = 'entries'::regclass) THEN
+           CREATE TRIGGER entries_db_role BEFORE INSERT ON entries
+             FOR EACH ROW EXECUTE FUNCTION warroom_db_role();
+         END IF;
+       END $$""",
     # The change feed: one NOTIFY per incident per inserting statement (an import of thousands
     # of entries sends one), delivered at commit, whoever wrote the rows.
     f"""CREATE OR REPLACE FUNCTION warroom_notify_entries() RETURNS trigger AS $$
@@ -165,7 +204,8 @@ POSTGRES_TRIGGERS = [
          END IF;
        END $$""",
 ]
-POSTGRES_TRIGGER_NAMES = {"entries": ("entries_append_only", "entries_no_truncate", "entries_notify"),
+POSTGRES_TRIGGER_NAMES = {"entries": ("entries_append_only", "entries_no_truncate", "entries_notify",
+                                      "entries_db_role"),
                           "incidents": ("incidents_no_delete",),
                           "attachments": ("attachments_append_only", "attachments_no_truncate")}
 """What a complete PostgreSQL schema has; an older database missing one gets POSTGRES_TRIGGERS again."""
@@ -177,6 +217,36 @@ def migrate_to_attachments(conn: "Connection") -> None:
     metadata.create_all(conn, tables=[attachments])
 
 
-MIGRATIONS: dict[int, Callable[["Connection"], None]] = {2: migrate_to_attachments}
+def _reserved_for_heads(conn: "Connection") -> None:
+    """Version 2 → 3: a placeholder. Version 3 is the chain-head table (issue 18, branch i18t);
+    at merge its ``migrate_to_heads`` replaces this no-op in :data:`MIGRATIONS`."""
+
+
+def migrate_to_writers(conn: "Connection") -> None:
+    """Version 3 → 4, in the caller's write transaction: ``incidents.alias``,
+    ``entries.db_role`` (new columns with a default: no row is updated, no trigger fires, chains
+    stay valid) and the unique index on the folded reference. A database that already holds
+    two references differing only in case (possible before version 4) keeps working without
+    the index: the store then checks the folded reference itself before every new one."""
+    from sqlalchemy import inspect
+
+    look = inspect(conn)
+    for table, column, kind in (("incidents", "alias", "VARCHAR(64)"),
+                                ("entries", "db_role", "VARCHAR(200)")):
+        if column in {c["name"] for c in look.get_columns(table)}:
+            continue  # a database made with these columns, stamped older
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT ''")
+    clash = conn.exec_driver_sql(
+        "SELECT upper(ref) FROM incidents GROUP BY upper(ref) HAVING count(*) > 1").first()
+    if clash is None:
+        conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS incidents_ref_folded "
+                             "ON incidents (upper(ref))")
+
+
+MIGRATIONS: dict[int, Callable[["Connection"], None]] = {
+    2: migrate_to_attachments,
+    3: _reserved_for_heads,  # i18t's migrate_to_heads replaces this at merge
+    4: migrate_to_writers,
+}
 """Version N: what brings a database from N-1 to N. The store runs each step above the
 database's version in order, then stamps it :data:`SCHEMA_VERSION`."""

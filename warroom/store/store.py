@@ -37,7 +37,8 @@ from warroom.base.errors import (NotFound, ReadOnlyStore, StoreAtCapacity, Store
 from warroom.store import schema
 from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
 from warroom.store.schema import attachments, entries, incidents, meta_table, presence
-from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
+from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, FileWatch, check_sqlite_header,
+                                       create_private_file,
                                        peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
                                        viewer_uri, why_readonly, writable)
 
@@ -64,6 +65,9 @@ class IncidentRow:
     number: int
     profile: str
     created_at: str
+    alias: str = ""
+    """The reference it had where it came from, when it was imported under a new one because
+    this database already used that one ('' otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class Store:
         self.dialect = engine.dialect.name
         self.where = str(path) if path else redact_url(url)
         self._incidents: dict[str, IncidentRow] = {}
+        # SQLite: who really writes (the operating-system user, never --as); PostgreSQL's
+        # trigger sets the database role itself, whatever is sent.
+        self.os_user = os_user() if path is not None else ""
+        self.files: FileWatch | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -125,6 +133,9 @@ class Store:
         a read-only file or folder. ``busy_timeout_ms``: how long a write waits for another
         process's write lock before :class:`StoreBusy` (SQLite)."""
         url = resolve_url(db)
+        if "://" not in os.fspath(db):  # a file path: a '?' or '#' in it is part of the name
+            return cls._open_sqlite(Path(url[len("sqlite:///"):]), readonly=readonly,
+                                    create=create, busy_timeout_ms=busy_timeout_ms)
         try:
             parsed = make_url(url)
         except (ArgumentError, ValueError):
@@ -177,6 +188,7 @@ class Store:
         if not readonly:
             store._guard(store._init_sqlite, version)
             tighten(path)
+            store.files = FileWatch(path)
         return store
 
     @classmethod
@@ -290,7 +302,24 @@ class Store:
     def _write(self) -> "_WriteTx":
         if self.readonly:
             raise ReadOnlyStore(f"{self.where}: opened read-only; nothing was written")
-        return _WriteTx(self.engine)
+        if self.files is not None:
+            self.files.check()  # a vanished file: refuse before writing anything
+        return _WriteTx(self.engine, self.files)
+
+    # Schema 4 added columns; a read-only viewer of an older database reads without them.
+    @property
+    def _new(self) -> bool:
+        return self.version >= 4
+
+    def _select_entries(self) -> Any:
+        return select(entries) if self._new else _SELECT_ENTRIES_V3
+
+    def _by_uid(self) -> Any:
+        return _BY_UID if self._new else _BY_UID_V3
+
+    def _incident_from(self, row: Any) -> IncidentRow:
+        return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at,
+                           row.alias if self._new else "")
 
     def _guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -365,7 +394,7 @@ class Store:
             return self._create_incident(profile, draft, prefix, ref)
         except IntegrityError:
             with self.engine.connect() as conn:
-                existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
+                existing = conn.execute(self._by_uid(), {"uid": draft.uid}).first()
                 owner = existing and conn.execute(
                     select(incidents.c.ref).where(incidents.c.id == existing.incident_id)).scalar()
             if existing is None or existing.seq != 1 or existing.kind != draft.kind:
@@ -376,14 +405,40 @@ class Store:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
-            number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
-            ref = ref or f"{prefix}-{number}"
+            if ref is not None:
+                if self._ref_taken(conn, ref):
+                    raise StoreError(f"{self.where}: incident {ref} already exists")
+                number = self._next_number(conn)
+            else:
+                ref, number = self._next_free(conn, prefix)
             row = conn.execute(insert(incidents).values(
                 ref=ref, number=number, profile=profile, created_at=draft.recorded_at,
             ).returning(incidents.c.id)).scalar_one()
             return self._insert_entry(conn, row, ref, draft, seq=1, prev_hash=GENESIS)
 
+    @staticmethod
+    def _next_number(conn: Connection) -> int:
+        return (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
+
+    @staticmethod
+    def _ref_taken(conn: Connection, ref: str) -> bool:
+        return conn.execute(select(incidents.c.id).where(
+            func.upper(incidents.c.ref) == ref.strip().upper()).limit(1)).first() is not None
+
+    def _next_free(self, conn: Connection, prefix: str) -> tuple[str, int]:
+        """The next reference: ``PREFIX-N`` with N one above the highest number, and further
+        on past any reference already taken whatever its case (an imported INC-9 stored under
+        number 4, from before numbers followed references, never blocks a declaration). The
+        number is the one in the reference."""
+        number = self._next_number(conn)
+        while self._ref_taken(conn, f"{prefix}-{number}"):
+            number += 1
+        return f"{prefix}-{number}", number
+
     def incident(self, ref: str) -> IncidentRow:
+        """An incident by reference, whatever its case (``inc-1`` is ``INC-1``), or by the
+        reference it had before it was imported under a new one, where only one incident had
+        it and no incident has it as its own reference."""
         # Incident rows never change once written, so a found one is cached: the note hot path
         # then costs no extra query.
         key = ref.strip().upper()
@@ -391,23 +446,39 @@ class Store:
         if cached is not None:
             return cached
         row = self._guard(self._incident_row, ref)
-        if row is not None:
+        if row is not None and row.ref.upper() == key:  # an alias may name another one later
             self._incidents[key] = row
         if row is None:
             raise NotFound(f"no incident {ref!r} in {self.where} (see: warroom list --all)")
         return row
 
     def _incident_row(self, ref: str) -> IncidentRow | None:
+        key = ref.strip().upper()
         with self.engine.connect() as conn:
-            row = conn.execute(select(incidents).where(
-                func.upper(incidents.c.ref) == ref.strip().upper())).first()
-        return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at) if row else None
+            rows = conn.execute(select(*self._incident_columns()).where(
+                func.upper(incidents.c.ref) == key).order_by(incidents.c.id)).all()
+            if not rows and self._new:
+                rows = conn.execute(select(incidents).where(
+                    func.upper(incidents.c.alias) == key).order_by(incidents.c.id)).all()
+                if len(rows) > 1:
+                    raise NotFound(
+                        f"{ref.strip()!r} was the reference of {len(rows)} imported incidents "
+                        f"({', '.join(r.ref for r in rows)}) in {self.where}; name one of those")
+        if not rows:
+            return None
+        # Before schema 4 two references could differ only in case: the one typed exactly wins.
+        exact = [r for r in rows if r.ref == ref.strip()]
+        return self._incident_from((exact or rows)[0])
+
+    def _incident_columns(self) -> list[Any]:
+        return list(incidents.c) if self._new else [c for c in incidents.c if c.name != "alias"]
 
     def incidents(self) -> list[IncidentRow]:
         def run() -> list[IncidentRow]:
             with self.engine.connect() as conn:
-                rows = conn.execute(select(incidents).order_by(incidents.c.number)).all()
-            return [IncidentRow(r.id, r.ref, r.number, r.profile, r.created_at) for r in rows]
+                rows = conn.execute(select(*self._incident_columns())
+                                    .order_by(incidents.c.number, incidents.c.id)).all()
+            return [self._incident_from(r) for r in rows]
         return self._guard(run)
 
     # ----------------------------------------------------------------- entries
@@ -428,7 +499,7 @@ class Store:
             # The uid is unique: a retry of an entry that did commit (the first attempt timed out
             # after COMMIT, say) lands here and gets the entry that is already there.
             with self.engine.connect() as conn:
-                existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
+                existing = conn.execute(self._by_uid(), {"uid": draft.uid}).first()
             if existing is None or existing.incident_id != incident.id:
                 raise
             return row_to_entry(incident.ref, existing)
@@ -463,13 +534,13 @@ class Store:
             prev_hash=prev_hash,
         )
         digest = chain_hash(prev_hash, entry)
-        new_id = conn.execute(_INSERT_ENTRY, dict(
+        new_id, role = conn.execute(_INSERT_ENTRY, dict(
             incident_id=incident_id, seq=seq, uid=entry.uid, kind=entry.kind, author=entry.author,
             host=entry.host, session=entry.session, occurred_at=entry.occurred_at,
             recorded_at=entry.recorded_at, text=entry.text, data=dumps_data(entry.data),
-            amends=entry.amends, prev_hash=prev_hash, hash=digest,
-        )).scalar_one()
-        return replace(entry, hash=digest, id=new_id)
+            amends=entry.amends, prev_hash=prev_hash, hash=digest, db_role=self.os_user,
+        )).one()
+        return replace(entry, hash=digest, id=new_id, db_role=role)
 
     def entries(self, ref: str, *, after: int = 0, kinds: Iterable[str] | None = None,
                 limit: int | None = None) -> list[Entry]:
@@ -481,7 +552,7 @@ class Store:
         """As :meth:`entries`, for an incident already looked up: one query (the change feed's)."""
 
         def run() -> list[Entry]:
-            query = (select(entries).where(entries.c.incident_id == incident.id,
+            query = (self._select_entries().where(entries.c.incident_id == incident.id,
                                            entries.c.seq > after).order_by(entries.c.seq))
             if kinds is not None:
                 query = query.where(entries.c.kind.in_(list(kinds)))
@@ -503,7 +574,8 @@ class Store:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 ref = incident.ref
                 return [row_to_entry(ref, row) for row in conn.execute(
-                    _NEW_OF_INCIDENT, {"iid": incident.id, "after": after}).all()]
+                    _NEW_OF_INCIDENT if self._new else _NEW_OF_INCIDENT_V3,
+                    {"iid": incident.id, "after": after}).all()]
         return self._guard(run)
 
     def has_notify_trigger(self) -> bool:
@@ -562,33 +634,58 @@ class Store:
         return self._guard(run)
 
     def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
-                        items: list[Entry], files: Iterable[Attachment] = ()) -> IncidentRow:
-        """Write an exported incident back verbatim: same numbers, uids, times and hashes, and
-        the files its entries link to."""
-        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files))
+                        items: list[Entry], files: Iterable[Attachment] = (), *,
+                        alias: str = "") -> IncidentRow:
+        """Write an exported incident back verbatim: same uids, times and hashes, and the files
+        its entries link to. Under its own reference when this database does not use it (in any
+        case); otherwise under the next free one, keeping the original as the row's ``alias``
+        (the reference is not under the hash, so the chain stays whole). The same incident
+        twice (its first entry already here) is refused, naming where it is. ``alias``: the
+        one it already had (an export of an incident imported so), kept when its reference is
+        free here."""
+        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files),
+                           alias)
 
     def _import(self, ref: str, number: int | None, profile: str, created_at: str,
-                items: list[Entry], files: tuple[Attachment, ...] = ()) -> IncidentRow:
+                items: list[Entry], files: tuple[Attachment, ...] = (),
+                alias: str = "") -> IncidentRow:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
-            if conn.execute(select(incidents.c.id).where(incidents.c.ref == ref)).first():
-                raise StoreError(f"{self.where}: incident {ref} already exists; nothing was imported")
+                conn.execute(text("SET LOCAL warroom.importing = 'on'"))  # db_role: imported by
+            first = items[0]
+            here = conn.execute(select(incidents.c.ref).join(
+                entries, entries.c.incident_id == incidents.c.id).where(
+                entries.c.seq == 1,
+                (entries.c.uid == first.uid) | (entries.c.hash == first.hash)).limit(1)).first()
+            if here is not None:
+                raise StoreError(f"{self.where}: this incident already exists here as {here.ref} "
+                                 "(same first entry); nothing was imported")
             clash = conn.execute(select(entries.c.uid).where(
                 entries.c.uid.in_([e.uid for e in items]))).first()
             if clash:
                 raise StoreError(f"{self.where}: entry {clash.uid} already exists in this "
                                  "database; nothing was imported")
-            taken = conn.execute(select(incidents.c.id).where(incidents.c.number == number)).first()
-            if number is None or taken:
-                number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
-            new_id = conn.execute(insert(incidents).values(
-                ref=ref, number=number, profile=profile, created_at=created_at,
-            ).returning(incidents.c.id)).scalar_one()
+            if self._ref_taken(conn, ref):
+                if not self._new:
+                    raise StoreError(f"{self.where}: incident {ref} already exists; nothing "
+                                     "was imported")
+                alias = ref
+                ref, number = self._next_free(conn, _ref_prefix(ref))
+            elif number is None or conn.execute(select(incidents.c.id).where(
+                    incidents.c.number == number)).first():
+                number = self._next_number(conn)
+            values = dict(ref=ref, number=number, profile=profile, created_at=created_at)
+            if self._new:
+                values["alias"] = alias
+            new_id = conn.execute(insert(incidents).values(**values)
+                                  .returning(incidents.c.id)).scalar_one()
+            extra = {"db_role": f"imported by {self.os_user}"} if self._new else {}
             rows = [dict(incident_id=new_id, seq=e.seq, uid=e.uid, kind=e.kind, author=e.author,
                          host=e.host, session=e.session, occurred_at=e.occurred_at,
                          recorded_at=e.recorded_at, text=e.text, data=dumps_data(e.data),
-                         amends=e.amends, prev_hash=e.prev_hash, hash=e.hash) for e in items]
+                         amends=e.amends, prev_hash=e.prev_hash, hash=e.hash, **extra)
+                    for e in items]
             for start in range(0, len(rows), 1000):
                 conn.execute(insert(entries), rows[start:start + 1000])
             for item in files:
@@ -596,7 +693,7 @@ class Store:
                     incident_id=new_id, entry_uid=item.entry_uid, name=item.name,
                     media_type=item.media_type, size=item.size, sha256=item.sha256,
                     content=item.content))
-            return IncidentRow(new_id, ref, number, profile, created_at)
+            return IncidentRow(new_id, ref, number, profile, created_at, alias)
 
     # ----------------------------------------------------------------- presence
     def heartbeat(self, session: str, ref: str, author: str, host: str,
@@ -704,22 +801,31 @@ class Store:
 
 # The hot path's statements, built once (building a Core statement per note costs more than
 # executing it).
+_SELECT_ENTRIES_V3 = select(*[c for c in entries.c if c.name != "db_role"])
+"""Entries of a database older than schema 4 (a read-only viewer cannot add the column)."""
 _BY_UID = select(entries).where(entries.c.uid == bindparam("uid"))
+_BY_UID_V3 = _SELECT_ENTRIES_V3.where(entries.c.uid == bindparam("uid"))
 _LAST_OF_INCIDENT = (select(entries.c.seq, entries.c.hash)
                      .where(entries.c.incident_id == bindparam("iid"))
                      .order_by(entries.c.seq.desc()).limit(1))
-_INSERT_ENTRY = insert(entries).returning(entries.c.id)
+_INSERT_ENTRY = insert(entries).returning(entries.c.id, entries.c.db_role)
 _NEW_OF_INCIDENT = (select(entries).where(entries.c.incident_id == bindparam("iid"),
                                           entries.c.seq > bindparam("after"))
                     .order_by(entries.c.seq))
+_NEW_OF_INCIDENT_V3 = (_SELECT_ENTRIES_V3.where(entries.c.incident_id == bindparam("iid"),
+                                                entries.c.seq > bindparam("after"))
+                       .order_by(entries.c.seq))
 
 
 class _WriteTx:
     """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (take the write lock up front, so the
-    busy timeout applies and two writers never read the same last number), plain BEGIN elsewhere."""
+    busy timeout applies and two writers never read the same last number), plain BEGIN elsewhere.
+    On a SQLite file, the files are checked again after COMMIT: a save into a deleted or replaced
+    file is never acknowledged (:class:`FileWatch`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, files: "FileWatch | None" = None) -> None:
         self.engine = engine
+        self.files = files
 
     def __enter__(self) -> Connection:
         self.conn = self.engine.connect()
@@ -736,6 +842,8 @@ class _WriteTx:
         try:
             if exc_type is None:
                 self.tx.commit()
+                if self.files is not None:
+                    self.files.check(committed=True)
             else:
                 self.tx.rollback()
         finally:
@@ -786,12 +894,32 @@ def _ensure_pg_triggers(conn: Connection) -> None:
 def row_to_entry(ref: str, row: Any) -> Entry:
     """An entry from a row of ``entries`` with its columns in table order (``select(entries)``,
     the feed's ``_SELECT_NEW``): unpacked by position, which is several times cheaper than
-    looking each column up by name, and an incident export reads every row."""
+    looking each column up by name, and an incident export reads every row. A row of a
+    database older than schema 4 has no ``db_role``."""
     (id_, _incident_id, seq, uid, kind, author, host, session, occurred_at, recorded_at, text,
-     data, amends, prev_hash, digest) = row
+     data, amends, prev_hash, digest, *role) = row
     return Entry(ref, seq, uid, kind, author, occurred_at, recorded_at, text,
                  json.loads(data) if data and data != "{}" else {}, amends, host, session,
-                 prev_hash, digest, id_)
+                 prev_hash, digest, id_, role[0] if role else "")
+
+
+def _ref_prefix(ref: str) -> str:
+    """What a new reference for an imported one starts with: its letters (``OPS-3`` → OPS)."""
+    import re
+
+    match = re.match(r"([A-Za-z][A-Za-z0-9]*)-[0-9]+\Z", ref)
+    return match.group(1).upper() if match else "INC"
+
+
+def os_user() -> str:
+    """The operating-system user this process runs as (from the password database, not from
+    the environment, which anyone can set)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
 
 
 def _stamp(at: datetime | str) -> str:

@@ -88,6 +88,12 @@ class EntryDialog(Dialog):
         if self.entry.recorded_at != self.entry.occurred_at:
             lines.append(Content.styled(f"logged at {_stamp(self.entry.recorded, self.utc)}",
                                         "$text-muted"))
+        writer, importer = self.entry.written_by_other(), self.entry.imported_by()
+        if writer:
+            lines.append(Content.styled(f"written by {plain(writer)} (the database's record), "
+                                        f"as {plain(self.entry.author)}", "$warning"))
+        elif importer:
+            lines.append(Content.styled(f"imported by {plain(importer)}", "$text-muted"))
         if self.fixes:
             lines += [Content(""), Content.styled("History (oldest first)", "bold"),
                       Content.assemble(("as written: ", "$text-muted"),

@@ -79,6 +79,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self.profile: Profile | None = None
         self.feed: Feed | None = None
         self.readonly = False
+        self.alias = ""
         self.utc = False
         self._following = False
         self._pull_lock = threading.Lock()
@@ -149,6 +150,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
     def on_tail_loaded(self, message: TailLoaded) -> None:
         self.ref, self.profile, self.readonly = message.ref, message.profile, message.readonly
+        self.alias = message.alias
         self.timeline.severity_label = severity_labeller(self.profile)
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
@@ -232,18 +234,26 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
     def refresh_panes(self) -> None:
         if self.state is None or self.profile is None:
             return
-        from warroom.core.domain import role_warnings
-
         now = self.now()
-        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
-                                         readonly=self.readonly)
-        self.query_one(RoleBoard).show(self.state, self.profile, now,
-                                       role_warnings(self.state, self.profile, now), self.here)
+        self.refresh_summary(now)
+        self.refresh_roles(now)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
         self.query_one(TimersPane).show(self.timers(), now, stopped=stopped,
                                         after=self._post_incident_steps())
         self._title_timeline()
         self._fit_top()
+
+    def refresh_summary(self, now: datetime) -> None:
+        assert self.state is not None and self.profile is not None
+        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
+                                         readonly=self.readonly, alias=self.alias)
+
+    def refresh_roles(self, now: datetime) -> None:
+        from warroom.core.domain import role_warnings
+
+        assert self.state is not None and self.profile is not None
+        self.query_one(RoleBoard).show(self.state, self.profile, now,
+                                       role_warnings(self.state, self.profile, now), self.here)
 
     def on_resize(self) -> None:
         self._fit_top()

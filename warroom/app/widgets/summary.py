@@ -37,8 +37,8 @@ class SummaryPane(Vertical):
     def on_resize(self) -> None:
         """The title and services wrap to the width the layout gave (it may come after)."""
         if self._shown is not None:
-            state, profile, now, utc, readonly = self._shown
-            self.show(state, profile, now, utc=utc, readonly=readonly)
+            state, profile, now, utc, readonly, alias = self._shown
+            self.show(state, profile, now, utc=utc, readonly=readonly, alias=alias)
 
     def compose(self) -> ComposeResult:
         yield QuietStatic(Content("Opening…"), id="summary-head")
@@ -50,10 +50,14 @@ class SummaryPane(Vertical):
             [head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
 
     def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
-             readonly: bool = False) -> None:
+             readonly: bool = False, alias: str = "") -> None:
         status_style = "bold $text-success" if not state.is_open else "bold"
         head: list[str | Content | tuple[str, str]] = [
             (state.ref, "bold"), " ",
+        ]
+        if alias:  # imported under this reference; the one it had where it was logged
+            head += [(f"(was {plain(alias)})", "$text-muted"), " "]
+        head += [
             severity_badge(profile, state.severity, no_color=self.app.no_color), " ",
             (plain(state.status), status_style),
         ]
@@ -65,7 +69,7 @@ class SummaryPane(Vertical):
             head += [" ", ("OOH", "bold $text-warning")]
         if readonly:
             head += [" ", ("read-only", "reverse")]
-        self._shown = (state, profile, now, utc, readonly)
+        self._shown = (state, profile, now, utc, readonly, alias)
         width = self.query_one("#summary-head", QuietStatic).content_size.width or 200
         # The title and the services wrap (two lines each at most, then …): they are what a
         # lead reads first, and are never cut while there is room.

@@ -108,6 +108,9 @@ class Walker:
             return
         occurred = stamp(entry.occurred_at)
         author = self.escaped.get(entry.author) or self.escaped.setdefault(entry.author, md(entry.author))
+        writer = "" if self.public else entry.written_by_other()
+        if writer:  # --as is self-declared: the database's record beside it
+            author += " " + md(f"(written by {writer})")
         kind_md = self.escaped.get(kind) or self.escaped.setdefault(kind, md(kind))
         stored = canonical(entry.occurred_at)
         local = ""

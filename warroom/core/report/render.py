@@ -26,7 +26,7 @@ def security_refusal(ref: str) -> WarroomError:
 def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
                   public: bool = False, force: bool = False,
                   template: ReportTemplate | None = None,
-                  tz: tzinfo | str | None = None) -> str:
+                  tz: tzinfo | str | None = None, alias: str = "") -> str:
     """The incident report as Markdown (``public``: the version for publication), from the
     incident's log in sequence order and its profile. Nothing is read or written besides:
     :meth:`warroom.core.domain.Warroom.export_report` reads the log and records a forced
@@ -35,7 +35,7 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
     ``template`` defaults to the built-in default (``load_template`` finds a user's).
     ``tz`` is the reader's zone for the timeline's local-time column (default: the system's;
     no column when it is UTC). A public report of a security incident is refused unless
-    ``force``.
+    ``force``. ``alias``: the reference the incident had before it was imported under ``ref``.
     """
     chosen = template if template is not None else BUILTIN_TEMPLATES[DEFAULT_TEMPLATE]
     zone = local_zone(tz)
@@ -51,16 +51,18 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
             walker.feed(entry)
         if public and walker.out.state.security and not force:
             raise security_refusal(ref)
-        return _render(walker, ref, visible, profile, public, zone)
+        return _render(walker, ref, visible, profile, public, zone, alias)
     finally:
         if collecting:
             gc.enable()
 
 
 def _render(walker: Walker, ref: str, visible: Sequence[Any], profile: Profile,
-            public: bool, zone: Zone | None) -> str:
+            public: bool, zone: Zone | None, alias: str = "") -> str:
     report = Sections(walker, profile, public, zone)
     parts = [f"# {md(ref + ': ' + (report.scrub(report.state.title).strip() or '(untitled)'))}"]
+    if alias:
+        parts += ["", md(f"Imported as {ref}; its reference where it was logged: {alias}.")]
     for section in visible:
         parts += ["", f"## {md(section.heading)}", ""]
         if section.note:
