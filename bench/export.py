@@ -12,7 +12,7 @@ and all. Then, each in a fresh child process so one cannot warm or bloat the oth
 - floor: the same entries read with ``store.iter_entries`` and written as ``"\\n".join`` of
   their texts: the least any export of this log must do.
 
-Time is the best of ``--runs`` runs (wall clock, inside the child, reading the database
+Time is the best of ``--runs`` runs, the two kinds alternating (wall clock, inside the child, reading the database
 included). Peak memory is ``ru_maxrss`` of the child minus its resident size just before the
 export (so the interpreter and imports are not counted), and tracemalloc's peak of Python
 allocations in a separate child (tracemalloc slows the run, so it is never timed).
@@ -227,11 +227,15 @@ def main() -> int:
     build(db, args.entries, args.unique_texts)
     print(f"built {args.entries:,} entries in {time.perf_counter() - t0:.1f} s ({db})")
 
+    # The runs alternate (report, floor, report, ...) so that a machine whose load changes
+    # during the bench weighs on both alike: the ratio is the figure to trust.
+    timed: dict[str, list[dict]] = {"report": [], "floor": []}
+    for _ in range(args.runs):
+        for mode in timed:
+            timed[mode].append(measure(mode, db, folder / f"{mode}.out"))
     results = {}
-    for mode in ("report", "floor"):
-        out = folder / f"{mode}.out"
-        runs = [measure(mode, db, out) for _ in range(args.runs)]
-        mem = measure(mode, db, out, memory=True)
+    for mode, runs in timed.items():
+        mem = measure(mode, db, folder / f"{mode}.out", memory=True)
         results[mode] = {"seconds": min(r["seconds"] for r in runs),
                          "rss_growth_kb": min(r["rss_growth_kb"] for r in runs),
                          "traced_peak_kb": mem["traced_peak_kb"], "bytes": runs[0]["bytes"]}

@@ -358,6 +358,7 @@ FOUND = [
     "https://e.com/a_b_+__+*@/:;~\"1{*&&%>[1\n'%$\"1{*&&%>[1<!-- c -->--?<<='/+=(]<!-- c -->",
     "see https://e.com/x\nnext line", "https://e.com/(a\nb) and https://e.com/'q\nr'",
     "1<!a\r\n# ",  # the ">" of the report's <br> closed a declaration
+    "<1@ab>", "x <-@ab.c>",  # an e-mail autolink whose address starts with no letter
 ]
 
 

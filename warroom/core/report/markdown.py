@@ -44,8 +44,10 @@ _GITHUB = re.compile(
     r"|:(?<![\w:]:)[a-z0-9_+\-]{2,}:(?![\w:])"
     r"|GH-(?<!\wGH-)[0-9]+(?!\w)"
 )
-# The fast path: text with none of these has nothing to escape anywhere but at its ends.
-_TRIGGER = re.compile(r"[\\`*_~\[\]<&|$\n]|" + _GITHUB.pattern)
+# The fast path: text with none of these (nor a GitHub shortcut) has nothing to escape
+# anywhere but at its ends. (One character class: the regex engine scans for it at C speed,
+# where an alternation is tried branch by branch at every position.)
+_TRIGGER_CHARS = re.compile(r"[\\`*_~\[\]<&|$\n]")
 # CommonMark's HTML block start conditions 1 to 6 (7, a whole tag alone, has its "<" escaped
 # by the inline rule, as a ">" follows).
 _HTML_BLOCK_TAGS = (
@@ -61,10 +63,12 @@ _HTML_BLOCK_TAGS = (
 # "(", "&" is a reference only before "#" or a letter, "<" opens HTML only before those.
 _LOCAL = (r"[\\\n]|\]\(|&[#A-Za-z]|<[A-Za-z/!?]|\*[^*]*\*|~[^~]*~|\$[^$]*\$|`[^`]*`"
           r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_HARD = re.compile(_LOCAL + "|" + _GITHUB.pattern)
-# As _HARD, without GitHub's shortcuts, for text whose only other escapes are table pipes:
-# the shortcuts go in code spans, which nothing else there could pair with (no backticks).
-_HARD_BUT_SHORTCUTS = re.compile(_LOCAL + "|`")
+# _LOCAL as one regex is slow to search (its lookbehind and pairs are tried at every
+# position): _local() asks the same with str methods and regexes that start with a literal.
+_AMP_REF = re.compile(r"&[#A-Za-z]")
+# (a "<" before a tag's name, or before an address: "<1@ab>" is an e-mail autolink)
+_LT_TAG = re.compile(r"<[A-Za-z/!?]|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@")
+_FLANKING_UNDERSCORE = re.compile(r"_(?:(?<![A-Za-z0-9]_)|(?![A-Za-z0-9]))")
 # A URL with a "|" in it: its escape is a character reference (see _escape).
 _URL_PIPE = re.compile(r"://[^\s|]*\|")
 # What can make a block at the start of a paragraph or a list item.
@@ -95,7 +99,8 @@ _INLINE_HTML = re.compile(
     r"|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*>", re.DOTALL)
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
+_NON_BLANK = re.compile(r"\S*")
 _RUN_END = re.compile(r"[\t \x0b\x0c\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _OPENERS = frozenset("[({\"'")
 _CLOSERS = re.compile(r"[\])}\"']")
@@ -106,6 +111,37 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0
 _LINK_TAIL = re.compile(
     r"\([ \t\n]*(?:<[^<>\n]*>|(?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*)"
     r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t\n]*\)", re.DOTALL)
+
+
+def _local(t: str) -> bool:
+    """Whether _LOCAL would match anywhere in ``t``, line breaks aside."""
+    return ("\\" in t or "](" in t
+            or t.count("*") > 1 or t.count("~") > 1 or t.count("$") > 1 or t.count("`") > 1
+            or ("&" in t and _AMP_REF.search(t) is not None)
+            or ("<" in t and _LT_TAG.search(t) is not None)
+            or ("_" in t and _FLANKING_UNDERSCORE.search(t) is not None))
+
+
+def _url_spans(t: str) -> list[tuple[int, int]]:
+    """The spans ``re.finditer(r"[A-Za-z][A-Za-z0-9+.\\-]*://\\S*", t)`` gives, found from
+    each "://" backwards (the regex tries every letter of the text as a scheme's start)."""
+    spans: list[tuple[int, int]] = []
+    last = 0
+    sep = t.find("://")
+    while sep != -1:
+        start = sep
+        while start > last and t[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        while start < sep and not ("A" <= t[start] <= "Z" or "a" <= t[start] <= "z"):
+            start += 1
+        if start < sep:
+            end = _NON_BLANK.match(t, sep + 3).end()  # type: ignore[union-attr]
+            spans.append((start, end))
+            last = end
+            sep = t.find("://", end)
+        else:
+            sep = t.find("://", sep + 1)
+    return spans
 
 
 def _run_end(t: str, start: int) -> int:
@@ -150,11 +186,11 @@ def _md(text: str) -> str:
         text = sanitize(text)
     if text[:1].isspace() or text[-1:].isspace():
         text = text.strip()  # leading spaces could make an indented code block
-    trigger = _TRIGGER.search(text)
-    if trigger is None:
+    special = _TRIGGER_CHARS.search(text) is not None or _GITHUB.search(text) is not None
+    if not special:
         if not text or (text[0] not in _BLOCK_CHARS and text[-1] != "#"):
             return text
-    return _escape(text, trigger is not None)
+    return _escape(text, special)
 
 
 def _ends(t: str) -> set[int]:
@@ -180,21 +216,25 @@ def _escape(t: str, special: bool) -> str:
     n = len(t)
     if not special:
         return _assemble(t, escape, [])
-    if _HARD.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
+    local = _local(t)
+    if not local and "\n" not in t and _GITHUB.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
         # The common case: nothing that could pair up or open anything, only table pipes.
         if escape:
             escape.update(i for i, c in enumerate(t) if c == "|")
             return _assemble(t, escape, [])
         return t.replace("|", "\\|")
-    if "://" not in t and _HARD_BUT_SHORTCUTS.search(t) is None:
-        # Only GitHub's shortcuts besides: each in a code span, pipes escaped.
+    if "://" not in t and not local and "`" not in t and ("\n" not in t or "<" not in t):
+        # Only GitHub's shortcuts and line breaks besides: each shortcut in a code span, pipes
+        # escaped. (A line break, the report's "<br>", reads as punctuation around it, but
+        # nothing here can pair with it: no two "*", "~" or "$", no "_" beside it; a "<" with a
+        # line break is left to the general path, which checks it against the whole tag.)
         if "|" in t:
             escape.update(i for i, c in enumerate(t) if c == "|")
         return _assemble(t, escape, [m.span() for m in _GITHUB.finditer(t)])
     # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
     # GitHub after the escapes are read; so inside one an escape is a character reference,
     # which reads the same either way and is harmless wherever the link is cut.
-    urls = [m.span() for m in _URL.finditer(t)] if "://" in t else []
+    urls = _url_spans(t) if "://" in t else []
     for s, e in urls:
         # A line break is the report's "<br>", where GitHub ends the link; markdown-it's linkify
         # carries it on to a closing quote or bracket after the break: the opener becomes a
@@ -312,7 +352,7 @@ def _escape(t: str, special: bool) -> str:
                 escape.update(i for i, _, _ in dollars)
                 break
             opened = opened or can_open
-    entities = {i for i in escape if any(s <= i < e for s, e in urls)} if urls else set()
+    entities = {i for i in escape if any(s <= i < e for s, e in urls)} if urls and escape else set()
     if entities and tag_starts:
         escape.update(tag_starts)
         entities = {i for i in escape if any(s <= i < e for s, e in urls)}
@@ -321,6 +361,13 @@ def _escape(t: str, special: bool) -> str:
 
 def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]],
               entities: set[int] | None = None) -> str:
+    if not spans and not entities:
+        # Backslashes only: the pieces between the cuts, joined by one.
+        if not escape:
+            return t.replace("\n", "<br>") if "\n" in t else t
+        cuts = sorted(escape)
+        joined = "\\".join([t[a:b] for a, b in zip([0, *cuts], [*cuts, len(t)])])
+        return joined.replace("\n", "<br>") if "\n" in joined else joined
     cuts = sorted(escape.union(*(span for span in spans)))
     if not cuts and "\n" not in t:
         return t
