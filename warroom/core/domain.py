@@ -26,7 +26,7 @@ from warroom.core.state import IncidentState, project
 from warroom.core.entry_data import clean as clean_data
 from warroom.core.importing import EXPORT_FORMAT, EXPORT_VERSION  # noqa: F401 - re-exported
 from warroom.core.text import MAX_TEXT, clean_line, clean_text, sanitize
-from warroom.base.errors import NotFound, ValidationError
+from warroom.base.errors import NotFound, ValidationError, WarroomError
 from warroom.base.model import Draft
 from warroom.store import Store
 
@@ -141,7 +141,8 @@ class Warroom:
     def open(cls, db: str | os.PathLike[str], *, user: str | None = None,
              readonly: bool | None = False, profiles_dir: Path | None = None,
              profiles: ProfileRegistry | None = None, clock: Clock | None = None,
-             busy_timeout_ms: int | None = None, create: bool = True) -> "Warroom":
+             busy_timeout_ms: int | None = None, create: bool = True,
+             queue: bool = False, offline_ok: bool = False) -> "Warroom":
         """The one way to set up a Warroom on a database (a SQLAlchemy URL or a file path).
 
         ``readonly``: False opens it for writing (creating a new SQLite file), True opens a
@@ -150,13 +151,28 @@ class Warroom:
         folder ``profiles_dir`` (default: the user's profile folder) over the built-in ones.
         ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite).
         ``create``: False refuses to make a new SQLite file
-        (:class:`~warroom.base.errors.NotFound`)."""
+        (:class:`~warroom.base.errors.NotFound`). ``queue``: on a team database (PostgreSQL),
+        entries the server cannot take (unreachable, no connection free) go to the local outbox
+        (:class:`~warroom.base.errors.EntryQueued` is raised) and the outbox is delivered now if
+        the server answers; with ``offline_ok`` too, it even opens while the server cannot be
+        reached (a one-shot command: every entry then goes to the outbox at once)."""
         from warroom.base.errors import ReadOnlyStore
 
         def open_store(viewer: bool) -> Store:
-            if busy_timeout_ms is None:
-                return Store.open(db, readonly=viewer, create=create)
-            return Store.open(db, readonly=viewer, create=create, busy_timeout_ms=busy_timeout_ms)
+            extra: dict[str, Any] = {"offline_ok": queue and offline_ok and not viewer}
+            if busy_timeout_ms is not None:
+                extra["busy_timeout_ms"] = busy_timeout_ms
+            opened = Store.open(db, readonly=viewer, create=create, **extra)
+            if queue and not viewer and opened.dialect == "postgresql":
+                from warroom.store.outbox import Outbox
+
+                opened.outbox = Outbox()  # the team database may go: entries wait here
+                if opened.offline is None:
+                    try:
+                        opened.deliver_outbox()  # whatever process reaches it next delivers
+                    except WarroomError:
+                        pass
+            return opened
 
         if readonly is None:
             try:
