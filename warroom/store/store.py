@@ -550,6 +550,10 @@ class Store:
         try:
             if self.offline is not None:
                 raise self.offline  # found unreachable a moment ago, as it opened
+            if self.unreachable_since is not None and self.outbox.count(self.key):
+                # Away, with entries already waiting: this one goes behind them at once (an
+                # open screen's follower reconnects and delivers; no save waits on a timeout).
+                raise self._unreachable("still unreachable")
             if self.outbox.count(self.key) and not self.deliver_outbox():
                 raise self._unreachable("earlier entries are still being delivered")
             if incident.id < 0:
