@@ -135,6 +135,7 @@ class Warroom:
         self.user = clean_line(user or default_user(), what="user name (--as)")
         self.host = sanitize(host if host is not None else socket.gethostname())[:200]
         self.session = session or uuid.uuid4().hex[:12]
+        self._last_state: dict[str, IncidentState] = {}
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
@@ -692,7 +693,20 @@ class Warroom:
         return EntryHistory(target, fixes, corrected_view(target, fixes))
 
     def _state_and_profile(self, ref: str) -> tuple[IncidentState, Profile]:
-        state = self.state(ref)
+        from warroom.base.errors import StoreAtCapacity, StoreUnreachable
+
+        try:
+            state = self.state(ref)
+        except (StoreUnreachable, StoreAtCapacity):
+            if self.store.outbox is None:
+                raise
+            # The team database is away and the entry will be kept in the outbox: the
+            # incident's profile is known (it was used from here before); its state as of
+            # the last read, or nothing more.
+            row = self.store.incident(ref)
+            state = self._last_state.get(row.ref) or project(row.ref, [])
+            return state, self.profiles.get(row.profile or state.profile or "default")
+        self._last_state[state.ref] = state
         return state, self.profiles.get(state.profile)
 
     # ------------------------------------------------------------------ evidence (issue 17)
