@@ -90,9 +90,9 @@ def _status(app) -> str:
 
 async def _type(pilot, text: str) -> float:
     """An entry typed and Enter'd; how long until the line was free again."""
-    began = time.monotonic()
     await press(pilot, "n")
     await paste(pilot, text)
+    began = time.monotonic()
     await pilot.press("enter")
     line = pilot.app.screen.entry_line
     while line.on_line and time.monotonic() - began < 30:

@@ -209,7 +209,7 @@ class Outbox:
             row = self._db().execute("SELECT ref, id, number, profile, created_at FROM known "
                                      "WHERE db = ? AND ref = ?",
                                      (db, ref.strip().upper())).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return (row[0], row[1], row[2], row[3], row[4]) if row else None
 
     def last_ref(self, db: str) -> str | None:
         """The incident most recently used on ``db`` from here (a note without --incident)."""

@@ -163,6 +163,7 @@ class Store:
         self.where = str(path) if path else redact_url(url)
         self._incidents: dict[str, IncidentRow] = {}
         self._guarded: Guarded | None = None
+        self._last_cause = "unreachable"
         from warroom.store.outbox import db_key
 
         self.key = db_key(url) if path is None else str(path)
@@ -373,6 +374,8 @@ class Store:
             else:
                 err = self.translate_error(exc)
             if isinstance(err, (StoreUnreachable, StoreAtCapacity)):
+                self._last_cause = (err.cause if isinstance(err, StoreUnreachable)
+                                    else "no connection free")
                 if self.unreachable_since is None:
                     self.unreachable_since = time.time()
             raise err from None
@@ -380,7 +383,6 @@ class Store:
             raise StoreError(f"{self.where}: {redact_secrets(str(exc), self.url)}") from None
         finally:
             WATCHDOG.disarm(token, guarded)
-            guarded.expired.discard(token)
         self.unreachable_since = None
         return result
 
@@ -553,14 +555,14 @@ class Store:
             if self.unreachable_since is not None and self.outbox.count(self.key):
                 # Away, with entries already waiting: this one goes behind them at once (an
                 # open screen's follower reconnects and delivers; no save waits on a timeout).
-                raise self._unreachable("still unreachable")
+                raise self._unreachable(self._last_cause)
             if self.outbox.count(self.key) and not self.deliver_outbox():
-                raise self._unreachable("earlier entries are still being delivered")
+                raise self._unreachable("earlier entries are still being delivered from here")
             if incident.id < 0:
                 self._incidents.pop(incident.ref, None)
                 incident = self.incident(incident.ref)  # reachable now: the real one
                 if incident.id < 0:
-                    raise self._unreachable("still unreachable")
+                    raise self._unreachable(self._last_cause)
             entry = self._guard(self._append, incident, draft, files)
         except (StoreUnreachable, StoreAtCapacity) as exc:
             waiting = self.outbox.put(self.key, incident.ref, draft, files)

@@ -58,7 +58,7 @@ def split_timeouts(url: str) -> tuple[str, Timeouts]:
 
     parsed = make_url(url)
     query = parsed.query
-    connect = CONNECT_TIMEOUT
+    connect: float = CONNECT_TIMEOUT
     raw_connect = query.get("connect_timeout")
     if raw_connect is not None:
         connect = _seconds(raw_connect, "connect_timeout")
@@ -139,6 +139,7 @@ class Watchdog:
     def disarm(self, token: int, guard: "Guarded") -> None:
         with self._lock:
             guard.live.discard(token)
+            guard.expired.discard(token)
 
     def _run(self) -> None:
         while True:
@@ -149,12 +150,16 @@ class Watchdog:
                         heapq.heappop(self._heap)
                     if self._heap and self._heap[0][0] <= now:
                         _, token, guard = heapq.heappop(self._heap)
-                        guard.live.discard(token)
+                        # Still running after its deadline: ended now, and again every
+                        # REPEAT seconds until it returns (a pool that reconnects under it).
+                        heapq.heappush(self._heap, (now + REPEAT, token, guard))
                         break
                     self._wake.wait(self._heap[0][0] - now if self._heap else 60.0)
             guard.expire(token)
 
 
+REPEAT = 0.25
+"""After a call's deadline, how often the watchdog ends what it is still blocked on."""
 WATCHDOG = Watchdog()
 
 
