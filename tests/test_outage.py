@@ -32,7 +32,7 @@ from warroom.store import Store
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 3.0      # the operation watchdog (timeout=3 in the URL)
 CONNECT = 2        # connect_timeout=2
-SLACK = 2.5        # process start, scheduling on a shared 2-core machine
+SLACK = 8.0        # a cap for a loaded machine: process start-up, scheduling (2 shared cores)
 OPTIONS = f"?timeout={TIMEOUT:g}&connect_timeout={CONNECT}"
 
 
@@ -52,8 +52,9 @@ def _up(cluster: Cluster) -> None:
         cluster.start()
 
 
-def _declare(url: str, title: str) -> str:
-    with Warroom(Store.open(url), user="lead", session="lead", clock=FrozenClock(NOW)) as w:
+def _declare(url: str, title: str, clock=None) -> str:
+    clock = clock or FrozenClock(NOW)
+    with Warroom(Store.open(url), user="lead", session="lead", clock=clock) as w:
         return w.declare(title).incident
 
 
@@ -180,7 +181,7 @@ async def _outage(cluster: Cluster, proxy: Proxy | None, how: str, url: str) -> 
             began = time.monotonic()
             await c.press("q")
             await _until([c], lambda: third._exit or not third.is_running, 5.0)
-            assert time.monotonic() - began < 2.0
+            assert time.monotonic() - began < CONNECT + SLACK  # the opening worker's connect
 
         # The server returns: both apps reconnect by themselves and deliver.
         if proxy is not None:
@@ -211,19 +212,24 @@ def test_the_outbox_survives_kill_9_of_the_app_and_delivers_at_the_next_start(cl
 
     _up(cluster)
     url = cluster.url + OPTIONS
-    ref = _declare(url, "Killed during the outage")
+    from warroom.base.clock import SystemClock
+
+    # Declared now (the real app's clock): no prompt of a long-overdue timer opens over it.
+    ref = _declare(url, "Killed during the outage", SystemClock())
     env = {"WARROOM_DB": url, "WARROOM_USER": "kim", "TZ": "UTC"}
     term = Terminal(warroom("open", ref), cols=120, rows=40, env=env)
     try:
         term.wait_for("Killed during the outage", limit=30)
         cluster.stop("immediate")
-        for text in ("kim-1", "kim-2"):
+        for n, text in enumerate(("kim-1", "kim-2"), 1):
             mark = term.send("n")
-            term.wait_for("NOTE", since=mark, limit=30)
-            term.paste(text)
-            term.send("\r")
-            term.wait_for("kept locally", since=mark, limit=30)
-            term.send("\x1b")
+            term.wait_for("hat happened or was said", since=mark)  # the empty note line
+            mark = term.paste(text)
+            term.wait_for(text, since=mark)
+            mark = term.send("\r")
+            term.wait_for(f"{n} {'entry' if n == 1 else 'entries'} kept locally", since=mark)
+            mark = term.send("\x1b")
+            term.wait_for("quit", since=mark)
         os.kill(term.proc.pid, signal.SIGKILL)
     finally:
         term.close()
