@@ -764,10 +764,9 @@ def _ref_or_last(w: "Warroom", given: str | None) -> str | None:
     try:
         return w.most_recent_open()
     except (StoreUnreachable, StoreAtCapacity):
-        outbox = w.store.outbox
-        last = outbox.last_ref(w.store.key) if outbox is not None else None
+        last = w.last_used_ref()
         if last is None:
-            raise WarroomError(f"{w.store.where}: team database unreachable and no incident "
+            raise WarroomError(f"{w.database.where}: team database unreachable and no incident "
                                "used from here before: say which with --incident REF to keep "
                                "the entry locally") from None
         return last
@@ -900,28 +899,22 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     """The local outbox: what waits for which database; ``--flush`` delivers it now."""
-    from warroom.store.outbox import Outbox, db_key
+    from warroom.core.domain import Warroom
 
-    outbox = Outbox()
     if args.flush:
-        db, _ = _settings(args)
+        db, user = _settings(args)
         if "://" in db and not db.startswith("sqlite"):
-            from warroom.core.domain import Warroom
-
-            w = Warroom.open(db, user=_settings(args)[1], queue=True)  # delivers as it opens
+            w = Warroom.open(db, user=user, queue=True)  # delivers as it opens
             with w:
-                left = outbox.count(w.store.key)
-                if left:
-                    w.store.deliver_outbox()
-                    left = outbox.count(w.store.key)
+                left = w.deliver_outbox() if w.outbox_count() else 0
+                where = w.database.where
             if left:
-                raise StoreError(f"{w.store.where}: {left} entries still waiting")
-        key = db_key(db) if "://" in db else None
-        stuck = [i for i in outbox.waiting(key) if i.problem]
-        for item in stuck:
-            print(f"warroom: {item.ref} {item.draft.uid}: not delivered: {item.problem}",
-                  file=sys.stderr)
-    items = outbox.waiting()
+                raise StoreError(f"{where}: {left} entries still waiting")
+        for item in Warroom.outbox_waiting(db):
+            if item.problem:
+                print(f"warroom: {item.ref} {item.draft.uid}: not delivered: {item.problem}",
+                      file=sys.stderr)
+    items = Warroom.outbox_waiting()
     if not items:
         print("the outbox is empty", file=sys.stderr)
         return 0

@@ -174,7 +174,7 @@ class WarroomApp(App[None]):
             return
         try:
             if self._warroom is not None:
-                if not self.readonly and self._warroom.store.unreachable_since is None:
+                if not self.readonly and self._warroom.unreachable_since is None:
                     from warroom.base.errors import WarroomError
 
                     try:

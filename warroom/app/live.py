@@ -219,19 +219,19 @@ class LiveIncident(_Screen):
         self._following = True
         delay = 0.0
         outage = False
-        store = self.app.open_warroom().store
+        w = self.app.open_warroom()
         try:
             while not self._gone and feed is self.feed:
                 try:
-                    if store.outbox is not None and store.outbox.count(store.key):
-                        store.deliver_outbox()  # ours, a killed app's, a command's
+                    if w.outbox_count():
+                        w.deliver_outbox()  # ours, a killed app's, a command's
                     self._pull()
                 except (StoreUnreachable, StoreAtCapacity):
                     # Reconnect by itself: the pool opens a new connection (and LISTENs on it)
                     # at the next attempt; the feed then reads everything above what it had.
                     outage = True
                     delay = min(OUTAGE_BACKOFF, delay * 2 or 0.5)
-                    self.app.call_from_thread(self._outage_status, store.unreachable_since)
+                    self.app.call_from_thread(self._outage_status, w.unreachable_since)
                     if self._stopping.wait(delay):
                         return
                     continue
@@ -270,11 +270,7 @@ class Outage(_Screen):
     def _show_outbox(self, w: Warroom, ref: str) -> None:
         """(Worker thread) Entries of this incident still in the outbox (an app killed during
         an outage, a command): shown pending until the feed brings them."""
-        outbox = w.store.outbox
-        if outbox is None:
-            return
-        items = [(i.draft.uid, i.draft.occurred_at, i.draft.kind, i.draft.author, i.draft.text)
-                 for i in outbox.waiting(w.store.key, stuck=False) if i.ref.upper() == ref.upper()]
+        items = [(d.uid, d.occurred_at, d.kind, d.author, d.text) for d in w.kept(ref)]
         if items:
             self.app.call_from_thread(self._add_pending, items)
 

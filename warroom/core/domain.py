@@ -202,6 +202,44 @@ class Warroom:
         return Warroom(self.store, profiles or self.profiles, clock=clock or self.clock,
                        user=user, host=host, session=session)
 
+    # ------------------------------------------------------------------ the outbox
+    @staticmethod
+    def outbox_waiting(db: str | None = None) -> list[Any]:
+        """Entries kept in this user's local outbox (for database ``db`` only, if given),
+        oldest first (:class:`warroom.store.outbox.Waiting`)."""
+        from warroom.store.outbox import Outbox, db_key
+
+        return Outbox().waiting(db_key(db) if db and "://" in db else None)
+
+    def outbox_count(self) -> int:
+        """Entries for this database still waiting in the local outbox."""
+        outbox = self.store.outbox
+        return outbox.count(self.store.key) if outbox is not None else 0
+
+    def deliver_outbox(self) -> int:
+        """Deliver this database's outbox now; the number left waiting."""
+        self.store.deliver_outbox()
+        return self.outbox_count()
+
+    def kept(self, ref: str) -> list[Draft]:
+        """This incident's entries waiting in the local outbox for this database, oldest first."""
+        outbox = self.store.outbox
+        if outbox is None:
+            return []
+        return [i.draft for i in outbox.waiting(self.store.key, stuck=False)
+                if i.ref.upper() == ref.strip().upper()]
+
+    @property
+    def unreachable_since(self) -> float | None:
+        """When the team database was last found unreachable (``time.time()``), until it
+        answers again; None while it answers."""
+        return self.store.unreachable_since
+
+    def last_used_ref(self) -> str | None:
+        """The incident this machine last used on this database (offline: a note's default)."""
+        outbox = self.store.outbox
+        return outbox.last_ref(self.store.key) if outbox is not None else None
+
     def close(self) -> None:
         """Close the database (and remove a read-only viewer's private copy)."""
         self.store.close()
