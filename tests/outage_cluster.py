@@ -93,6 +93,12 @@ class Cluster:
                     except ProcessLookupError:
                         pass
                 (self.data / "postmaster.pid").unlink(missing_ok=True)
+                # Its socket lock names a PID that may linger as a zombie (nobody reaps it in a
+                # container): the next start would take it for a live postmaster.
+                for lock in self.sockets.glob(".s.PGSQL.*.lock"):
+                    lock.unlink(missing_ok=True)
+                for sock in self.sockets.glob(".s.PGSQL.*"):
+                    sock.unlink(missing_ok=True)
             return
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])
 

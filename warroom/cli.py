@@ -766,7 +766,7 @@ def _ref_or_last(w: "Warroom", given: str | None) -> str | None:
     except (StoreUnreachable, StoreAtCapacity):
         last = w.last_used_ref()
         if last is None:
-            raise WarroomError(f"{w.database.where}: team database unreachable and no incident "
+            raise StoreUnreachable(f"{w.database.where}: team database unreachable and no incident "
                                "used from here before: say which with --incident REF to keep "
                                "the entry locally") from None
         return last
