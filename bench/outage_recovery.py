@@ -10,7 +10,8 @@ server is started again. Stamped from the moment ``pg_ctl start`` is
 called (CLOCK_MONOTONIC):
 
 - **figure**: an open screen's follower as the app runs it (warroom.app.live): a loop that tries
-  to deliver the outbox, backing off 0.5, 1, 2, 4 s (OUTAGE_BACKOFF) while the server is away;
+  to deliver the outbox, backing off 0.5, 1, 2, 4 s (OUTAGE_BACKOFF) while the server is away,
+  but coming back early when a TCP probe (every 0.2 s) finds the server's port open again;
   stamped when the outbox for that database is empty (every entry numbered and committed).
 - **floor**: a raw psycopg loop in the same run: connect (connect_timeout=1) every 10 ms until
   one succeeds and ``SELECT 1`` answers: the earliest anyone could have written anything.
@@ -57,7 +58,7 @@ def follower(w: Warroom, stop: threading.Event, out: list[float]) -> None:
         except (StoreUnreachable, StoreAtCapacity):
             pass
         delay = min(OUTAGE_BACKOFF, delay * 2 or 0.5)
-        stop.wait(delay)
+        w.wait_for_database(delay, stop)  # as the app: back early when the port opens
 
 
 def raw_floor(dsn: str, stop: threading.Event, out: list[float]) -> None:

@@ -232,7 +232,8 @@ class LiveIncident(_Screen):
                     outage = True
                     delay = min(OUTAGE_BACKOFF, delay * 2 or 0.5)
                     self.app.call_from_thread(self._outage_status, w.unreachable_since)
-                    if self._stopping.wait(delay):
+                    w.wait_for_database(delay, self._stopping)  # early when its port opens
+                    if self._stopping.is_set():
                         return
                     continue
                 except WarroomError as exc:

@@ -235,6 +235,11 @@ class Warroom:
         answers again; None while it answers."""
         return self.store.unreachable_since
 
+    def wait_for_database(self, seconds: float, stop: Any = None) -> bool:
+        """Back off from an unreachable team database for up to ``seconds``, coming back early
+        when its port accepts connections again (or ``stop`` is set)."""
+        return self.store.wait_until_reachable(seconds, stop)
+
     def last_used_ref(self) -> str | None:
         """The incident this machine last used on this database (offline: a note's default)."""
         outbox = self.store.outbox

@@ -543,6 +543,53 @@ class Store:
         self.writes += 1
         return entry
 
+    def wait_until_reachable(self, seconds: float, stop: Any = None, step: float = 0.2) -> bool:
+        """While backing off from an unreachable server: sleep up to ``seconds``, but come
+        back as soon as its port, found closed, accepts a TCP connection again (a probe every
+        ``step`` s that costs the server nothing: no login, no backend) or ``stop`` (a
+        threading.Event) is set. Returns whether the port opened. A server reached another way (a Unix socket, several
+        hosts) is not probed: the full wait."""
+        import socket as _socket
+
+        deadline = time.monotonic() + seconds
+        target = self._probe_target()
+        # Early only when the port opens again: a server that accepts TCP but refuses us (full)
+        # is not hammered. One starting up or shutting down is tried again every ``step``.
+        closed = self._last_cause in _PASSING
+        if closed:
+            if stop is not None and stop.wait(step):
+                return False
+            if stop is None:
+                time.sleep(step)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if target is not None:
+                try:
+                    with _socket.create_connection(target, timeout=min(step, left)):
+                        if closed:
+                            return True
+                        target = None  # open all along: wait the full backoff
+                except OSError:
+                    closed = True
+            pause = min(step, max(deadline - time.monotonic(), 0))
+            if stop is not None:
+                if stop.wait(pause):
+                    return False
+            else:
+                time.sleep(pause)
+
+    def _probe_target(self) -> tuple[str, int] | None:
+        try:
+            parsed = make_url(self.url)
+        except Exception:
+            return None
+        host = parsed.host
+        if not host or "," in host or host.startswith("/"):
+            return None
+        return host, int(parsed.port or 5432)
+
     # ----------------------------------------------------------------- the outbox
     def _append_or_queue(self, incident: IncidentRow, draft: Draft,
                          files: tuple[Attachment, ...]) -> Entry:
@@ -926,6 +973,11 @@ class _WriteTx:
                 self.tx.rollback()
         finally:
             self.conn.close()
+
+
+_PASSING = {"the server is starting up", "the server is shutting down",
+            "the server is recovering", "connection refused"}
+"""Causes that pass by themselves within moments (a restart under way)."""
 
 
 def _sqlite_engine(path: Path, *, readonly: bool, uri: str | None = None,
