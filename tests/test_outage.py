@@ -75,11 +75,6 @@ async def _until(pilots, seen, seconds: float = 30.0) -> None:
             await p.pause(0.05)
     from warroom.store.outbox import Outbox
 
-    if not seen() and os.environ.get("I19_DEBUG"):
-        import faulthandler
-
-        with open(os.environ["I19_DEBUG"], "w") as out:
-            faulthandler.dump_traceback(out)
     assert seen(), ([(rows(p.app)[-8:], _status(p.app), p.app.screen.timeline.pending_uids)
                      for p in pilots if hasattr(p.app.screen, "timeline")],
                     [(i.draft.text, i.problem) for i in Outbox().waiting()])
