@@ -54,7 +54,8 @@ class KeyFlow:
         if self.idle and not holding(self.app):
             if await self._dispatch(event):
                 self._start()
-        elif isinstance(event, events.Key) and (event.key in URGENT or quitting(self.app, event)):
+        elif isinstance(event, events.Key) and (event.key in URGENT or (
+                not self.backlog and quitting(self.app, event))):  # (typed ahead: a letter)
             await self._deliver(event)
         else:
             self.backlog.append(event)
