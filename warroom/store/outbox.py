@@ -104,10 +104,18 @@ class Outbox:
             os.close(fd)
             conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
                                    check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.executescript(_SCHEMA)
+            # One process at a time sets up the file (a new, empty outbox opened by two apps
+            # and a command at once: switching it to WAL while another writes its schema fails).
+            init = os.open(f"{self.path}.init", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(init, fcntl.LOCK_EX)
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.executescript(_SCHEMA)
+            finally:
+                fcntl.flock(init, fcntl.LOCK_UN)
+                os.close(init)
             for suffix in ("-wal", "-shm"):
                 side = Path(f"{self.path}{suffix}")
                 if side.exists():
