@@ -106,6 +106,27 @@ def pg_url():
 
 
 @pytest.fixture
+def pg_database_url():
+    """A URL to a fresh PostgreSQL database of its own, dropped afterwards: for tests of
+    LISTEN/NOTIFY, whose channels are per database (a fresh schema's first incident is INC-1
+    in every other test's schema too, and their NOTIFYs would reach this test's feeds)."""
+    base = pg_base_url()
+    if not base:
+        pytest.skip("PostgreSQL tests need WARROOM_TEST_PG_URL (set by .ci/run)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"wr_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def pg_role():
     """Make throwaway roles, each with its own schema (``pg_role(limit=3)``: a CONNECTION
     LIMIT); all dropped afterwards, their connections ended."""

@@ -117,7 +117,9 @@ def test_backup_of_a_live_database_while_two_writers_run(tmp_path):
         writers.stop()
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(out)
+    printed = result.stdout.strip().splitlines()
+    assert printed[0] == str(out)  # then each incident's chain head, recomputed from the copy
+    assert len(printed) == 2 and re.fullmatch(r"INC-1: chain head #\d+ [0-9a-f]{64}", printed[1])
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert sorted(p.name for p in out.parent.iterdir()) == ["team-copy.db"]  # one file, no -wal
     copied = _rows(out)
@@ -161,7 +163,9 @@ def test_backup_default_name_next_to_the_database(tmp_path, capsys):
         ref = w.declare("x").incident
         w.note(ref, "y")
     assert cli_main(["--db", str(db), "backup"]) == 0
-    printed = Path(capsys.readouterr().out.strip())
+    out = capsys.readouterr().out.splitlines()
+    printed = Path(out[0])
+    assert out[1:] == [f"{ref}: chain head #2 {s_head(printed, ref)}"]
     assert printed.parent == tmp_path
     assert re.fullmatch(r"team-backup-\d{8}-\d{6}\.db", printed.name), printed.name
     assert stat.S_IMODE(printed.stat().st_mode) == 0o600
@@ -177,3 +181,8 @@ def test_backup_of_a_missing_database_creates_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [f"warroom: {missing}: no such database"]
     assert list(tmp_path.iterdir()) == []
+
+
+def s_head(path: Path, ref: str) -> str:
+    with Store.open(path, readonly=True) as copy:
+        return copy.verify(ref)[2]

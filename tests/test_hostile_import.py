@@ -246,7 +246,8 @@ def test_number_comes_from_the_ref(env, export_doc):
 # ---------------------------------------------------------------- rows already in a database
 def insert_raw(db: Path, ref: str, kind: str, data: object, text: str = "tampered",
                occurred: str = "2026-11-22T15:00:00.000000Z") -> None:
-    """A row written behind the app's back, correctly chained (so verify passes)."""
+    """A row written behind the app's back, correctly chained and its head moved (so verify
+    passes)."""
     con = sqlite3.connect(db)
     try:
         inc_id = con.execute("SELECT id FROM incidents WHERE ref = ?", (ref,)).fetchone()[0]
@@ -261,6 +262,9 @@ def insert_raw(db: Path, ref: str, kind: str, data: object, text: str = "tampere
                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (inc_id, seq + 1, entry.uid, kind, "mallory", "", "", occurred,
                      entry.recorded_at, text, json.dumps(data), None, prev, digest))
+        # The recorded head moves with it, as any writer's does (the triggers allow that).
+        con.execute("UPDATE heads SET last_seq = ?, head_hash = ? WHERE incident_id = ?",
+                    (seq + 1, digest, inc_id))
         con.commit()
     finally:
         con.close()

@@ -3,7 +3,8 @@
 The app runs at 120x40 on a fresh dxw incident with nobody typing; every byte it writes during
 five idle seconds is read and cut at its cursor-position sequences (``ESC[row;colH``): each
 piece that draws something is a write to that screen cell. The tests count the screen regions
-written, not bytes or time. Countdowns show whole minutes (``in 27m``) and seconds only in their
+written, not bytes or time, and replay each write onto the screen as it stood: a write must
+start on a cell it changes (a countdown's digits, not its row from the pane's left border). Countdowns show whole minutes (``in 27m``) and seconds only in their
 last minute (``in 30s``): with a countdown in its last minute, the timers pane is written, and
 only on the rows of its countdowns; with none, nothing at all is written unless a minute turns
 meanwhile. The timeline, the key bar and (unless an elapsed minute rolled over meanwhile) the
@@ -36,21 +37,34 @@ def written(data: bytes) -> list[tuple[int, int, str]]:
     return out
 
 
-def layout(before: bytes) -> tuple[int, list[int]]:
+Grid = dict[int, dict[int, str]]
+
+
+def replay(grid: Grid, row: int, col: int, text: str) -> int:
+    """Draw ``text`` at (row, col) on ``grid``; returns how many of its first cells already
+    showed what it draws (a write that starts on a changed cell returns 0)."""
+    line = grid.setdefault(row, {})
+    same = 0
+    while same < len(text) and line.get(col + same) == text[same]:
+        same += 1
+    for i, ch in enumerate(text):
+        line[col + i] = ch
+    return same
+
+
+def layout(before: bytes) -> tuple[int, list[int], Grid]:
     """Where the panes ended up, from the screen as the frames before the idle window left it
-    (every write replayed onto a grid): the timeline's top border row, and the left column of
-    each top pane (summary, roles, timers) read from the top row's corners."""
-    grid: dict[int, dict[int, str]] = {}
+    (every write replayed onto a grid): the timeline's top border row, the left column of
+    each top pane (summary, roles, timers) read from the top row's corners, and the grid."""
+    grid: Grid = {}
     for row, col, text in written(before):
-        line = grid.setdefault(row, {})
-        for i, ch in enumerate(text):
-            line[col + i] = ch
+        replay(grid, row, col, text)
     def text_of(row: int) -> str:
         line = grid.get(row, {})
         return "".join(line.get(c, " ") for c in range(1, max(line, default=0) + 1))
     starts = [i + 1 for i, ch in enumerate(text_of(1)) if ch == "╭"]
     timeline = next((row for row in sorted(grid) if "╭─ Timeline" in text_of(row)), 0)
-    return timeline, starts
+    return timeline, starts, grid
 
 
 def pane(row: int, col: int, timeline: int, starts: list[int]) -> str:
@@ -68,13 +82,6 @@ def crosses_minute(declared: datetime, start: float, end: float) -> bool:
     return minutes(start - 1) != minutes(end + 1)
 
 
-def read_for(term: Terminal, seconds: float) -> None:
-    """Read what the program writes for ``seconds`` (a window observed, not a wait for it)."""
-    until = time.monotonic() + seconds
-    while (left := until - time.monotonic()) > 0:
-        term._read(left)
-
-
 def idle_writes(tmp_path, declared: datetime) -> tuple[dict[str, set[tuple[int, int]]], int, bool]:
     """Which panes were written (rows and columns) in five idle seconds, where the timeline
     starts, and whether a minute turned meanwhile."""
@@ -85,20 +92,26 @@ def idle_writes(tmp_path, declared: datetime) -> tuple[dict[str, set[tuple[int, 
     term = Terminal(warroom("--db", db, "--as", "lee", "open", ref), cols=COLS, rows=ROWS)
     try:
         term.wait_for(" entries")
-        read_for(term, 3.0)  # the load's last frames (the rest of the log, the panes)
+        term.read_for(3.0)  # the load's last frames (the rest of the log, the panes)
         mark, start = len(term.output), time.time()
-        read_for(term, IDLE)
+        term.read_for(IDLE)
         end = time.time()
         before, idle = bytes(term.output[:mark]), bytes(term.output[mark:])
     finally:
         term.close()
 
-    timeline, starts = layout(before)
+    timeline, starts, grid = layout(before)
     assert timeline > 1 and len(starts) == 3, f"panes not found: {timeline}, {starts}"
-    writes = written(idle)
     by_pane: dict[str, set[tuple[int, int]]] = {}
-    for row, col, _text in writes:
+    for row, col, text in written(idle):
         by_pane.setdefault(pane(row, col, timeline, starts), set()).add((row, col))
+        # Only what changed is written: not a pane's row from its border, not a whole value
+        # whose first cells stayed as they were.
+        assert col not in starts and "│" not in text, (
+            f"row {row} rewritten from the pane's border: {text!r} at column {col}")
+        unchanged = replay(grid, row, col, text)
+        assert unchanged == 0, (
+            f"{text!r} written at {row},{col} though its first {unchanged} cells showed it already")
     return by_pane, timeline, crosses_minute(declared, start, end)
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
@@ -178,6 +178,8 @@ def sample(store, monkeypatch):
     w = Warroom(store, ProfileRegistry(), clock=FrozenClock(SAMPLE_START + timedelta(hours=2)),
                 user="exporter", host="test-host", session="s1")
     # What the team adds once the dust settles: the impact window and the public statement.
+    # Written from grace's own login (the goldens never depend on who runs the tests).
+    store.os_user = "grace"
     lead = w.speaking_as("grace", clock=FrozenClock(SAMPLE_START + timedelta(minutes=70)),
                          host="demo-host", session="demo")
     lead.set_impact(ref, "started", SAMPLE_START - timedelta(minutes=12),
@@ -348,11 +350,28 @@ def _line_ok(text: str) -> bool:
     return True
 
 
-@pytest.mark.xfail(run=False, reason="KNOWN FAILING since the #14 merge: hypothesis finds hostile "
-                   "notes whose table-cell text does not read back exactly (e.g. a bare URL before "
-                   "a line break gains a space); open work, see the closing note")
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# What hypothesis found: a bare URL before a line break (once ended by a space, which changed
+# the text; and markdown-it's linkify carries a URL over the <br> to a closing quote or bracket).
+FOUND = [
+    "~~s~~![i](http://e.com/i.png)1^)\n '+#|>\"\r\n<br>=\t`@1%[a.%...<! =!-+\"b\t.1a",
+    "~~s~~;^:;b:\nhttps://e.com/a_b_'|,&:\n'|,&:;^:;b:[^1]>[\t  ",
+    "https://e.com/a_b_+__+*@/:;~\"1{*&&%>[1\n'%$\"1{*&&%>[1<!-- c -->--?<<='/+=(]<!-- c -->",
+    "see https://e.com/x\nnext line", "https://e.com/(a\nb) and https://e.com/'q\nr'",
+    "1<!a\r\n# ",  # the ">" of the report's <br> closed a declaration
+]
+
+
+# Each example builds an incident in a real SQLite file and renders four reports, so this runs
+# a few hundred derandomized cases (the same ones every run) without shrinking: a failure is
+# printed as generated. The md() property below runs thousands of texts in every position.
+@settings(max_examples=250, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+@example(notes=FOUND[1:], title="|[#[@;'/1^", summary=FOUND[0], update="1. =>`x`",
+         owner="_@1\\@)=")
+@example(notes=[FOUND[-2], FOUND[-1]], title="https://e.com/a", summary=FOUND[-1],
+         update=FOUND[2], owner="bob")
 @given(notes=st.lists(hostile.filter(_stored), min_size=1, max_size=4),
        title=hostile.filter(_line_ok), summary=hostile.filter(_stored),
        update=hostile.filter(_stored), owner=hostile.filter(_owner_ok))
@@ -372,9 +391,7 @@ def test_hostile_text_stays_text(wr, notes, title, summary, update, owner):
         doc = check_report(report, template, False, ref, state.title)
         timeline = {r["#"]: r["Entry"] for r in table(doc, "Timeline")}
         for entry in logged + [decision, benign]:
-            # A bare URL just before a line break is ended by a space (GitHub would take the
-            # <br> into the link): invisible, so line ends are compared without their spaces.
-            assert _line_ends(timeline[str(entry.seq)]) == _line_ends(entry.text)
+            assert timeline[str(entry.seq)] == entry.text
         assert f"| {BENIGN} |" in report  # byte for byte in the raw file
         assert doc["sections"]["Summary"]["paragraphs"][-1] == state.latest_summary.text
         updates = table(doc, "Communications sent")
@@ -383,10 +400,6 @@ def test_hostile_text_stays_text(wr, notes, title, summary, update, owner):
         assert {f["Owner"] for f in followups} == {owner_name(owner)}
         public = wr.export_report(ref, public=True, template=template, tz="UTC")
         check_report(public, template, True, ref, None)
-
-
-def _line_ends(text: str) -> str:
-    return "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
 
 # What a note reads like: none of it is structure anywhere in the report, so all of it must
@@ -436,6 +449,9 @@ def has_no_structure(text: str) -> bool:
         return False
     if text.count("$") > 1 or re.match(r"\[[ xX]\]", text):
         return False
+    if re.match(r"\[.*\]:[ \t]*\S", text):
+        return False  # md() escapes what could be a link reference definition without checking
+        # that its destination is valid ("[!NOTE]://x)" is not one): harmless, and rare
     # md() pairs emphasis runs exactly when there are two of a kind; with three or more, the
     # rule of 3 can leave them all unpaired, and md() escapes them anyway (harmless, and rare).
     if any(len(re.findall(rf"\{c}+", text)) > 2 for c in "*_"):
@@ -455,7 +471,7 @@ punctuation_heavy = st.lists(
 
 
 @settings(max_examples=3000, deadline=None)
-@given(text=punctuation_heavy)
+@given(text=st.one_of(punctuation_heavy, hostile))
 def test_typed_text_is_never_structure_and_plain_text_is_verbatim(text):
     """The property, in every position md() text takes: the document's structure is the
     template's whatever was typed, each position reads back exactly the text (line breaks as
@@ -476,9 +492,8 @@ def test_typed_text_is_never_structure_and_plain_text_is_verbatim(text):
                 if token.type == "inline" and not header:
                     read = inline_text(token)
                     read = read[4:] if read.startswith("[x] ") and token.map == [5, 6] else read
-                    # (a line break after a bare URL has a space before it, to end the link)
-                    assert read.replace(" \n", "\n") == CONTROL.sub("", expected).strip().replace(
-                        "\r", "").replace(" \n", "\n"), (text, shown)
+                    assert read == CONTROL.sub("", expected).strip().replace("\r", ""), (
+                        text, shown)
     if has_no_structure(text):
         assert shown == text, (text, shown)
 
@@ -486,9 +501,19 @@ def test_typed_text_is_never_structure_and_plain_text_is_verbatim(text):
 def test_known_hostile_texts_are_never_structure():
     for text in SNIPPETS + [BENIGN, "*a*", "**b**", "_u_", "~x~", "~~s~~", "[a](b)", "![a](b)",
                             "<b>x</b>", "`c`", "``c``", "&amp;", "&#35;", "$x$", "[ ] t", "[x]: /u",
-                            "    code", "1) x", "10. x", "+ x", "***", "___", "- - -", "> x"]:
+                            "    code", "1) x", "10. x", "+ x", "***", "___", "- - -", "> x",
+                            *FOUND]:
         test_typed_text_is_never_structure_and_plain_text_is_verbatim.hypothesis.inner_test(text)
     assert md(BENIGN) == BENIGN
+
+
+def test_a_bare_url_before_a_line_break_keeps_its_text():
+    # GFM ends a bare URL at the "<" of the report's <br>: no space is needed, none is added.
+    assert md("see https://e.com/x_y?a=1\nnext line") == "see https://e.com/x_y?a=1<br>next line"
+    assert md(BENIGN + "\n" + BENIGN) == f"{BENIGN}<br>{BENIGN}"
+    # markdown-it's linkify would carry the URL over the <br> to the closing quote: the
+    # opener inside the URL becomes a character reference, which reads the same.
+    assert md("https://e.com/'q\nr'") == "https://e.com/&#39;q<br>r'"
 
 
 def test_what_github_would_link_is_kept_in_code_spans():

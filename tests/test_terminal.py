@@ -68,6 +68,9 @@ def test_escape_sequences_in_notes_never_reach_the_terminal(sample):
         mark = term.paste(PASTED)
         term.wait_for("PX1", since=mark)
         mark = term.send(b"\r")
+        # Rows forged behind the app's back break the chain: it asks before adding to it.
+        term.wait_for("y adds it anyway", since=mark)
+        mark = term.send(b"y")
         term.wait_for(PLACEHOLDER, since=mark)  # saved: the line is clear again
         _leave(term)
     finally:
@@ -103,7 +106,7 @@ def test_an_app_killed_right_after_enter_has_the_entry(sample, round_):
         if round_ % 2 == 0:
             term.wait_for(PLACEHOLDER, since=mark)
         else:
-            term._read(random.Random(round_).uniform(0, 0.04))
+            term.read(random.Random(round_).uniform(0, 0.04))
         term.kill()  # the instant it is seen: nothing more is read before the kill
         cleared = PLACEHOLDER.encode() in term.output[mark:]
     finally:

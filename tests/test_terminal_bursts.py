@@ -193,7 +193,7 @@ def test_a_draft_survives_the_app_going_away(sample, how):
                 found = [p for p in folder.glob("*.json") if text in p.read_text()]
                 if found:
                     break
-                term._read(0.02)
+                term.read(0.02)
             assert found, "the draft never reached the disk"
             assert (found[0].stat().st_mode & 0o777) == 0o600
             os.killpg(term.proc.pid, signal.SIGHUP if how == "sighup" else signal.SIGKILL)

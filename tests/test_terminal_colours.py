@@ -107,7 +107,7 @@ def test_borders_and_text_differ_from_their_background(sample, env):
         term.wait_for("Here now")  # the role board: the incident is read and every pane drawn
         until = time.monotonic() + 1.0  # the frame's last writes (a window read, not a wait)
         while (left := until - time.monotonic()) > 0:
-            term._read(left)
+            term.read(left)
     finally:
         term.close()
     drawn = cells(bytes(term.output))

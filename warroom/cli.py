@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Sequence
@@ -131,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("verify", "check that no entry was changed behind the app's back")
     p.add_argument("ref")
+    p.add_argument("--head", metavar="HASH",
+                   help="a chain head recorded earlier (a report, verify's output): today's "
+                        "chain must still extend it")
+    p.add_argument("--against", metavar="FILE",
+                   help="an earlier JSON export or backup database: today's chain must still "
+                        "extend its head")
+
+    command("chain-key", "make this database's chain key (kept in your config folder, never "
+                         "in the database): every new entry is sealed with it")
     return parser
 
 
@@ -284,7 +294,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run_app(args, ref=None)
     fresh = _not_yet_there(args)
     try:
-        return globals()[f"cmd_{command}"](args)
+        return globals()[f"cmd_{command.replace('-', '_')}"](args)
     except BaseException:
         _remove_if_empty(fresh)  # a failing command creates nothing (not even a database)
         raise
@@ -410,7 +420,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = w.list_incidents(include_closed=args.all)
         if args.json:
             print(json.dumps([{
-                "ref": r.ref, "title": r.title, "severity": r.severity, "status": r.status,
+                "ref": r.ref, "alias": r.alias or None, "title": r.title,
+                "severity": r.severity, "status": r.status,
                 "profile": r.profile, "entries": r.entries,
                 "declared_at": format_time(r.declared_at) if r.declared_at else None,
                 "resolved_at": format_time(r.resolved_at) if r.resolved_at else None,
@@ -425,10 +436,12 @@ def cmd_list(args: argparse.Namespace) -> int:
                 labels[r.ref] = _shown(w.profile(r.profile).severity(r.severity).label)
             except WarroomError:
                 labels[r.ref] = _shown(r.severity)
-        width = max(len(r.ref) for r in rows)
+        shown = {r.ref: _shown(r.ref) + (f" (was {_shown(r.alias)})" if r.alias else "")
+                 for r in rows}
+        width = max(len(v) for v in shown.values())
         for r in rows:
             declared = r.declared_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.declared_at else ""
-            print(f"{_shown(r.ref):<{width}}  {labels[r.ref]:<9} {_shown(r.status):<13} {declared}  "
+            print(f"{shown[r.ref]:<{width}}  {labels[r.ref]:<9} {_shown(r.status):<13} {declared}  "
                   f"{_shown(r.title)}" + (f"  [damaged: {r.damaged} entries]" if r.damaged else ""))
     return 0
 
@@ -535,7 +548,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     parsed = parse_export(doc, source=str(path))
     w = open_warroom(args)
     with w:
-        ref = w.import_json(parsed, source=str(path))
+        got = w.import_export(parsed, source=str(path))
+        ref = got.ref
+        if got.alias:  # this database already had that reference: the next free one
+            print(f"warroom: imported as {ref}; its reference {_shown(got.alias)} kept as an "
+                  "alias", file=sys.stderr)
         try:
             w.incident_profile(ref)
         except WarroomError as exc:
@@ -577,19 +594,76 @@ def cmd_backup(args: argparse.Namespace) -> int:
         elif w.database.path is None:
             raise UsageError("give -o FILE")
         dest = w.backup(dest)
+        # The heads of the copy, recomputed from its entries: what `verify --head` and
+        # `verify --against` compare with later.
+        from warroom.core.domain import Warroom
+
+        with Warroom.open(dest, user=w.user, readonly=True) as copy:
+            heads = copy.chain_heads()
     print(dest)
+    for ref, seq, head in heads:
+        if seq < 0:
+            print(f"{_shown(ref)}: the chain does not verify: {_shown(head)}")
+        else:
+            print(f"{_shown(ref)}: chain head #{seq} {head}")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     # Read-only: checking for tampering must never write (it also runs on read-only copies).
+    if args.head is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.head.strip()):
+        raise UsageError("--head takes a chain head: 64 hexadecimal digits (a report's or "
+                         "verify's 'chain head')")
     w = open_warroom(args, readonly=True)
     with w:
         found = w.verify(args.ref)
-    if found.first_bad is not None:
-        raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
-                           f"{found.detail}; the {found.intact} entries before it are intact")
-    print(f"{found.ref}: {found.intact} entries intact; chain head {found.detail}")
+        if not found.ok and found.first_bad is not None:
+            raise WarroomError(f"{found.ref}: entry #{found.first_bad.seq} fails verification: "
+                               f"{found.detail}; the {found.intact} entries before it are intact")
+        if not found.ok:
+            raise WarroomError(f"{found.ref}: the chain does not verify: {found.detail}")
+        earlier: list[tuple[int | None, str, str]] = []
+        if args.head is not None:
+            earlier.append((None, args.head, "--head"))
+        if args.against is not None:
+            earlier.append(w.head_in_file(found.ref, Path(args.against)))
+        checks = [w.extends(found.ref, head, seq=seq, source=source)
+                  for seq, head, source in earlier]
+    for check in checks:
+        if not check.extends:
+            at = f" #{check.seq}" if check.seq else ""
+            raise WarroomError(
+                f"{found.ref}: today's chain does not extend the earlier head{at} {check.hash} "
+                f"({_shown(check.source)}): the log was changed or re-hashed since; today's "
+                f"{found.intact} entries hold together on their own (recomputed head "
+                f"#{found.head_seq} {found.head_hash})")
+    print(f"{found.ref}: {found.intact} entries intact; chain head #{found.head_seq} "
+          f"{found.head_hash} (recomputed from the entries"
+          + ("; the recorded head agrees)" if found.recorded else ")"))
+    print(f"{found.ref}: {found.seals}")
+    # --as is self-declared; the database says who wrote each entry: one line per pair.
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for entry in found.writers:
+        pairs.setdefault((entry.written_by_other(), entry.author), []).append(entry.seq)
+    for (writer, author), seqs in pairs.items():
+        shown = ", ".join(f"#{n}" for n in seqs[:10]) + (", …" if len(seqs) > 10 else "")
+        count = f" ({len(seqs)} entries)" if len(seqs) > 1 else ""
+        print(f"  written by {_shown(writer)} as {_shown(author)}: {shown}{count}")
+    for check in checks:
+        print(f"{found.ref}: extends the earlier head #{check.seq} {check.hash} "
+              f"({_shown(check.source)})")
+    return 0
+
+
+def cmd_chain_key(args: argparse.Namespace) -> int:
+    w = open_warroom(args, create=False)  # a key for a database that exists, never a new one
+    with w:
+        path, made = w.create_chain_key()
+    if made:
+        print(f"{_shown(str(path))}: chain key made; every entry written to this database from "
+              "now on is sealed with it (copy the file to every machine that writes here)")
+    else:
+        print(f"{_shown(str(path))}: this database already has a chain key; nothing was changed")
     return 0
 
 

@@ -109,9 +109,14 @@ def no_blink(app) -> None:
         field._cursor_visible = True  # a fixed cursor: the blink phase is not part of a picture
         field.refresh()
     for area in app.screen.query(TextArea):
+        # A fixed cursor in the focused box, none elsewhere (where the person starts typing is
+        # part of the picture). With the blink off Textual draws the cursor whenever the box
+        # has the focus, but its line cache does not key on the focus: a line drawn before the
+        # focus arrived kept no cursor, one drawn after kept one (the flaky summary pictures).
         area.cursor_blink = False
-        area._pause_blink(visible=False)  # no cursor: the blink phase and focus timing vary
-        area.refresh_lines(area._cursor_offset[1])  # its lines are cached with the old phase
+        area._pause_blink(visible=area.has_focus)
+        area._line_cache.clear()
+        area.refresh()
 
 
 async def poll_now(pilot) -> None:

@@ -142,3 +142,125 @@ async def test_notifications_cover_neither_the_newest_rows_nor_the_entry_line(ma
         await press(pilot, "escape")
         await settle(pilot)
         assert any("Another notice" in str(t.render()) for t in shown_toasts(screen))
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("", (0, 0), (0, 0)),
+    ("We are investigating.", (0, 21), (0, 21)),
+    ("Line one.\nLine two", (1, 8), (1, 8)),
+    ("Users see {impact}. Next update by 14:30.", (0, 10), (0, 18)),
+    ("First.\nSecond {what} and {more}.", (1, 7), (1, 13)),
+])
+def test_the_cursor_starts_at_the_first_blank_to_fill_else_at_the_end(text, start, end):
+    from warroom.app.dialogs.writing import typing_point
+
+    assert typing_point(text) == (start, end)
+
+
+async def test_writing_dialogs_start_where_the_person_types(make_app):
+    """The status update's cursor follows the template's text (not before it); the lead
+    summary's sits on the first line, which the draft leaves for the lead's own words."""
+    from textual.widgets import TextArea
+
+    from tests.app.conftest import paste
+    from warroom.app.dialogs.status_update import StatusUpdateDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "u")
+        dialog = app.screen
+        assert isinstance(dialog, StatusUpdateDialog)
+        offered = dialog.query_one("#update-text", TextArea).text
+        assert offered.startswith("A fix has been applied")  # the monitoring template
+        await press(pilot, "enter")  # the template chosen: on to its text
+        area = dialog.query_one("#update-text", TextArea)
+        assert app.focused is area
+        assert area.selection.is_empty and area.selection.end == area.document.end
+        await paste(pilot, " Card payments work again.")
+        assert area.text == offered + " Card payments work again."
+        await press(pilot, "escape", "s")
+        summary = app.screen
+        assert isinstance(summary, SummaryPrompt)
+        box = summary.query_one("#summary-text", TextArea)
+        assert app.focused is box and box.text.startswith("\n\nSince the last summary")
+        await paste(pilot, "Stable since the revert.")
+        assert summary.text.startswith("Stable since the revert.\n\nSince the last summary")
+
+
+async def test_the_footer_at_80_columns_shows_help_quit_and_the_keys_a_lead_needs(make_app):
+    from warroom.app.widgets.key_bar import KeyBar
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        bar = str(app.screen.query_one(KeyBar).render())
+        assert len(bar) <= 80
+        for key in ("ndarc", "x", "s", "u", "o", "v", "t", "i", "e", "?", "q"):
+            assert key in bar.split(), (key, bar)
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        narrow = str(app.screen.query_one(KeyBar).render()).split()
+        assert len(" ".join(narrow)) <= 60
+        for key in ("ndarc", "s", "u", "?", "q"):
+            assert key in narrow, (key, narrow)
+
+
+async def test_dialogs_below_80x24_keep_their_hint_in_view_and_ask_for_a_larger_terminal(make_app):
+    """At 60×20 a dialog taller than the terminal scrolls its fields; the error and the keys
+    stay at its foot, and its bottom border says to enlarge the terminal (as the war room's
+    notice line does, which the dialog covers)."""
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        for key in ("u", "o", "l", "s", "question_mark", "v"):
+            await press(pilot, key)
+            dialog = app.screen
+            box = dialog.query_one(".dialog")
+            hint = dialog.query_one(".dialog-hint", Label)
+            assert "enlarge to 80×24" in str(box.border_subtitle), key
+            assert box.region.contains_region(hint.region) and hint.region.height >= 1, key
+            assert hint.region.bottom <= app.size.height - 1, key
+            await press(pilot, "escape")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        await press(pilot, "u")
+        assert app.screen.query_one(".dialog").border_subtitle == ""
+
+
+async def test_placeholders_shorten_by_rule_to_their_field(make_app):
+    """Whole when they fit, else their short form, else cut at a word with … (never mid-word
+    with nothing to say so)."""
+    from warroom.app.widgets.fields import Field
+
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        await press(pilot, "l")
+        reason = app.screen.query_one("#checklist-reason", Field)
+        assert reason.placeholder == "Does not apply? Reason, then Enter"
+        await press(pilot, "escape", "u")
+        audience = app.screen.query_one("#update-audience", Field)
+        assert audience.placeholder.endswith("…")
+        assert len(audience.placeholder) <= audience.content_size.width
+        await press(pilot, "escape")
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        await press(pilot, "l")
+        reason = app.screen.query_one("#checklist-reason", Field)
+        assert reason.placeholder == reason.full_placeholder
+
+
+def test_the_latest_summary_fills_its_rows_and_ends_in_an_ellipsis_when_cut():
+    from textual.content import Content
+
+    from warroom.app.formatting import clip_rows as _clip
+
+    text = Content("Summary 14:00 grace: Cause: our Network Firewall policy change dropped "
+                   "outbound HTTPS.\nNow P2, monitoring.")
+    assert _clip(text, 80, 3) is text  # it fits
+    one = str(_clip(text, 34, 1))
+    assert one == "Summary 14:00 grace: Cause: our…"
+    two = str(_clip(text, 34, 2)).split("\n")
+    assert len(two) == 2 and two[1].endswith("…") and len(two[1]) <= 34
+    assert _clip(text, 34, 0) is text  # before the first layout: whole

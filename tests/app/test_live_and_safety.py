@@ -29,6 +29,11 @@ def insert_behind_the_apps_back(db, ref: str, texts: list[str], author: str = "[
                 (inc_id, seq + offset, f"hostile-{seq + offset}", "note", author, "h", "s",
                  "2026-11-22T14:06:00.000000Z", "2026-11-22T14:06:00.000000Z", text, "{}", None,
                  "0" * 64, "0" * 64))
+        # The forger moves the recorded head too (its guard set aside), so the app can still
+        # add to the log once the person says yes to the broken chain.
+        con.execute("DROP TRIGGER IF EXISTS heads_update_forward")
+        con.execute("UPDATE heads SET last_seq = ?, head_hash = ? WHERE incident_id = ?",
+                    (seq + len(texts), "0" * 64, inc_id))
         con.commit()
     finally:
         con.close()
@@ -71,6 +76,8 @@ async def test_hostile_text_typed_into_the_entry_line_and_a_title(make_app):
         await paste(pilot, "[@click=app.quit]summary\x1b]52;c;aGk=\x07\u202e")
         assert app.screen.query_one("#summary-text").text == "[@click=app.quit]summary"
         await press(pilot, "ctrl+s")
+        await pilot.resize_terminal(160, 40)  # room for the summary in its pane (else it ends in …)
+        await settle(pilot)
         summary = str(app.screen.query_one("#summary-latest").render())
         assert "[@click=app.quit]summary" in summary
         assert app.is_running

@@ -2,8 +2,10 @@
 prompt that waits for the scribe to finish typing, notifications of other due timers, and a
 picture of the timers pane with overdue and snoozed timers.
 
-The first test runs on the real clock with a profile whose summary cadence is 2 s: APScheduler
-really wakes the app. It waits on a condition (the prompt on screen), never on a fixed sleep.
+The first test uses a profile whose summary cadence is 2 s on a frozen clock: the test moves the
+clock on, and APScheduler (on Textual's loop) really wakes the app. It waits on a condition (the
+prompt on screen), never on a fixed sleep, and no cycle can fall due while it is still
+checking the last one (on the real clock a loaded machine opened the next prompt early).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import timedelta
 from warroom.app import compat
 from warroom.app.dialogs.summary_prompt import SummaryPrompt
 from warroom.app.screens.war_room import WarRoomScreen
-from warroom.base.clock import FrozenClock, SystemClock
+from warroom.base.clock import FrozenClock
 from warroom.core.domain import Warroom
 from warroom.core.profiles import ProfileRegistry
 from warroom.core.timers import SUMMARY, TimerState, find
@@ -50,14 +52,14 @@ async def until(pilot, condition, what: str, timeout: float = WAIT) -> None:
     await settle(pilot, 1)
 
 
-def fast_incident(tmp_path, monkeypatch) -> tuple[str, str]:
+def fast_incident(tmp_path, monkeypatch, clock) -> tuple[str, str]:
     config = tmp_path / "config"
     (config / "profiles").mkdir(parents=True)
     (config / "profiles" / "fast.toml").write_text(FAST, encoding="utf-8")
     monkeypatch.setenv("WARROOM_CONFIG_DIR", str(config))
     db = str(tmp_path / "fast.db")
     with Store.open(db) as store:
-        w = Warroom(store, ProfileRegistry(config / "profiles"), clock=SystemClock(), user="alice")
+        w = Warroom(store, ProfileRegistry(config / "profiles"), clock=clock, user="alice")
         ref = w.declare("Queue backlog", profile="fast", lead="alice").incident
         w.log(ref, "decision", "Fail over to the standby queue")
         w.log(ref, "action", "Drain the dead-letter queue", owner="bob")
@@ -67,14 +69,23 @@ def fast_incident(tmp_path, monkeypatch) -> tuple[str, str]:
 async def test_summary_prompt_on_a_2s_cadence_answer_dismiss_snooze(tmp_path, monkeypatch):
     from warroom.app.app import WarroomApp
 
-    db, ref = fast_incident(tmp_path, monkeypatch)
-    app = WarroomApp(db=db, user="alice", ref=ref, clock=SystemClock(), prompts=True)
+    clock = FrozenClock(NOW)
+    db, ref = fast_incident(tmp_path, monkeypatch, clock)
+    app = WarroomApp(db=db, user="alice", ref=ref, clock=clock, prompts=True)
+
+    def two_seconds_on() -> None:
+        """The clock moves on one cadence; the screen re-plans (as after a jump)."""
+        clock.advance(timedelta(seconds=2))
+        screen.replan_timers()
+
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(pilot)
         screen = app.screen
         assert isinstance(screen, WarRoomScreen) and screen.scheduler is not None
+        assert screen.scheduler.planned_for == clock.now() + timedelta(seconds=2)
 
         # 1. It falls due: the prompt opens by itself with a draft of what happened.
+        two_seconds_on()
         await until(pilot, lambda: isinstance(app.screen, SummaryPrompt), "the first prompt")
         dialog = app.screen
         draft = dialog.text
@@ -90,10 +101,10 @@ async def test_summary_prompt_on_a_2s_cadence_answer_dismiss_snooze(tmp_path, mo
         # The countdown restarted from the answer, and the job is planned for that moment.
         summary = find(screen.timers(), SUMMARY)
         assert summary.due_at == latest.occurred + timedelta(seconds=2)
-        assert screen.scheduler.planned_for is not None
-        assert screen.scheduler.planned_for >= latest.occurred
+        assert screen.scheduler.planned_for == latest.occurred + timedelta(seconds=2)
 
         # 2. The next cycle: dismiss it (a timeline entry; the cycle starts again from there).
+        two_seconds_on()
         await until(pilot, lambda: isinstance(app.screen, SummaryPrompt), "the second prompt")
         await press(pilot, "tab")  # to "not now"
         await press(pilot, "down", "down", "down", "enter")  # Dismiss
@@ -103,6 +114,7 @@ async def test_summary_prompt_on_a_2s_cadence_answer_dismiss_snooze(tmp_path, mo
         assert rows(app)[-1] == "Summary prompt dismissed"
 
         # 3. Again after the interval: a snooze needs a reason.
+        two_seconds_on()
         await until(pilot, lambda: isinstance(app.screen, SummaryPrompt), "the third prompt")
         await press(pilot, "tab", "enter")  # Snooze 5 minutes, no reason yet
         dialog = app.screen

@@ -32,7 +32,16 @@ async def test_p_offers_the_draft_from_the_updates_sent_and_escape_keeps_nothing
         assert offered["users_saw"] == sent[0]
         assert all(text in offered["response"] for text in sent)
         assert offered["cause"] == offered["prevention"] == ""
-        assert dialog.focused.id == "public-what_happened"
+        # The cursor starts where the person writes: the first part the draft left empty, and
+        # every part's cursor at the end of what it offers (Tab back lands there too).
+        assert dialog.focused.id == "public-cause"
+        for key, text in offered.items():
+            area = dialog.query_one(f"#public-{key}", TextArea)
+            assert area.selection.end == area.document.end and area.selection.is_empty
+        dialog.query_one("#public-what_happened", TextArea).focus()
+        await pilot.pause()
+        await paste(pilot, " More.")
+        assert boxes(dialog)["what_happened"] == offered["what_happened"] + " More."
         await paste(pilot, "typed, then thrown away ")
         await press(pilot, "escape")
         assert isinstance(app.screen, WarRoomScreen)
@@ -47,6 +56,8 @@ async def test_p_saves_a_public_entry_with_the_parts_typed(make_app):
         dialog = app.screen
         for key in PARTS:
             dialog.query_one(f"#public-{key}", TextArea).text = ""
+        dialog.query_one("#public-what_happened", TextArea).focus()
+        await pilot.pause()
         await press(pilot, "ctrl+s")  # nothing said: one line, stays open, nothing saved
         assert app.screen is dialog
         assert "empty" in str(dialog.query_one(".dialog-error").render())

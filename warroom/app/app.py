@@ -99,6 +99,11 @@ class WarroomApp(App[None]):
         compat.adopt_default_screen(screen, self)
         return screen
 
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """Each frame on its way to the terminal: a partial one writes only the cells that
+        changed (a countdown's digits, not the row from its pane's border: compat.tighten)."""
+        super()._display(screen, compat.tighten(renderable))
+
     # ------------------------------------------------------------------ notifications
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -218,4 +223,7 @@ class WarroomApp(App[None]):
                     continue
                 yield SystemCommand(f"{item.description} ({display_key(item.key)})",
                                     item.label.capitalize(), partial(screen.run_action, item.action))
+                if item.action == "facts":  # the impact window, on its field (SPEC: g)
+                    yield SystemCommand("Impact started at… (g, opened on that field)", "Impact started",
+                                        partial(screen.run_action, "facts('started')"))
         yield from super().get_system_commands(screen)

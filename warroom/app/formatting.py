@@ -8,16 +8,27 @@ display text is sanitised again (cheap) and folded to one line.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+import re
+from datetime import datetime, timezone, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable
 
 from rich.cells import cell_len, chop_cells
 
+from warroom.base.clock import parse_time
 from warroom.base.model import Entry
 from warroom.core.describe import describe
 from warroom.core.durations import describe_lateness
 from warroom.core.entry_data import readable
 from warroom.core.text import one_line, paragraphs, sanitize
+
+if TYPE_CHECKING:
+    from textual.content import Content
+
+MIN_COLS, MIN_ROWS = 80, 24
+"""The smallest terminal that shows every pane and every dialog whole."""
+SMALL_TERMINAL = f"Small terminal · enlarge to {MIN_COLS}×{MIN_ROWS}"
+"""Said below that size (the war room's notice line, a dialog's bottom border)."""
 
 KIND_LABELS = {
     "escalation": "escalate",
@@ -51,7 +62,8 @@ def _run_result(entry: Entry) -> str:
     return plain(f"{first} · {last}output {size} (Enter shows it)")
 
 
-def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
+def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None,
+               utc: bool = False) -> str:
     """The text column of a timeline row: the entry's text, with what the system kinds imply
     (read from the entry's data by :func:`warroom.core.describe.describe`). Values from the data
     are display text too: the whole line is made safe, and a damaged row is shown as such
@@ -66,15 +78,23 @@ def entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None)
             if late is not None:
                 lines[-1] += f" (summary {describe_lateness(late)})"
         return "\n".join(lines)
-    return plain(_entry_text(entry, severity_label))
+    return plain(_entry_text(entry, severity_label, utc))
 
 
 MULTI_LINE = frozenset({"summary", "comms", "public"})
 """Kinds written in a multi-line editor."""
 
 
-def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None) -> str:
+def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None,
+                utc: bool = False) -> str:
     kind = entry.kind
+    if kind == "prompt" and isinstance(entry.data.get("until"), str):
+        # The log says "until 15:06 UTC"; the screen shows its own zone, named once.
+        try:
+            until = clock_time(parse_time(entry.data["until"]), utc)
+        except ValueError:
+            return plain(entry.text)
+        return plain(_UNTIL.sub(f"until {until}", entry.text, count=1))
     if kind == "result" and entry.data.get("sha256"):
         return _run_result(entry)
     if kind not in _DESCRIBED:
@@ -100,12 +120,33 @@ def _entry_text(entry: Entry, severity_label: Callable[[str], str] | None = None
     return text
 
 
+_UNTIL = re.compile(r"until [0-9]{2}:[0-9]{2} UTC")
 _DESCRIBED = frozenset({"severity", "status", "amend", "done", "declared", "summary",
                         "escalation", "ticket"})
 
 
 def _known(value: object) -> str:
     return "?" if value is None else str(value)
+
+
+def shown_zone(utc: bool) -> tzinfo:
+    """The zone the app shows its times in: the system's local time, or UTC when toggled."""
+    if utc:
+        return timezone.utc
+    from warroom.core.report.times import local_zone
+
+    zone = local_zone(None)
+    if zone is None:
+        return timezone.utc
+    if zone.zone is not None:
+        return zone.zone
+    return datetime.now().astimezone().tzinfo or timezone.utc
+
+
+def zone_name(utc: bool, now: datetime) -> str:
+    """The name of that zone, shown once on a screen (its abbreviation now: GMT, BST, UTC),
+    so no other time there needs one."""
+    return now.astimezone(shown_zone(utc)).tzname() or "local time"
 
 
 def clock_time(at: datetime, utc: bool) -> str:
@@ -145,9 +186,27 @@ def fit_label(text: str, room: int, short: str | None = None) -> str:
     return head.rstrip(" ,;:·-") + "…"
 
 
+def clip_rows(content: Content, width: int, rows: int) -> Content:
+    """``content`` wrapped to ``width``, in ``rows`` lines at most (the last ends in … if cut).
+    Unknown sizes (before the first layout) leave it whole."""
+    from textual.content import Content
+
+    if width <= 1 or rows <= 0:
+        return content
+    lines = [part for line in content.split("\n") for part in line.wrap(width)]
+    if len(lines) <= rows:
+        return content
+    last = lines[rows - 1]
+    text = last.plain.rstrip()
+    keep = len(text) if cell_len(text) < width else len(fit_label(text, width)) - 1
+    return Content("\n").join([*lines[:rows - 1], last[:keep].rstrip() + "…"])
+
+
+@lru_cache(maxsize=256)
 def rgb(colour: str) -> tuple[int, int, int]:
     """A colour as the screen draws it: a CSS name or hex (Textual's), else a Rich name
-    (``dark_orange``, ``grey70``), as profiles write them."""
+    (``dark_orange``, ``grey70``), as profiles write them. Remembered: a Rich name costs
+    Textual's parser a search for a suggestion each time (milliseconds, every minute)."""
     from textual.color import Color, ColorParseError
 
     try:

@@ -124,7 +124,7 @@ class LiveIncident(_Screen):
             self.app.user_name = w.user
             shown = threading.Event()
             self.post_message(TailLoaded(ref, profile, tail, display_texts(tail, label),
-                                         self.app.readonly, shown))
+                                         self.app.readonly, shown, alias=found.alias))
             # Let the newest page reach the screen before the long read of the older entries
             # (which would otherwise share the GIL with drawing it).
             shown.wait(timeout=2.0)

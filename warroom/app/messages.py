@@ -18,10 +18,11 @@ class TailLoaded(Message):
     """The newest entries of an incident (through the feed), shown before the rest is read."""
 
     def __init__(self, ref: str, profile: Any, entries: list[Entry], texts: list[str],
-                 readonly: bool, shown: Any = None) -> None:
+                 readonly: bool, shown: Any = None, *, alias: str = "") -> None:
         super().__init__()
         self.ref, self.profile, self.entries, self.texts = ref, profile, entries, texts
         self.readonly = readonly
+        self.alias = alias  # the reference it had before it was imported under this one
         self.shown = shown  # threading.Event: set once the newest page has been drawn
 
 

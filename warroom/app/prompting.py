@@ -10,7 +10,7 @@ this module only decides when to show it. A mixin of
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,6 +48,9 @@ class Prompting(_Screen):
         def now(self) -> datetime: ...
         def open_summary(self, *, prompted: bool) -> None: ...
         def refresh_panes(self) -> None: ...
+        def refresh_summary(self, now: datetime) -> None: ...
+        def refresh_roles(self, now: datetime) -> None: ...
+        def _fit_top(self) -> None: ...
         def typing(self) -> bool: ...
 
     _minute_key: tuple | None = None
@@ -55,19 +58,26 @@ class Prompting(_Screen):
     def _tick(self) -> None:
         """The one-second clock. The countdowns tick (only their changed cells are redrawn);
         the summary and role board, which show whole minutes, are recomputed only when one of
-        their minutes turns (the incident's elapsed time, a holder's time, the wall clock's
-        minute, which also brings any time-based warning in) or an entry arrived (which
-        redraws everything anyway)."""
+        their minutes turns or an entry arrived (which redraws everything anyway): the
+        incident's elapsed time (the summary), a holder's time (the role board), the wall
+        clock's minute (both: it brings any time-based warning in, and out-of-hours)."""
         if self.state is None or self.profile is None:
             return
+        from warroom.app.widgets.timers import TimersPane
+
         now = self.now()
         key = _minutes(self.state, now)
-        if key != self._minute_key:
-            self._minute_key = key
+        last, self._minute_key = self._minute_key, key
+        if last is None or key[0] != last[0]:
             self.refresh_panes()
+        elif key != last:
+            if key[1] != last[1]:
+                self.refresh_summary(now)
+            if key[2] != last[2]:
+                self.refresh_roles(now)
+                self._fit_top()  # an hour turning (59m, 1h 00m) widens a row
+            self.query_one(TimersPane).tick(now)
         else:
-            from warroom.app.widgets.timers import TimersPane
-
             self.query_one(TimersPane).tick(now)
         if self._prompt_due is not None:
             self._offer_prompt()
@@ -76,7 +86,9 @@ class Prompting(_Screen):
         from warroom.core.timers import compute_timers
 
         assert self.profile is not None and self.state is not None  # called once loaded
-        return compute_timers(self.profile, self.state, self.now())
+        # Clock times in the app's zone, named once in the timeline's title (formatting.zone_name).
+        return compute_timers(self.profile, self.state, self.now(),
+                              shown=(timezone.utc,) if getattr(self, "utc", False) else (None,))
 
     def _start_clocks(self) -> None:
         """One APScheduler job on Textual's loop at the next instant a timer falls due. Timers

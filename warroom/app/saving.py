@@ -53,7 +53,58 @@ class Saving(_Screen):
         def _pull(self) -> None: ...
         def _queued(self, draft: object, since: float | None) -> None: ...
 
+    chain_problem: str | None = None
+    """Why this incident's hash chain does not verify (checked once it is loaded), or None."""
+    chain_accepted: bool = False
+    """The person said yes to adding to it anyway (asked once, on the first save)."""
+
+    @work(thread=True, group="chain", exclusive=True)
+    def _check_chain(self) -> None:
+        """Verify the incident's chain off the event loop; warn if it does not hold."""
+        ref = cast(str, self.ref)
+        try:
+            found = self.app.open_warroom().verify(ref)
+        except WarroomError as exc:
+            problem = f"it could not be checked ({exc})"
+        else:
+            if found.ok:
+                return
+            problem = (f"entry #{found.first_bad.seq}: {found.detail}" if found.first_bad
+                       else found.detail)
+        if not self._stopping.is_set():
+            self.app.call_from_thread(self._chain_broken, problem)
+
+    def _chain_broken(self, problem: str) -> None:
+        self.chain_problem = problem
+        self.notify(f"{self.ref}: {problem}. What you see may have been changed behind the "
+                    f"app's back (warroom verify {self.ref}); the next save asks first.",
+                    title="The hash chain does not verify", severity="error", timeout=600,
+                    markup=False)
+        self.clear_status()
+
+    def _ask_before_appending(self, then: Callable[[bool], None]) -> bool:
+        """When the chain does not verify and nobody said yes yet: ask, then call ``then``
+        with the answer, and return True (the caller waits for it)."""
+        if self.chain_problem is None or self.chain_accepted:
+            return False
+        from warroom.app.dialogs.chain import BrokenChainDialog
+
+        def answered(yes: object) -> None:
+            if yes:
+                self.chain_accepted = True
+            then(bool(yes))
+        self.app.push_screen(BrokenChainDialog(cast(str, self.ref), self.chain_problem), answered)
+        return True
+
     def on_entry_submitted(self, message: EntrySubmitted) -> None:
+        def answered(yes: bool) -> None:
+            if yes:
+                self.on_entry_submitted(message)
+            else:
+                self.entry_line.failed(EntryFailed(
+                    "not saved: you chose not to add to a log that does not verify"))
+        if self._ask_before_appending(answered):
+            return
         line = self.entry_line
         self._save_entry(message.kind, message.text, message.uid, message.typed_at,
                          queued=not line.on_line)
@@ -108,6 +159,16 @@ class Saving(_Screen):
     async def perform(self, op: Operation) -> str | None:
         """Run one domain call off the event loop, then pull the feed. Returns the error
         message, or None when the entry is durable and shown."""
+        import asyncio
+
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def answered(yes: bool) -> None:
+            if not answer.done():
+                answer.set_result(yes)
+        if self._ask_before_appending(answered):
+            if not await answer:
+                return "not saved: you chose not to add to a log that does not verify"
         worker = self._perform(op)
         try:
             return await worker.wait()

@@ -33,6 +33,9 @@ SYSTEM_KINDS = (
 )
 KINDS = SCRIBE_KINDS + SYSTEM_KINDS
 
+IMPORTED_BY = "imported by "
+"""How ``Entry.db_role`` starts for an entry an import copied in (then the importer's name)."""
+
 CANONICAL_FIELDS = ("uid", "seq", "kind", "author", "host", "session", "occurred_at",
                     "recorded_at", "text", "data", "amends")
 
@@ -56,6 +59,22 @@ class Entry:
     prev_hash: str = ""
     hash: str = ""
     id: int = 0
+    db_role: str = ""
+    """Who really wrote the row (not under the hash, never from the client): the database role
+    on PostgreSQL, the operating-system user on SQLite; "" in databases older than schema 4."""
+
+    def written_by_other(self) -> str:
+        """The real writer when it is not the name typed with ``--as`` (case aside), else "".
+        An imported entry was written elsewhere: who imported it is not who wrote it ("")."""
+        role = self.db_role
+        if (not role or role.startswith(IMPORTED_BY)
+                or role.split(" as ")[0].casefold() == self.author.casefold()):
+            return ""
+        return role
+
+    def imported_by(self) -> str:
+        """Who imported the entry into this database ('' if it was written here)."""
+        return self.db_role[len(IMPORTED_BY):] if self.db_role.startswith(IMPORTED_BY) else ""
 
     @property
     def occurred(self) -> datetime:

@@ -32,7 +32,7 @@ from warroom.store import Store
 
 if TYPE_CHECKING:
     # Imported where used: the typed results cost the hot path (warroom note) nothing.
-    from warroom.core.results import Database, Feed, Incident, Tail, Verification
+    from warroom.core.results import Database, Extension, Feed, Incident, Tail, Verification
 
 FUTURE_SLACK = timedelta(minutes=5)
 REOPENED_PREFIX = "Reopened: "
@@ -74,6 +74,8 @@ class IncidentSummary:
     entries: int
     damaged: int = 0
     """Headline entries (declared, severity, status) whose data is the wrong shape."""
+    alias: str = ""
+    """The reference it had where it came from, when imported under a new one."""
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ class Warroom:
         from warroom.core.results import Incident
 
         row = self.store.incident(ref)
-        return Incident(row.ref, row.number, row.profile, row.created_at)
+        return Incident(row.ref, row.number, row.profile, row.created_at, row.alias)
 
     def canonical_ref(self, ref: str) -> str:
         """An incident's reference as stored, however it was typed (``inc-1`` → ``INC-1``).
@@ -316,12 +318,78 @@ class Warroom:
 
     # ------------------------------------------------------------------ housekeeping
     def verify(self, ref: str) -> Verification:
-        """Walk the incident's hash chain (reads only: works on a read-only viewer)."""
+        """Walk the incident's hash chain, every hash recomputed, compared with the recorded
+        head and, where the database has a chain key, every seal checked (reads only: works on
+        a read-only viewer)."""
         from warroom.core.results import Verification
 
         found = self.incident(ref)
-        intact, bad, detail = self.store.verify(found.ref)
-        return Verification(found.ref, intact, bad, detail)
+        got = self.store.check_chain(found.ref)
+        return Verification(found.ref, got.intact, got.first_bad,
+                            got.problem if got.problem else got.head, got.ok, got.head_seq,
+                            got.head, got.seals, got.seals_checked, got.recorded is not None,
+                            tuple(e for e in self.store.iter_entries(found.ref)
+                                  if e.written_by_other()))
+
+    def extends(self, ref: str, head: str, *, seq: int | None = None,
+                source: str = "--head") -> Extension:
+        """Whether today's chain of ``ref`` still extends ``head``, a head recorded earlier (a
+        report, ``warroom verify`` output, an export, a backup): an entry of today's chain,
+        its hash recomputed, is that head (at entry ``seq`` when known). Call after
+        :meth:`verify` held: a re-hashed chain has none of the old hashes."""
+        from warroom.core.results import Extension
+
+        found = self.incident(ref)
+        digest = head.strip().lower()
+        at = self.store.seq_of_hash(found.ref, digest)
+        holds = at is not None and (seq is None or at == seq)
+        return Extension(found.ref, seq if seq is not None else (at or 0), digest, holds, source)
+
+    def head_in_file(self, ref: str, path: Path) -> tuple[int, str, str]:
+        """The head of ``ref`` recorded in an earlier copy: a JSON export (its own chain checked
+        whole, as an import would) or a backup database (its chain verified as here). Returns
+        (entry number, hash, the file in words)."""
+        try:
+            with open(path, "rb") as fh:
+                magic = fh.read(16)
+        except OSError as exc:
+            raise ValidationError(f"{path}: cannot read ({exc.strerror})") from None
+        found = self.incident(ref)
+        if magic == b"SQLite format 3\x00":
+            with Store.open(path, readonly=True) as copy:
+                try:
+                    copy.incident(found.ref)
+                except NotFound:
+                    raise ValidationError(f"{path}: the backup has no incident {found.ref}") from None
+                got = copy.check_chain(found.ref)
+                if not got.ok:
+                    raise ValidationError(f"{path}: the backup's own chain of {found.ref} does "
+                                          f"not verify ({got.problem}); it proves nothing")
+                return got.head_seq, got.head, f"the backup {path}"
+        from warroom.core.importing import load_export, parse_export
+
+        parsed = parse_export(load_export(path, name=str(path)), source=str(path))
+        if parsed.ref.upper() != found.ref.upper():
+            raise ValidationError(f"{path}: an export of {parsed.ref}, not {found.ref}")
+        if not parsed.items:
+            raise ValidationError(f"{path}: the export has no entries")
+        last = parsed.items[-1]
+        return last.seq, last.hash, f"the export {path}"
+
+    def create_chain_key(self) -> tuple[Path, bool]:
+        """This database's chain key, made now unless it exists (in the user's config folder,
+        never in the database): from now on each entry written here is sealed with it."""
+        key, made = self.store.create_chain_key(self.clock.now())
+        return key.path, made
+
+    def chain_heads(self) -> list[tuple[str, int, str]]:
+        """Every incident's recomputed chain head: (ref, entry number, hash), or the problem in
+        place of the hash when its chain does not verify (entry number -1)."""
+        out = []
+        for row in self.store.incidents():
+            got = self.store.check_chain(row.ref)
+            out.append((row.ref, got.head_seq, got.head) if got.ok else (row.ref, -1, got.problem))
+        return out
 
     def backup(self, dest: Path | None = None) -> Path:
         """A consistent copy of a live SQLite database, mode 0600, never over an existing file.
@@ -353,7 +421,8 @@ class Warroom:
                 continue
             out.append(IncidentSummary(row.ref, state.title, state.severity, state.status,
                                        row.profile, state.declared_at, state.resolved_at,
-                                       self.store.last_seq(row.ref), len(state.damaged)))
+                                       self.store.last_seq(row.ref), len(state.damaged),
+                                       row.alias))
         return out
 
     def most_recent_open(self) -> str | None:
@@ -869,7 +938,7 @@ class Warroom:
         doc = {
             "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
             "incident": {"ref": row.ref, "number": row.number, "profile": row.profile,
-                         "created_at": row.created_at},
+                         "created_at": row.created_at, **({"alias": row.alias} if row.alias else {})},
             "entries": items,
             "chain_head": items[-1]["hash"] if items else None,
         }
@@ -888,12 +957,19 @@ class Warroom:
         """Load an export (a document, or one :func:`~warroom.core.importing.parse_export`
         already checked). Everything is checked first: a doctored or malformed file is refused
         whole, before anything is written."""
+        return self.import_export(doc, source=source).ref
+
+    def import_export(self, doc: Any, *, source: str = "import") -> Incident:
+        """As :meth:`import_json`, returning the incident written: under its own reference, or,
+        when this database already uses it (whatever the case), under the next free one with
+        the original kept as its ``alias`` (any command accepts it where it is unambiguous)."""
         from warroom.core.importing import ParsedExport, parse_export
+        from warroom.core.results import Incident
 
         got = doc if isinstance(doc, ParsedExport) else parse_export(doc, source=source)
-        self.store.import_incident(got.ref, got.number, got.profile, got.created_at, got.items,
-                                   got.files)
-        return got.ref
+        row = self.store.import_incident(got.ref, got.number, got.profile, got.created_at,
+                                         got.items, got.files, alias=got.alias)
+        return Incident(row.ref, row.number, row.profile, row.created_at, row.alias)
 
     # ------------------------------------------------------------------ report (export)
     def export_report(self, ref: str, *, public: bool = False, force: bool = False,
@@ -919,7 +995,26 @@ class Warroom:
         except (NotFound, ProfileError):
             profile = stand_in_profile(row.profile)
         return render_report(row.ref, self.store.iter_entries(row.ref), profile, public=public,
-                             force=force, template=chosen, tz=tz)
+                             force=force, template=chosen, tz=tz, alias=row.alias,
+                             head_check=lambda seq, head: self._head_problem(row.ref, seq, head))
+
+    def _head_problem(self, ref: str, seq: int, head: str) -> str | None:
+        """What is wrong with a chain read up to entry ``seq`` (its recomputed head ``head``)
+        against the head the database recorded, read after it: None when they agree, or the
+        recorded one is further on because an entry was written meanwhile."""
+        recorded = self.store.recorded_head(ref)
+        if recorded is None:
+            return None if self.store.version < 3 else "no chain head is recorded for it"
+        if recorded.ref != ref:
+            return f"its recorded chain head belongs to {recorded.ref}"
+        if recorded.seq == seq:
+            return None if recorded.hash == head else (
+                f"the database recorded its chain head as {recorded.hash}, not this one")
+        if recorded.seq < seq:
+            return f"entries after #{recorded.seq}, the recorded chain head, were added"
+        if self.store.seq_of_hash(ref, recorded.hash) == recorded.seq:
+            return None  # written while the report was read
+        return f"the recorded chain head is entry #{recorded.seq}: entries were deleted from the end"
 
 
     # ------------------------------------------------------------------ the process (issue 13)

@@ -28,6 +28,9 @@ EXPORT_VERSION = 1
 MAX_IMPORT_BYTES = 50_000_000
 MAX_REF = 64
 _REF_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-([0-9]{1,9})\Z")
+_REF_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*\Z")
+"""What an imported reference may be: ASCII letters, digits and . _ : - (so that it folds the
+same way in Python, SQLite and PostgreSQL: references are unique whatever their case)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class ParsedExport:
     items: list[Entry]
     files: list[Attachment] = field(default_factory=list)
     """The files the entries link to (issue 17), each checked against its entry's SHA-256."""
+    alias: str = ""
+    """The reference it had before an earlier import gave it ``ref`` (kept where it goes)."""
 
 
 def load_export(source: str | os.PathLike[str] | BinaryIO, *, name: str) -> Any:
@@ -72,13 +77,18 @@ def parse_export(doc: Any, *, source: str = "import") -> ParsedExport:
         if not isinstance(inc, dict) or not isinstance(doc["entries"], list):
             raise TypeError("incident must be an object and entries a list")
         ref = clean_line(_str(inc["ref"], "ref"), what="reference")
-        if ref != inc["ref"] or len(ref) > MAX_REF:
-            raise ValueError(f"the reference must be clean one-line text of at most {MAX_REF} "
-                             "characters")
+        if ref != inc["ref"] or len(ref) > MAX_REF or not _REF_SHAPE.match(ref):
+            raise ValueError(f"the reference must be at most {MAX_REF} ASCII letters, digits, "
+                             "dots, colons, dashes or underscores")
         profile = _str(inc["profile"], "profile")
         if clean_line(profile, what="profile") != profile or len(profile) > MAX_REF:
             raise ValueError("the profile name must be clean one-line text")
         created = check_stored_time(inc["created_at"], what="created_at")
+        alias = inc.get("alias") or ""
+        if alias and (not isinstance(alias, str) or len(alias) > MAX_REF
+                      or not _REF_SHAPE.match(alias)):
+            raise ValueError(f"the alias must be at most {MAX_REF} ASCII letters, digits, "
+                             "dots, colons, dashes or underscores")
         items = [_entry_from_json(ref, raw) for raw in doc["entries"]]
     except WarroomError as exc:
         raise ValidationError(f"{source}: malformed export ({exc}); nothing was imported") from None
@@ -103,7 +113,7 @@ def parse_export(doc: Any, *, source: str = "import") -> ParsedExport:
     match = _REF_NUMBER.match(ref)
     number = int(match.group(1)) if match else None
     files = _files_from_json(doc.get("attachments"), items, source)
-    return ParsedExport(ref, number, profile, created, items, files)
+    return ParsedExport(ref, number, profile, created, items, files, alias)
 
 
 def _files_from_json(raw: Any, items: list[Entry], source: str) -> list[Attachment]:

@@ -21,6 +21,8 @@ class Incident:
     number: int
     profile: str
     created_at: str
+    alias: str = ""
+    """The reference it had where it came from, when imported under a new one ('' if not)."""
 
 
 @dataclass(frozen=True)
@@ -75,25 +77,53 @@ class Tail:
 
 @dataclass(frozen=True)
 class Verification:
-    """The hash chain walked from the first entry.
+    """The hash chain walked from the first entry, every hash recomputed, its end compared with
+    the recorded head, and each entry's seal checked where the database has a chain key.
 
-    Caught: an entry changed, deleted, duplicated, reordered or inserted in the middle. Not
-    caught by the chain alone: entries removed from, or forged onto, the end; compare
-    :attr:`head` with one recorded earlier."""
+    Caught: an entry changed, deleted, duplicated, reordered or inserted; entries deleted from
+    or forged onto the end; the incident's reference changed; with a chain key, a chain
+    re-hashed after an edit. Without one, a re-hashed chain shows against a head recorded
+    earlier (:meth:`~warroom.core.domain.Warroom.extends`)."""
 
     ref: str
     intact: int
     """Entries found intact (before the first bad one, if any)."""
     first_bad: Entry | None
-    """The first entry that fails, or None when the whole chain holds."""
+    """The first entry that fails (None when all holds, or the problem is at the end)."""
     detail: str
-    """Why :attr:`first_bad` fails; when all is well, the chain's head."""
+    """Why it fails; when all is well, the chain's recomputed head."""
+    holds: bool = True
+    head_seq: int = 0
+    """The recomputed head's entry number (of the entries that hold)."""
+    head_hash: str = ""
+    """The recomputed head: the hash chain computed again from the entries' contents."""
+    seals: str = ""
+    """What was done about seals, in words: checked (on how many entries), or why not."""
+    seals_checked: bool = False
+    recorded: bool = False
+    """Whether the database recorded a head to compare with (not before schema 3)."""
+    writers: tuple[Entry, ...] = ()
+    """Entries whose real writer (database role, or operating-system user on SQLite) is not
+    the name typed with ``--as``: see :meth:`Entry.written_by_other`."""
 
     @property
     def ok(self) -> bool:
-        return self.first_bad is None
+        return self.holds
 
     @property
     def head(self) -> str | None:
-        """The last entry's hash when the chain holds (None otherwise)."""
-        return self.detail if self.first_bad is None else None
+        """The recomputed head when the chain holds (None otherwise)."""
+        return self.head_hash if self.holds else None
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Whether today's chain still extends a head recorded earlier."""
+
+    ref: str
+    seq: int
+    """The earlier head's entry number (0 when no entry today has that hash)."""
+    hash: str
+    extends: bool
+    source: str
+    """Where the earlier head came from, in words (``--head``, a file)."""

@@ -101,10 +101,12 @@ class IncidentState:
     """Entries whose stored data is the wrong shape (see core.entry_data): shown, not used."""
 
     # ------------------------------------------------------------------ folding
-    def apply(self, entry: Entry) -> None:
+    def apply(self, entry: Entry, checked: bool = False) -> None:
+        """Fold ``entry`` in (``checked``: it has been through ``readable`` already)."""
         if entry.seq <= self.last_seq:
             return  # already folded in (the change feed may repeat itself)
-        entry = readable(entry)  # a wrong-shaped row is folded in as a damaged system entry
+        if not checked:
+            entry = readable(entry)  # a wrong-shaped row is folded in as a damaged system entry
         if is_damaged(entry):
             self.damaged.append(entry.seq)
         self.last_seq = entry.seq

@@ -3,6 +3,7 @@ edits before saving (the summary dialog fills its text box with it)."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -16,13 +17,13 @@ _DRAFT_SECTIONS = (("decision", "Decisions"), ("action", "Actions"), ("result", 
 
 
 def summary_draft(state: IncidentState, entries: Iterable[Entry], *,
-                  profile: Profile | None = None, zone: str | ZoneInfo | None = None) -> str:
+                  profile: Profile | None = None, zone: str | tzinfo | None = None) -> str:
     """A draft lead summary from what happened since the last summary: status and severity
     moves, decisions, actions, results and changes made (as corrected), then every action
     still open. The lead edits it; it is plain text, one ``- `` line per item. Times are shown
     in ``zone``, else the profile's, else UTC."""
     chosen = zone or (profile.timezone if profile else "UTC")
-    tz = chosen if isinstance(chosen, ZoneInfo) else ZoneInfo(chosen)
+    tz = chosen if isinstance(chosen, tzinfo) else ZoneInfo(chosen)
     severity = profile.severity_label(state.severity) if profile and state.severity else state.severity
     since_seq = state.last_summary_seq
     fresh = [e for e in entries if e.seq > since_seq]

@@ -21,7 +21,8 @@ an entry, after which the caller computes the timers again.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -85,8 +86,9 @@ class Timer:
     """A condition rather than a deadline (a vacant role): it stays "due", never counts up."""
     role: str = ""
     person: str = ""
-    zone: str = "UTC"
-    """The profile's time zone: clock times in ``countdown`` are shown in it."""
+    zone: str | tzinfo = "UTC"
+    """The profile's time zone, or the one the screen shows (``compute_timers``'s ``shown``;
+    ``"local"``: the system's): clock times in ``countdown`` are shown in it."""
 
     # ------------------------------------------------------------------ evaluation
     @property
@@ -157,7 +159,7 @@ class Timer:
         return None if self.due_at is None else self.due_at - now
 
     # ------------------------------------------------------------------ display
-    def countdown(self, now: datetime, tz: str | ZoneInfo | None = None) -> str:
+    def countdown(self, now: datetime, tz: str | tzinfo | None = None) -> str:
         """Display text that cannot be read as a time of day: ``in 23m``, ``in 1h 05m``,
         ``in 45s`` (seconds only in the last minute), ``due now``, ``4m late``, ``vacant 6m``,
         ``snoozed until 14:35``, or ``—`` when not applicable. Whole minutes otherwise, so a
@@ -179,8 +181,10 @@ class Timer:
 
 
 # ---------------------------------------------------------------------- helpers
-def _zone(tz: str | ZoneInfo) -> ZoneInfo:
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+def _zone(tz: str | tzinfo) -> tzinfo | None:
+    if tz == _LOCAL:
+        return None  # astimezone(None): the system's local time
+    return tz if isinstance(tz, tzinfo) else ZoneInfo(tz)
 
 
 
@@ -189,13 +193,24 @@ def _cadence(delta: timedelta) -> str:
     return format_duration(delta, "cadence")
 
 
+# The zone a screen shows its times in, when it names that zone once itself (the app: its own
+# local time, or UTC when toggled): then a timer's clock times are in it, without a zone name
+# of their own. Unset (the default), they are in the profile's zone and say which.
+_SHOWN: ContextVar[tuple[tzinfo | None] | None] = ContextVar("warroom_timers_shown", default=None)
+
+
 def _hm(at: datetime, zone: ZoneInfo) -> str:
+    shown = _SHOWN.get()
+    if shown is not None:
+        return at.astimezone(shown[0]).strftime("%H:%M")
     return at.astimezone(zone).strftime("%H:%M %Z")
 
 
 def _day(at: datetime, zone: ZoneInfo) -> str:
-    local = at.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M %Z}"
+    shown = _SHOWN.get()
+    local = at.astimezone(shown[0] if shown is not None else zone)
+    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}" + (
+        "" if shown is not None else f" {local:%Z}")
 
 
 
@@ -270,7 +285,26 @@ def _cycle(state: IncidentState, profile: Profile, now: datetime, *, timer_id: s
 
 
 # ---------------------------------------------------------------------- the timers
-def compute_timers(profile: Profile, state: IncidentState, now: datetime) -> list[Timer]:
+def compute_timers(profile: Profile, state: IncidentState, now: datetime,
+                   shown: tuple[tzinfo | None] | None = None) -> list[Timer]:
+    """Every timer of the incident at ``now``. ``shown``: ``(zone,)`` the screen shows its
+    times in and names once (``(None,)``: the system's local time); clock times in the
+    timers' details are then in that zone, without a zone name each."""
+    token = _SHOWN.set(shown)
+    try:
+        timers = _compute_timers(profile, state, now)
+    finally:
+        _SHOWN.reset(token)
+    if shown is None:
+        return timers
+    zone = shown[0]
+    return [replace(t, zone=zone if zone is not None else _LOCAL) for t in timers]
+
+
+_LOCAL = "local"  # Timer.zone: the system's local time
+
+
+def _compute_timers(profile: Profile, state: IncidentState, now: datetime) -> list[Timer]:
     """Every timer of the incident at ``now``, in a stable order for the timers pane:
     summary, status update, escalation, out-of-hours stop, rotation (one per role holder),
     review, then one per vacant required role. Fixed timers are always present, "not

@@ -67,7 +67,7 @@ def looks_like_a_damaged_warroom_db(path: Path) -> bool:
     schema: the right file with a damaged header (what to do differs from a wrong path)."""
     try:
         with open(path, "rb") as fh:
-            first = fh.read(65536)
+            first = fh.read(1 << 20)  # the schema spans a few of the first pages
     except OSError:
         return False
     return b"CREATE TABLE entries" in first and b"CREATE TABLE incidents" in first
@@ -191,3 +191,78 @@ def tighten(path: Path) -> None:
         except OSError:
             pass
 
+
+
+class FileWatch:
+    """Which files a writer's SQLite database is, checked around every write: a save into a
+    database file or ``-wal`` that someone deleted or replaced while it was open would be
+    acknowledged and then lost (SQLite keeps writing into the deleted file it still has open).
+
+    The usual check is two ``stat`` calls compared with the identities (device, inode) seen
+    before. Only when the ``-wal`` is new or gone does it look further: on Linux, whether this
+    process still holds a deleted copy of either file open (``/proc/self/fd``); a ``-wal`` that
+    SQLite itself recreated is then taken as the new one. Once a loss is seen, every later
+    write is refused with the same message."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wal = Path(f"{path}-wal")
+        self.real = os.path.realpath(path)
+        self.db_id = self._identity(path)
+        self.wal_id = self._identity(self.wal)
+        self.broken = ""
+
+    @staticmethod
+    def _identity(path: Path) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def check(self, *, committed: bool = False) -> None:
+        """Raise :class:`StoreError` if the files are not the ones this store writes into."""
+        if self.broken:
+            raise StoreError(self.broken)
+        db = self._identity(self.path)
+        if db is None or db != self.db_id:
+            what = "deleted" if db is None else "replaced by another file"
+            return self._fail(f"the database file was {what} while warroom had it open")
+        wal = self._identity(self.wal)
+        if wal is not None and wal == self.wal_id:
+            return
+        deleted = self._holding_deleted()
+        if deleted is None:  # no /proc: a -wal gone or changed under an open writer is a loss
+            if (wal is None and committed) or (wal is not None and self.wal_id is not None):
+                return self._fail("its -wal file was deleted or replaced while warroom had it open")
+        elif deleted:
+            return self._fail(f"its {deleted} file was deleted or replaced while warroom had "
+                              "it open")
+        self.wal_id = wal
+
+    def _holding_deleted(self) -> str | None:
+        """'-wal' or 'database' if this process holds that file open though it was deleted or
+        replaced; '' if not; None where that cannot be known (no /proc)."""
+        folder = "/proc/self/fd"
+        try:
+            fds = os.listdir(folder)
+        except OSError:
+            return None
+        wal = f"{self.real}-wal (deleted)"
+        db = f"{self.real} (deleted)"
+        for fd in fds:
+            try:
+                target = os.readlink(f"{folder}/{fd}")
+            except OSError:
+                continue
+            if target == wal:
+                return "-wal"
+            if target == db:
+                return "database"
+        return ""
+
+    def _fail(self, why: str) -> None:
+        self.broken = (f"{self.path}: not saved: {why}; entries since may be lost, so nothing "
+                       "more is written here: close warroom, check it (warroom verify) and "
+                       "restore from a backup if entries are missing")
+        raise StoreError(self.broken)

@@ -12,6 +12,7 @@ Nothing above this package builds a query. Every database failure leaves here as
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import QueuePool
 
 from warroom.base.clock import format_time, parse_time
-from warroom.base.chain import GENESIS, chain_hash
+from warroom.base.chain import GENESIS, chain_hash, seal, seal_matches
 from warroom.base.model import Attachment, Draft, Entry, dumps_data
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
@@ -40,8 +41,11 @@ from warroom.store.outbox import Outbox
 from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
 from warroom.store.timeouts import (WATCHDOG, Guarded, Timeouts, connect_args,
                                     install_server_timeouts, split_timeouts)
-from warroom.store.schema import attachments, entries, incidents, meta_table, presence
-from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, check_sqlite_header, create_private_file,
+from warroom.store.chain_key import ChainKey, create_key, key_path, load_key
+from warroom.store.schema import (DATABASE_ID, attachments, entries, heads, incidents, meta_table,
+                                  presence, seals)
+from warroom.store.sqlite_file import (BUSY_TIMEOUT_MS, FileWatch, check_sqlite_header,
+                                       create_private_file,
                                        peek_sqlite_version, remove_snapshot, sqlite_code, tighten,
                                        viewer_uri, why_readonly, writable)
 
@@ -102,6 +106,43 @@ class IncidentRow:
     number: int
     profile: str
     created_at: str
+    alias: str = ""
+    """The reference it had where it came from, when it was imported under a new one because
+    this database already used that one ('' otherwise)."""
+
+
+@dataclass(frozen=True)
+class RecordedHead:
+    """An incident's ``heads`` row: what the database recorded as its last entry."""
+
+    ref: str
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """An incident's chain walked from the first entry, every hash recomputed, then compared
+    with the recorded head and, where the database has a chain key, every entry's seal.
+
+    ``problem`` is empty when everything holds. ``first_bad`` is the first entry that fails
+    (None when the problem is at the end: the last entry deleted, the head row missing).
+    ``head_seq``/``head`` are the recomputed head of the entries that hold."""
+
+    ref: str
+    intact: int
+    first_bad: Entry | None
+    problem: str
+    head_seq: int
+    head: str
+    recorded: RecordedHead | None
+    seals: str
+    """What was done about seals, in words (checked on how many entries, or why not)."""
+    seals_checked: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
 
 
 @dataclass(frozen=True)
@@ -167,6 +208,10 @@ class Store:
         from warroom.store.outbox import db_key
 
         self.key = db_key(url) if path is None else str(path)
+        # SQLite: who really writes (the operating-system user, never --as); PostgreSQL's
+        # trigger sets the database role itself, whatever is sent.
+        self.os_user = os_user() if path is not None else ""
+        self.files: FileWatch | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -176,6 +221,9 @@ class Store:
         a read-only file or folder. ``busy_timeout_ms``: how long a write waits for another
         process's write lock before :class:`StoreBusy` (SQLite)."""
         url = resolve_url(db)
+        if "://" not in os.fspath(db):  # a file path: a '?' or '#' in it is part of the name
+            return cls._open_sqlite(Path(url[len("sqlite:///"):]), readonly=readonly,
+                                    create=create, busy_timeout_ms=busy_timeout_ms)
         try:
             parsed = make_url(url)
         except (ArgumentError, ValueError):
@@ -228,6 +276,7 @@ class Store:
         if not readonly:
             store._guard(store._init_sqlite, version)
             tighten(path)
+            store.files = FileWatch(path)
         return store
 
     @classmethod
@@ -289,6 +338,7 @@ class Store:
                     conn.exec_driver_sql(ddl)
                 conn.execute(insert(meta_table).values(key="schema_version",
                                                        value=str(schema.SCHEMA_VERSION)))
+                conn.execute(insert(meta_table).values(key=DATABASE_ID, value=_new_database_id()))
         elif version < schema.SCHEMA_VERSION:
             with self._write() as conn:
                 self._migrate(conn, version)
@@ -337,6 +387,69 @@ class Store:
                 conn.exec_driver_sql(ddl)
             conn.execute(insert(meta_table).values(key="schema_version",
                                                    value=str(schema.SCHEMA_VERSION)))
+            conn.execute(insert(meta_table).values(key=DATABASE_ID, value=_new_database_id()))
+
+    # ----------------------------------------------------------------- the chain key
+    _database_id: str | None = None
+    _key_loaded: bool = False
+    _chain_key: ChainKey | None = None
+
+    @property
+    def database_id(self) -> str | None:
+        """The database's identity (``warroom_meta``; None before schema 3): what its chain
+        key is filed under."""
+        return self._identity()
+
+    def _identity(self, conn: Connection | None = None) -> str | None:
+        """As :attr:`database_id`, read (once) on ``conn`` when given: inside a write
+        transaction, never a second connection (a role at its connection limit has none)."""
+        if self._database_id is None and self.version >= 3:
+            def read(c: Connection) -> str | None:
+                return c.execute(select(meta_table.c.value).where(
+                    meta_table.c.key == DATABASE_ID)).scalar()
+            if conn is not None:
+                self._database_id = read(conn)
+            else:
+                def run() -> str | None:
+                    with self.engine.connect() as c:
+                        return read(c)
+                self._database_id = self._guard(run)
+        return self._database_id
+
+    @property
+    def chain_key(self) -> ChainKey | None:
+        return self._key()
+
+    def _key(self, conn: Connection | None = None) -> ChainKey | None:
+        """This database's chain key from the user's config folder, or None. Read once; while
+        there is none, looked for again (one stat) each time, so a key made by ``warroom
+        chain-key`` while a screen is open seals that screen's next entry too."""
+        if not self._key_loaded:
+            self._identity(conn)
+            self._chain_key = load_key(self.database_id)
+            self._key_loaded = True
+        elif self._chain_key is None and self._key_file is not None and self._key_file.exists():
+            self._chain_key = load_key(self.database_id)
+        return self._chain_key
+
+    _key_path: Path | None = None
+
+    @property
+    def _key_file(self) -> Path | None:
+        if self._key_path is None and self.database_id:
+            self._key_path = key_path(self.database_id)
+        return self._key_path
+
+    def create_chain_key(self, created_at: datetime | str) -> tuple[ChainKey, bool]:
+        """Make this database's chain key (unless it has one): every entry written from now on
+        carries a seal. Returns the key and whether it was made now."""
+        database = self.database_id
+        if database is None:
+            raise StoreError(f"{self.where}: this database predates chain keys (schema "
+                             f"{self.version}); open it for writing once to upgrade it")
+        key, made = create_key(database, _stamp(created_at))
+        self._chain_key, self._key_loaded = key, True
+        return key, made
 
     def close(self) -> None:
         self.engine.dispose()
@@ -352,7 +465,24 @@ class Store:
     def _write(self) -> "_WriteTx":
         if self.readonly:
             raise ReadOnlyStore(f"{self.where}: opened read-only; nothing was written")
-        return _WriteTx(self.engine)
+        if self.files is not None:
+            self.files.check()  # a vanished file: refuse before writing anything
+        return _WriteTx(self.engine, self.files)
+
+    # Schema 4 added columns; a read-only viewer of an older database reads without them.
+    @property
+    def _new(self) -> bool:
+        return self.version >= 4
+
+    def _select_entries(self) -> Any:
+        return select(entries) if self._new else _SELECT_ENTRIES_V3
+
+    def _by_uid(self) -> Any:
+        return _BY_UID if self._new else _BY_UID_V3
+
+    def _incident_from(self, row: Any) -> IncidentRow:
+        return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at,
+                           row.alias if self._new else "")
 
     def _guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         guarded = self._guarded
@@ -437,6 +567,10 @@ class Store:
                 or "malformed" in low or "not a database" in low or "corrupt" in low):
             return StoreError(f"{self.where}: the database is corrupt ({message}); "
                               "restore it from a backup (warroom backup) or an export")
+        if "a head only moves forward" in low:
+            return StoreError(f"{self.where}: refused: the incident's recorded chain head does "
+                              "not match its last entry (its log was changed behind the app's "
+                              "back; warroom verify says what); nothing was written")
         if "append-only" in low or "never deleted" in low:
             return StoreError(f"{self.where}: refused: {message}")
         return StoreError(f"{self.where}: {message}")
@@ -468,7 +602,7 @@ class Store:
             return self._create_incident(profile, draft, prefix, ref)
         except IntegrityError:
             with self.engine.connect() as conn:
-                existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
+                existing = conn.execute(self._by_uid(), {"uid": draft.uid}).first()
                 owner = existing and conn.execute(
                     select(incidents.c.ref).where(incidents.c.id == existing.incident_id)).scalar()
             if existing is None or existing.seq != 1 or existing.kind != draft.kind:
@@ -479,14 +613,40 @@ class Store:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
-            number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
-            ref = ref or f"{prefix}-{number}"
+            if ref is not None:
+                if self._ref_taken(conn, ref):
+                    raise StoreError(f"{self.where}: incident {ref} already exists")
+                number = self._next_number(conn)
+            else:
+                ref, number = self._next_free(conn, prefix)
             row = conn.execute(insert(incidents).values(
                 ref=ref, number=number, profile=profile, created_at=draft.recorded_at,
             ).returning(incidents.c.id)).scalar_one()
             return self._insert_entry(conn, row, ref, draft, seq=1, prev_hash=GENESIS)
 
+    @staticmethod
+    def _next_number(conn: Connection) -> int:
+        return (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
+
+    @staticmethod
+    def _ref_taken(conn: Connection, ref: str) -> bool:
+        return conn.execute(select(incidents.c.id).where(
+            func.upper(incidents.c.ref) == ref.strip().upper()).limit(1)).first() is not None
+
+    def _next_free(self, conn: Connection, prefix: str) -> tuple[str, int]:
+        """The next reference: ``PREFIX-N`` with N one above the highest number, and further
+        on past any reference already taken whatever its case (an imported INC-9 stored under
+        number 4, from before numbers followed references, never blocks a declaration). The
+        number is the one in the reference."""
+        number = self._next_number(conn)
+        while self._ref_taken(conn, f"{prefix}-{number}"):
+            number += 1
+        return f"{prefix}-{number}", number
+
     def incident(self, ref: str) -> IncidentRow:
+        """An incident by reference, whatever its case (``inc-1`` is ``INC-1``), or by the
+        reference it had before it was imported under a new one, where only one incident had
+        it and no incident has it as its own reference."""
         # Incident rows never change once written, so a found one is cached: the note hot path
         # then costs no extra query.
         key = ref.strip().upper()
@@ -506,7 +666,7 @@ class Store:
             if known is not None:
                 return IncidentRow(known[1], known[0], known[2] or 0, known[3], known[4])
             return IncidentRow(-1, key, 0, "default", "")
-        if row is not None:
+        if row is not None and row.ref.upper() == key:  # an alias may name another one later
             self._incidents[key] = row
             if self.outbox is not None and not self.readonly:
                 try:
@@ -519,16 +679,32 @@ class Store:
         return row
 
     def _incident_row(self, ref: str) -> IncidentRow | None:
+        key = ref.strip().upper()
         with self.engine.connect() as conn:
-            row = conn.execute(select(incidents).where(
-                func.upper(incidents.c.ref) == ref.strip().upper())).first()
-        return IncidentRow(row.id, row.ref, row.number, row.profile, row.created_at) if row else None
+            rows = conn.execute(select(*self._incident_columns()).where(
+                func.upper(incidents.c.ref) == key).order_by(incidents.c.id)).all()
+            if not rows and self._new:
+                rows = conn.execute(select(incidents).where(
+                    func.upper(incidents.c.alias) == key).order_by(incidents.c.id)).all()
+                if len(rows) > 1:
+                    raise NotFound(
+                        f"{ref.strip()!r} was the reference of {len(rows)} imported incidents "
+                        f"({', '.join(r.ref for r in rows)}) in {self.where}; name one of those")
+        if not rows:
+            return None
+        # Before schema 4 two references could differ only in case: the one typed exactly wins.
+        exact = [r for r in rows if r.ref == ref.strip()]
+        return self._incident_from((exact or rows)[0])
+
+    def _incident_columns(self) -> list[Any]:
+        return list(incidents.c) if self._new else [c for c in incidents.c if c.name != "alias"]
 
     def incidents(self) -> list[IncidentRow]:
         def run() -> list[IncidentRow]:
             with self.engine.connect() as conn:
-                rows = conn.execute(select(incidents).order_by(incidents.c.number)).all()
-            return [IncidentRow(r.id, r.ref, r.number, r.profile, r.created_at) for r in rows]
+                rows = conn.execute(select(*self._incident_columns())
+                                    .order_by(incidents.c.number, incidents.c.id)).all()
+            return [self._incident_from(r) for r in rows]
         return self._guard(run)
 
     # ----------------------------------------------------------------- entries
@@ -661,7 +837,7 @@ class Store:
             # The uid is unique: a retry of an entry that did commit (the first attempt timed out
             # after COMMIT, say) lands here and gets the entry that is already there.
             with self.engine.connect() as conn:
-                existing = conn.execute(_BY_UID, {"uid": draft.uid}).first()
+                existing = conn.execute(self._by_uid(), {"uid": draft.uid}).first()
             if existing is None or existing.incident_id != incident.id:
                 raise
             return row_to_entry(incident.ref, existing)
@@ -696,13 +872,19 @@ class Store:
             prev_hash=prev_hash,
         )
         digest = chain_hash(prev_hash, entry)
-        new_id = conn.execute(_INSERT_ENTRY, dict(
+        new_id, role = conn.execute(_INSERT_ENTRY, dict(
             incident_id=incident_id, seq=seq, uid=entry.uid, kind=entry.kind, author=entry.author,
             host=entry.host, session=entry.session, occurred_at=entry.occurred_at,
             recorded_at=entry.recorded_at, text=entry.text, data=dumps_data(entry.data),
-            amends=entry.amends, prev_hash=prev_hash, hash=digest,
-        )).scalar_one()
-        return replace(entry, hash=digest, id=new_id)
+            amends=entry.amends, prev_hash=prev_hash, hash=digest, db_role=self.os_user,
+        )).one()
+        # The head moves with the entry, in the same transaction (triggers allow nothing else).
+        conn.execute(_MOVE_HEAD if seq > 1 else _INSERT_HEAD,
+                     {"iid": incident_id, "r": ref, "s": seq, "h": digest})
+        key = self._key(conn)
+        if key is not None:
+            conn.execute(_INSERT_SEAL, {"eid": new_id, "v": seal(key.key, ref, seq, digest)})
+        return replace(entry, hash=digest, id=new_id, db_role=role)
 
     def entries(self, ref: str, *, after: int = 0, kinds: Iterable[str] | None = None,
                 limit: int | None = None) -> list[Entry]:
@@ -714,7 +896,7 @@ class Store:
         """As :meth:`entries`, for an incident already looked up: one query (the change feed's)."""
 
         def run() -> list[Entry]:
-            query = (select(entries).where(entries.c.incident_id == incident.id,
+            query = (self._select_entries().where(entries.c.incident_id == incident.id,
                                            entries.c.seq > after).order_by(entries.c.seq))
             if kinds is not None:
                 query = query.where(entries.c.kind.in_(list(kinds)))
@@ -736,7 +918,8 @@ class Store:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 ref = incident.ref
                 return [row_to_entry(ref, row) for row in conn.execute(
-                    _NEW_OF_INCIDENT, {"iid": incident.id, "after": after}).all()]
+                    _NEW_OF_INCIDENT if self._new else _NEW_OF_INCIDENT_V3,
+                    {"iid": incident.id, "after": after}).all()]
         return self._guard(run)
 
     def has_notify_trigger(self) -> bool:
@@ -749,9 +932,9 @@ class Store:
                     "AND tgrelid = to_regclass('entries')")).first() is not None
         return self._guard(run)
 
-    def iter_entries(self, ref: str, *, batch: int = 5000) -> Iterator[Entry]:
-        """All entries of an incident in batches: big incidents without one giant list."""
-        after = 0
+    def iter_entries(self, ref: str, *, batch: int = 5000, after: int = 0) -> Iterator[Entry]:
+        """All entries of an incident (above ``after``) in batches: big incidents without one
+        giant list."""
         while True:
             chunk = self.entries(ref, after=after, limit=batch)
             yield from chunk
@@ -795,41 +978,83 @@ class Store:
         return self._guard(run)
 
     def import_incident(self, ref: str, number: int | None, profile: str, created_at: str,
-                        items: list[Entry], files: Iterable[Attachment] = ()) -> IncidentRow:
-        """Write an exported incident back verbatim: same numbers, uids, times and hashes, and
-        the files its entries link to."""
-        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files))
+                        items: list[Entry], files: Iterable[Attachment] = (), *,
+                        alias: str = "") -> IncidentRow:
+        """Write an exported incident back verbatim: same uids, times and hashes, and the files
+        its entries link to. Under its own reference when this database does not use it (in any
+        case); otherwise under the next free one, keeping the original as the row's ``alias``
+        (the reference is not under the hash, so the chain stays whole). The same incident
+        twice (its first entry already here) is refused, naming where it is. ``alias``: the
+        one it already had (an export of an incident imported so), kept when its reference is
+        free here."""
+        return self._guard(self._import, ref, number, profile, created_at, items, tuple(files),
+                           alias)
 
     def _import(self, ref: str, number: int | None, profile: str, created_at: str,
-                items: list[Entry], files: tuple[Attachment, ...] = ()) -> IncidentRow:
+                items: list[Entry], files: tuple[Attachment, ...] = (),
+                alias: str = "") -> IncidentRow:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
-            if conn.execute(select(incidents.c.id).where(incidents.c.ref == ref)).first():
-                raise StoreError(f"{self.where}: incident {ref} already exists; nothing was imported")
+                conn.execute(text("SET LOCAL warroom.importing = 'on'"))  # db_role: imported by
+            first = items[0]
+            here = conn.execute(select(incidents.c.ref).join(
+                entries, entries.c.incident_id == incidents.c.id).where(
+                entries.c.seq == 1,
+                (entries.c.uid == first.uid) | (entries.c.hash == first.hash)).limit(1)).first()
+            if here is not None:
+                raise StoreError(f"{self.where}: this incident already exists here as {here.ref} "
+                                 "(same first entry); nothing was imported")
             clash = conn.execute(select(entries.c.uid).where(
                 entries.c.uid.in_([e.uid for e in items]))).first()
             if clash:
                 raise StoreError(f"{self.where}: entry {clash.uid} already exists in this "
                                  "database; nothing was imported")
-            taken = conn.execute(select(incidents.c.id).where(incidents.c.number == number)).first()
-            if number is None or taken:
-                number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
-            new_id = conn.execute(insert(incidents).values(
-                ref=ref, number=number, profile=profile, created_at=created_at,
-            ).returning(incidents.c.id)).scalar_one()
+            if self._ref_taken(conn, ref):
+                if not self._new:
+                    raise StoreError(f"{self.where}: incident {ref} already exists; nothing "
+                                     "was imported")
+                alias = ref
+                ref, number = self._next_free(conn, _ref_prefix(ref))
+            elif number is None or conn.execute(select(incidents.c.id).where(
+                    incidents.c.number == number)).first():
+                number = self._next_number(conn)
+            values = dict(ref=ref, number=number, profile=profile, created_at=created_at)
+            if self._new:
+                values["alias"] = alias
+            new_id = conn.execute(insert(incidents).values(**values)
+                                  .returning(incidents.c.id)).scalar_one()
+            extra = {"db_role": f"imported by {self.os_user}"} if self._new else {}
             rows = [dict(incident_id=new_id, seq=e.seq, uid=e.uid, kind=e.kind, author=e.author,
                          host=e.host, session=e.session, occurred_at=e.occurred_at,
                          recorded_at=e.recorded_at, text=e.text, data=dumps_data(e.data),
-                         amends=e.amends, prev_hash=e.prev_hash, hash=e.hash) for e in items]
+                         amends=e.amends, prev_hash=e.prev_hash, hash=e.hash, **extra)
+                    for e in items]
             for start in range(0, len(rows), 1000):
                 conn.execute(insert(entries), rows[start:start + 1000])
+            if items:
+                self._record_imported_head(conn, new_id, ref, items)
             for item in files:
                 conn.execute(insert(attachments).values(
                     incident_id=new_id, entry_uid=item.entry_uid, name=item.name,
                     media_type=item.media_type, size=item.size, sha256=item.sha256,
                     content=item.content))
-            return IncidentRow(new_id, ref, number, profile, created_at)
+            return IncidentRow(new_id, ref, number, profile, created_at, alias)
+
+    def _record_imported_head(self, conn: Connection, incident_id: int, ref: str,
+                              items: list[Entry]) -> None:
+        """An imported incident's head (its chain was checked before this) and, where this
+        database has a chain key, its entries sealed: from here on they are this database's."""
+        last = items[-1]
+        conn.execute(_INSERT_HEAD, {"iid": incident_id, "r": ref, "s": last.seq, "h": last.hash})
+        key = self._key(conn)
+        if key is None:
+            return
+        ids = dict(conn.execute(select(entries.c.seq, entries.c.id)
+                                .where(entries.c.incident_id == incident_id)).all())
+        marks = [{"eid": ids[e.seq], "v": seal(key.key, ref, e.seq, e.hash)} for e in items]
+        for start in range(0, len(marks), 1000):
+            conn.execute(_INSERT_SEAL, marks[start:start + 1000])
 
     # ----------------------------------------------------------------- presence
     def heartbeat(self, session: str, ref: str, author: str, host: str,
@@ -878,37 +1103,166 @@ class Store:
 
     # ----------------------------------------------------------------- integrity
     def verify(self, ref: str) -> tuple[int, Entry | None, str]:
-        """Walk the hash chain. Returns (entries intact before the first bad one, first bad
-        entry or None, why it is bad -- or, when all is well, the chain's head).
+        """:meth:`check_chain` in brief: (entries intact before the first bad one, the first
+        bad entry -- or the last one, when the problem is at the end -- or None, why it is bad
+        or, when all is well, the recomputed head)."""
+        found = self.check_chain(ref)
+        if found.ok:
+            return found.intact, None, found.head
+        return found.intact, found.first_bad or self._last_or_none(ref), found.problem
 
-        Caught: an entry changed, deleted, duplicated, reordered or inserted in the middle.
-        Not caught by the chain alone: entries removed from, or forged onto, the end; compare
-        the head with one recorded earlier (a report's appendix, ``warroom verify`` output)."""
+    def _last_or_none(self, ref: str) -> Entry | None:
+        last = self.last_seq(ref)
+        return self.entry(ref, last) if last else None
+
+    def recorded_head(self, ref: str) -> RecordedHead | None:
+        """The incident's ``heads`` row (None: none recorded, or a database before schema 3)."""
+        incident = self.incident(ref)
+        if self.version < 3:
+            return None
+
+        def run() -> RecordedHead | None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(heads).where(heads.c.incident_id == incident.id)).first()
+            return RecordedHead(row.ref, row.last_seq, row.head_hash) if row else None
+        return self._guard(run)
+
+    def _seals_of(self, ref: str) -> dict[int, str]:
+        incident = self.incident(ref)
+        if self.version < 3:
+            return {}
+
+        def run() -> dict[int, str]:
+            with self.engine.connect() as conn:
+                return dict(conn.execute(select(seals.c.entry_id, seals.c.seal).join(
+                    entries, entries.c.id == seals.c.entry_id).where(
+                    entries.c.incident_id == incident.id)).all())
+        return self._guard(run)
+
+    def check_chain(self, ref: str) -> ChainCheck:
+        """Walk the hash chain, recomputing every hash (nothing stored is trusted), then compare
+        the end with the recorded head and check every entry's seal where this database has a
+        chain key.
+
+        Caught by the chain: an entry changed, deleted, duplicated, reordered or inserted in
+        the middle. By the recorded head: entries deleted from or forged onto the end, the
+        incident's reference changed. By the seals: a chain re-hashed after an edit. Without
+        a key, a re-hashed chain shows against a head recorded earlier (``--head``,
+        ``--against``): today's chain no longer extends it."""
+        incident = self.incident(ref)
+        key = self.chain_key
+        marks = self._seals_of(incident.ref)
         prev, before, count = GENESIS, GENESIS, 0
         last: Entry | None = None
-        expected_seq = 1
-        for entry in self.iter_entries(ref):
-            if entry.seq < expected_seq:
-                return count, entry, (f"a second entry #{entry.seq} (added behind the app's "
-                                      "back)")
-            if entry.seq != expected_seq:
-                return count, entry, (f"entry #{expected_seq} before it is missing "
-                                      "(deleted behind the app's back)")
-            if entry.prev_hash != prev:
-                if last is not None and entry.prev_hash == before:
-                    return count - 1, last, (f"it was inserted behind the app's back (entry "
-                                             f"#{entry.seq} links past it to #{last.seq - 1})")
-                return count, entry, ("its link to the previous entry does not match (an entry "
-                                      "was changed, reordered or replaced)")
-            if chain_hash(prev, entry) != entry.hash:
-                return count, entry, ("its contents do not match its hash (changed behind the "
-                                      "app's back)")
-            bad_file = self._attachment_problem(ref, entry)
-            if bad_file:
-                return count, entry, bad_file
-            before, prev, last = prev, entry.hash, entry
-            count, expected_seq = count + 1, expected_seq + 1
-        return count, None, prev
+        expected_seq, sealed, seen_seal = 1, 0, False
+
+        def result(problem: str, bad: Entry | None, intact: int, *,
+                   recorded: RecordedHead | None = None) -> ChainCheck:
+            return ChainCheck(incident.ref, intact, bad, problem, last.seq if last else 0,
+                              prev, recorded, seal_words, key is not None)
+
+        if key is not None:
+            seal_words = "seals checked with this database's chain key"
+        elif marks:
+            seal_words = (f"seals NOT checked: entries carry seals but this database's chain key "
+                          f"is not here ({self.database_id}.key in the chain-keys folder)")
+        else:
+            seal_words = "seals not checked: no chain key for this database (warroom chain-key)"
+
+        entries_iter = self.iter_entries(incident.ref)
+        while True:
+            for entry in entries_iter:
+                if entry.seq < expected_seq:
+                    return result(f"a second entry #{entry.seq} (added behind the app's back)",
+                                  entry, count)
+                if entry.seq != expected_seq:
+                    return result(f"entry #{expected_seq} before it is missing (deleted behind "
+                                  "the app's back)", entry, count)
+                if entry.prev_hash != prev:
+                    if last is not None and entry.prev_hash == before:
+                        return result(f"it was inserted behind the app's back (entry "
+                                      f"#{entry.seq} links past it to #{last.seq - 1})",
+                                      last, count - 1)
+                    return result("its link to the previous entry does not match (an entry was "
+                                  "changed, reordered or replaced)", entry, count)
+                digest = chain_hash(prev, entry)
+                if digest != entry.hash:
+                    return result("its contents do not match its hash (changed behind the "
+                                  "app's back)", entry, count)
+                bad_file = self._attachment_problem(incident.ref, entry)
+                if bad_file:
+                    return result(bad_file, entry, count)
+                mark = marks.get(entry.id)
+                if key is not None and mark is not None:
+                    if not seal_matches(key.key, incident.ref, entry.seq, digest, mark):
+                        return result("its seal does not match (changed and re-hashed behind the "
+                                      "app's back, or its incident's reference changed)",
+                                      entry, count)
+                    sealed += 1
+                elif key is not None and (seen_seal or entry.recorded_at >= key.created_at):
+                    return result("it carries no seal, though written after the chain key was "
+                                  "made (forged behind the app's back, or written by a warroom "
+                                  "without this database's chain key)", entry, count)
+                seen_seal = seen_seal or mark is not None
+                before, prev, last = prev, digest, entry
+                count, expected_seq = count + 1, expected_seq + 1
+            if self.version < 3:
+                seal_words = ("seals not checked: this database predates chain keys (schema "
+                              f"{self.version})")
+                return ChainCheck(incident.ref, count, None, "", count, prev, None,
+                                  seal_words + "; its head was not recorded, so entries deleted "
+                                  "from or added at the end cannot show", False)
+            # Read after the walk: every entry the walk saw was committed with its head, so the
+            # head is at least as far on; if further, an entry committed meanwhile (read on).
+            recorded = self.recorded_head(incident.ref)
+            if recorded is not None and recorded.seq > count:
+                more = self.iter_entries(incident.ref, after=count)
+                first = next(more, None)
+                if first is not None:
+                    entries_iter = itertools.chain([first], more)
+                    continue
+            break
+        if key is not None:
+            seal_words = (f"seals checked with this database's chain key: {sealed} of {count} "
+                          "entries sealed" + (f" (the {count - sealed} before are older than the "
+                                              "key)" if sealed < count else ""))
+        if recorded is None:
+            if count == 0:
+                return result("", None, 0)
+            return result("no chain head is recorded for it (removed behind the app's back)",
+                          None, count)
+        if recorded.ref != incident.ref:
+            return result(f"its recorded chain head belongs to {recorded.ref}: the incident's "
+                          "reference was changed behind the app's back", None, count,
+                          recorded=recorded)
+        if recorded.seq > count:
+            return result(f"the chain ends at entry #{count} but its recorded head is entry "
+                          f"#{recorded.seq} ({recorded.hash}): the last entries were deleted "
+                          "behind the app's back", None, count, recorded=recorded)
+        if recorded.seq < count:
+            assert last is not None
+            forged = self.entry(incident.ref, recorded.seq + 1)
+            return ChainCheck(incident.ref, recorded.seq, forged,
+                              f"it was added after the recorded chain head (entry "
+                              f"#{recorded.seq}): forged onto the end behind the app's back",
+                              last.seq, prev, recorded, seal_words, key is not None)
+        if recorded.hash != prev:
+            return result(f"the recorded chain head ({recorded.hash}) is not the chain's "
+                          f"recomputed head (the chain was re-hashed or replaced behind the "
+                          "app's back)", None, count, recorded=recorded)
+        return result("", None, count, recorded=recorded)
+
+    def seq_of_hash(self, ref: str, digest: str) -> int | None:
+        """The number of the incident's entry whose stored hash is ``digest`` (None if none):
+        once :meth:`check_chain` has recomputed every hash, where a head recorded earlier is."""
+        incident = self.incident(ref)
+
+        def run() -> int | None:
+            with self.engine.connect() as conn:
+                return conn.execute(select(entries.c.seq).where(
+                    entries.c.incident_id == incident.id, entries.c.hash == digest)
+                    .order_by(entries.c.seq).limit(1)).scalar()
+        return self._guard(run)
 
     def _attachment_problem(self, ref: str, entry: Entry) -> str | None:
         """What is wrong with the file an entry links to (its SHA-256 is in the entry's data,
@@ -937,22 +1291,36 @@ class Store:
 
 # The hot path's statements, built once (building a Core statement per note costs more than
 # executing it).
+_SELECT_ENTRIES_V3 = select(*[c for c in entries.c if c.name != "db_role"])
+"""Entries of a database older than schema 4 (a read-only viewer cannot add the column)."""
 _BY_UID = select(entries).where(entries.c.uid == bindparam("uid"))
+_BY_UID_V3 = _SELECT_ENTRIES_V3.where(entries.c.uid == bindparam("uid"))
 _LAST_OF_INCIDENT = (select(entries.c.seq, entries.c.hash)
                      .where(entries.c.incident_id == bindparam("iid"))
                      .order_by(entries.c.seq.desc()).limit(1))
-_INSERT_ENTRY = insert(entries).returning(entries.c.id)
+_INSERT_ENTRY = insert(entries).returning(entries.c.id, entries.c.db_role)
+_INSERT_HEAD = insert(heads).values(incident_id=bindparam("iid"), ref=bindparam("r"),
+                                    last_seq=bindparam("s"), head_hash=bindparam("h"))
+_MOVE_HEAD = (heads.update().where(heads.c.incident_id == bindparam("iid"))
+              .values(last_seq=bindparam("s"), head_hash=bindparam("h")))
+_INSERT_SEAL = insert(seals).values(entry_id=bindparam("eid"), seal=bindparam("v"))
 _NEW_OF_INCIDENT = (select(entries).where(entries.c.incident_id == bindparam("iid"),
                                           entries.c.seq > bindparam("after"))
                     .order_by(entries.c.seq))
+_NEW_OF_INCIDENT_V3 = (_SELECT_ENTRIES_V3.where(entries.c.incident_id == bindparam("iid"),
+                                                entries.c.seq > bindparam("after"))
+                       .order_by(entries.c.seq))
 
 
 class _WriteTx:
     """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (take the write lock up front, so the
-    busy timeout applies and two writers never read the same last number), plain BEGIN elsewhere."""
+    busy timeout applies and two writers never read the same last number), plain BEGIN elsewhere.
+    On a SQLite file, the files are checked again after COMMIT: a save into a deleted or replaced
+    file is never acknowledged (:class:`FileWatch`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, files: "FileWatch | None" = None) -> None:
         self.engine = engine
+        self.files = files
 
     def __enter__(self) -> Connection:
         self.conn = self.engine.connect()
@@ -969,6 +1337,8 @@ class _WriteTx:
         try:
             if exc_type is None:
                 self.tx.commit()
+                if self.files is not None:
+                    self.files.check(committed=True)
             else:
                 self.tx.rollback()
         finally:
@@ -1024,12 +1394,38 @@ def _ensure_pg_triggers(conn: Connection) -> None:
 def row_to_entry(ref: str, row: Any) -> Entry:
     """An entry from a row of ``entries`` with its columns in table order (``select(entries)``,
     the feed's ``_SELECT_NEW``): unpacked by position, which is several times cheaper than
-    looking each column up by name, and an incident export reads every row."""
+    looking each column up by name, and an incident export reads every row. A row of a
+    database older than schema 4 has no ``db_role``."""
     (id_, _incident_id, seq, uid, kind, author, host, session, occurred_at, recorded_at, text,
-     data, amends, prev_hash, digest) = row
+     data, amends, prev_hash, digest, *role) = row
     return Entry(ref, seq, uid, kind, author, occurred_at, recorded_at, text,
                  json.loads(data) if data and data != "{}" else {}, amends, host, session,
-                 prev_hash, digest, id_)
+                 prev_hash, digest, id_, role[0] if role else "")
+
+
+def _ref_prefix(ref: str) -> str:
+    """What a new reference for an imported one starts with: its letters (``OPS-3`` → OPS)."""
+    import re
+
+    match = re.match(r"([A-Za-z][A-Za-z0-9]*)-[0-9]+\Z", ref)
+    return match.group(1).upper() if match else "INC"
+
+
+def os_user() -> str:
+    """The operating-system user this process runs as (from the password database, not from
+    the environment, which anyone can set)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+
+
+def _new_database_id() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def _stamp(at: datetime | str) -> str:

@@ -1,5 +1,9 @@
 """What every dialog shares: a titled box, an inline one-line error, Esc to cancel.
 
+The error and the hint (which keys do what) stay at the foot of the box: on a terminal too
+small for the dialog the fields scroll above them, and the box's bottom border asks for a
+larger terminal (as the war room's notice line does).
+
 A dialog never calls the store: it builds one domain call and hands it to the screen's
 ``save`` (which runs it off the event loop and pulls the feed); on an error it stays open with
 the message, so the person fixes the input instead of retyping it.
@@ -16,6 +20,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label
+
+from warroom.app.formatting import MIN_COLS, MIN_ROWS, SMALL_TERMINAL
 
 Save = Callable[[Callable[[Any, str], Any]], Awaitable["str | None"]]
 
@@ -38,8 +44,9 @@ class Dialog(ModalScreen[Any]):
         with Vertical(classes="dialog") as box:
             box.border_title = self.TITLE
             yield from self.body()
-            yield Label(Content(""), classes="dialog-error")
-            yield Label(Content(self.HINT), classes="dialog-hint")
+            with Vertical(classes="dialog-foot"):
+                yield Label(Content(""), classes="dialog-error")
+                yield Label(Content(self.HINT), classes="dialog-hint")
 
     def body(self) -> ComposeResult:
         yield from ()
@@ -56,6 +63,16 @@ class Dialog(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self.query_one(".dialog-error", Label).display = False
+        self._say_size()
+
+    def on_resize(self) -> None:
+        self._say_size()
+
+    def _say_size(self) -> None:
+        width, height = self.app.size
+        small = width < MIN_COLS or height < MIN_ROWS
+        box = self.query_one(".dialog", Vertical)
+        box.border_subtitle = SMALL_TERMINAL if small else ""
 
     async def submit(self, op: Callable[[Any, str], Any], *, close: bool = True) -> bool:
         """Run the domain call; dismiss on success, or show the error and stay open."""

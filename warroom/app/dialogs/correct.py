@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import clock_time, entry_text, kind_label, plain
 from warroom.base.model import SCRIBE_KINDS, Attachment, Entry
+from warroom.app.widgets.fields import Field
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ class EntryDialog(Dialog):
         if self.entry.recorded_at != self.entry.occurred_at:
             lines.append(Content.styled(f"logged at {_stamp(self.entry.recorded, self.utc)}",
                                         "$text-muted"))
+        writer, importer = self.entry.written_by_other(), self.entry.imported_by()
+        if writer:
+            lines.append(Content.styled(f"written by {plain(writer)} (the database's record), "
+                                        f"as {plain(self.entry.author)}", "$warning"))
+        elif importer:
+            lines.append(Content.styled(f"imported by {plain(importer)}", "$text-muted"))
         if self.fixes:
             lines += [Content(""), Content.styled("History (oldest first)", "bold"),
                       Content.assemble(("as written: ", "$text-muted"),
@@ -143,16 +150,16 @@ class CorrectDialog(Dialog):
                                      plain(now.author), f" at {_stamp(now.occurred, self.utc)}"),
                     classes="dialog-text")
         yield Label("Text", classes="field-label")
-        yield Input(now.text, id="fix-text", placeholder="The corrected text")
+        yield Field(now.text, id="fix-text", placeholder="The corrected text")
         if now.kind in SCRIBE_KINDS:
             yield Label("Kind (" + ", ".join(SCRIBE_KINDS) + ")", classes="field-label")
-            yield Input(now.kind, id="fix-kind", placeholder="Kind: " + ", ".join(SCRIBE_KINDS))
+            yield Field(now.kind, id="fix-kind", placeholder="Kind: " + ", ".join(SCRIBE_KINDS))
         if now.kind in ("action", "followup"):
             yield Label("Owner", classes="field-label")
-            yield Input(str(now.data.get("owner") or ""), id="fix-owner",
+            yield Field(str(now.data.get("owner") or ""), id="fix-owner",
                         placeholder="Owner of an action (@name)")
         yield Label("When it happened (HH:MM, or a full ISO time)", classes="field-label")
-        yield Input(self._when(now.occurred), id="fix-at",
+        yield Field(self._when(now.occurred), id="fix-at",
                     placeholder="When it happened: HH:MM, or a full ISO time")
 
     def _when(self, at: datetime) -> str:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
 from warroom.core.describe import owner_mentioned
+from warroom.app.widgets.fields import Field
 
 
 class FollowupsDialog(Dialog):
@@ -31,9 +32,10 @@ class FollowupsDialog(Dialog):
         yield OptionList(id="followup-list")
         yield Label(Content(""), id="followup-detail", classes="dialog-text")
         if not self.readonly:
-            yield Input(id="followup-outcome", placeholder="Outcome (optional): Enter marks it "
-                                                           "done, Esc does not")
-            yield Input(id="followup-new", placeholder="New follow-up: what, @owner")
+            yield Field(id="followup-outcome", placeholder="Outcome (optional): Enter marks it "
+                                                           "done, Esc does not",
+                        short="Outcome (optional), then Enter")
+            yield Field(id="followup-new", placeholder="New follow-up: what, @owner")
 
     def on_mount(self) -> None:
         super().on_mount()

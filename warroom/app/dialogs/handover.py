@@ -13,7 +13,8 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import plain
+from warroom.app.formatting import clip_rows, plain
+from warroom.app.widgets.fields import Field
 
 if TYPE_CHECKING:
     from warroom.core.roles import RoleWarning
@@ -24,9 +25,9 @@ class HandoverDialog(Dialog):
     HINT = "↑↓ role · Tab to the name · Enter saves · Esc cancels"
     # The role's description wraps: its last sentence may be the one that matters (dxw: "If
     # you are not confident being the lead, hand it over to someone more senior").
-    # (At most 8 rows: the duties are cut before the name field is pushed off a small screen.)
-    DEFAULT_CSS = ("HandoverDialog #role-duties, HandoverDialog #role-warnings { width: 100%; }\n"
-                   "HandoverDialog #role-duties { max-height: 8; }")
+    # (8 rows on a short terminal, more on a taller one; when cut, the last row ends in …, so
+    # the name field is not pushed off a small screen and nothing stops with nothing said.)
+    DEFAULT_CSS = "HandoverDialog #role-duties, HandoverDialog #role-warnings { width: 100%; }"
 
     def __init__(self, save: Save, state, profile, people: list[str]) -> None:
         super().__init__(save)
@@ -42,9 +43,10 @@ class HandoverDialog(Dialog):
             options.append(Option(Content.assemble(f"{plain(role.name)}: ", who), id=role.id))
         yield OptionList(*options, id="role-list")
         yield Label(Content(""), id="role-duties", classes="dialog-text")
-        yield Input(id="role-person", placeholder="Who takes it (name)",
+        yield Field(id="role-person", placeholder="Who takes it (name)",
                     suggester=SuggestFromList(self.people, case_sensitive=False))
-        yield Input(id="role-note", placeholder="Handover note (optional): what they need to know")
+        yield Field(id="role-note", placeholder="Handover note (optional): what they need to know",
+                    short="Handover note (optional)")
         yield Label(Content(""), id="role-warnings")
 
     def on_mount(self) -> None:
@@ -83,12 +85,18 @@ class HandoverDialog(Dialog):
         return assignment_warnings(self.state, self.profile, role.id,
                                    self.query_one("#role-person", Input).value, self.people)
 
+    def on_resize(self) -> None:
+        super().on_resize()
+        self._update()
+
     def _update(self) -> None:
         role = self.role
         duties = "; ".join(role.responsibilities) if role else ""
         about = [Content.styled(plain(role.description), "italic")] if role and role.description else []
-        self.query_one("#role-duties", Label).update(Content("\n").join(
-            about + [Content.styled(plain(duties), "$text-muted")]))
+        width, height = self.app.size
+        text = Content("\n").join(about + [Content.styled(plain(duties), "$text-muted")])
+        room = min(width, 76) - 6  # the box's inner width (border, padding, a scroll bar)
+        self.query_one("#role-duties", Label).update(clip_rows(text, room, max(8, height // 2 - 4)))
         lines = [Content.styled(f"⚠ {plain(w.text)}", "$text-warning") for w in self.warnings()]
         self.query_one("#role-warnings", Label).update(Content("\n").join(lines))
 

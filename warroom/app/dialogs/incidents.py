@@ -57,7 +57,9 @@ class IncidentsDialog(Dialog):
             mark = ("● ", "bold $text-success") if row.ref == self.current else ("  ", "")
             listing.add_option(Option(Content.assemble(
                 mark, (f"{row.ref:<8} ", "bold"), (f"{row.severity.upper():<6} ", ""),
-                (f"{row.status:<13} ", "$text-muted"), plain(row.title)), id=row.ref))
+                (f"{row.status:<13} ", "$text-muted"), plain(row.title),
+                # imported under a new reference: the one it had where it was logged
+                (f" (was {plain(row.alias)})" if row.alias else "", "$text-muted")), id=row.ref))
         if self.current:
             for pos in range(listing.option_count):
                 if listing.get_option_at_index(pos).id == self.current:

@@ -8,7 +8,7 @@ security steps when the security flag is set. Every answer is one domain call, o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from textual import on
@@ -19,8 +19,9 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.formatting import plain
+from warroom.app.formatting import plain, shown_zone, zone_name
 from warroom.app.widgets.checks import Checkbox, SelectionList
+from warroom.app.widgets.fields import Field
 
 OTHER = "__other__"
 
@@ -60,9 +61,9 @@ class EscalationDialog(Dialog):
         if not self.profile.escalation:
             yield Label(_when("This process names no escalation chain."), classes="dialog-text")
         yield OptionList(*options, id="escalation-chain")
-        yield Input(id="escalation-to", placeholder="Escalated to (who or which level)")
-        yield Input(id="escalation-how", placeholder="How (phone, PagerDuty, Slack...) (optional)")
-        yield Input(id="escalation-note", placeholder="Note (optional): what you told them")
+        yield Field(id="escalation-to", placeholder="Escalated to (who or which level)")
+        yield Field(id="escalation-how", placeholder="How (phone, PagerDuty, Slack...) (optional)")
+        yield Field(id="escalation-note", placeholder="Note (optional): what you told them")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -141,9 +142,9 @@ class TicketDialog(Dialog):
         yield OptionList(*options, id="ticket-suppliers")
         yield Static(_when("Say: what is affected, since when, the impact on users, what you "
                            "have tried, and the case severity."), classes="dialog-text")
-        yield Input(id="ticket-supplier", placeholder="Supplier")
-        yield Input(id="ticket-case", placeholder="Case id (as the supplier gave it)")
-        yield Input(id="ticket-note", placeholder="Note (optional): what you asked for")
+        yield Field(id="ticket-supplier", placeholder="Supplier")
+        yield Field(id="ticket-case", placeholder="Case id (as the supplier gave it)")
+        yield Field(id="ticket-note", placeholder="Note (optional): what you asked for")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -197,10 +198,19 @@ class FactsDialog(Dialog):
     TITLE = "Change the facts"
     HINT = "Tab moves · space ticks · Enter in the reason saves · Esc cancels"
 
-    def __init__(self, save: Save, state, profile, notify: Callable[[Any], None] | None = None) -> None:
+    def __init__(self, save: Save, state, profile, notify: Callable[[Any], None] | None = None,
+                 *, utc: bool = False, focus: str = "", now: datetime | None = None) -> None:
         super().__init__(save)
         self.state, self.profile = state, profile
         self.after = notify
+        self.utc, self.focus_on = utc, focus
+        self.now = now or datetime.now(timezone.utc)
+
+    def _typed(self, at: datetime) -> str:
+        """When impact started as the field shows it: the app's zone (named in the label), in
+        the form the field reads back (a time without a zone is local time)."""
+        return at.astimezone(shown_zone(self.utc)).strftime(
+            "%Y-%m-%d %H:%M" + ("Z" if self.utc else ""))
 
     def body(self) -> ComposeResult:
         yield Checkbox(Content("Security incident"), self.state.security, id="facts-security")
@@ -211,14 +221,16 @@ class FactsDialog(Dialog):
         yield SelectionList[str](*[(Content(plain(s)), s, s in self.state.services)
                                    for s in self.profile.services], id="facts-services")
         started = self.state.impact.get("started")
-        yield Input(started.strftime("%Y-%m-%dT%H:%MZ") if started else "", id="facts-started",
-                    placeholder="Impact started (ISO time, e.g. 2026-11-22T13:05Z; optional)")
-        yield Input(id="facts-reason", placeholder="Reason (required): what you learned")
+        zone = zone_name(self.utc, started or self.now)
+        yield Label(Content(f"Impact started ({zone}; optional)"))
+        yield Field(self._typed(started) if started else "", id="facts-started",
+                    placeholder="YYYY-MM-DD HH:MM, e.g. 2026-11-22 13:05")
+        yield Field(id="facts-reason", placeholder="Reason (required): what you learned")
 
     def on_mount(self) -> None:
         super().on_mount()
         self._steps()
-        self.query_one("#facts-security").focus()
+        self.query_one("#facts-started" if self.focus_on == "started" else "#facts-security").focus()
 
     @on(Checkbox.Changed, "#facts-security")
     def _steps(self) -> None:
@@ -242,7 +254,7 @@ class FactsDialog(Dialog):
         services = list(self.query_one("#facts-services", SelectionList).selected)
         started = self.query_one("#facts-started", Input).value.strip()
         before = self.state.impact.get("started")
-        unchanged_start = before is not None and started == before.strftime("%Y-%m-%dT%H:%MZ")
+        unchanged_start = before is not None and started == self._typed(before)
         reason = self.query_one("#facts-reason", Input).value
         out: list = []
 
@@ -288,8 +300,9 @@ class ChecklistDialog(Dialog):
         yield SelectionList[str](*[(self._label(s), s, s in self.done) for s in self.steps],
                                  id="checklist-steps")
         yield Static(Content(""), id="checklist-whole", classes="dialog-text")
-        yield Input(id="checklist-reason",
-                    placeholder="Does not apply? The reason, then Enter dismisses the step")
+        yield Field(id="checklist-reason",
+                    placeholder="Does not apply? The reason, then Enter dismisses the step",
+                    short="Does not apply? Reason, then Enter")
 
     def _label(self, step: str) -> Content:
         if step in self.dismissed:
@@ -369,7 +382,7 @@ class TimersDialog(Dialog):
         answers += [Option(Content(f"Snooze {m} minutes"), id=str(m)) for m in SNOOZE_MINUTES]
         answers.append(Option(Content("Dismiss (it does not apply now)"), id=DISMISS))
         yield OptionList(*answers, id="timer-answer")
-        yield Input(id="timer-reason", placeholder="Reason (goes in the timeline; required)")
+        yield Field(id="timer-reason", placeholder="Reason (goes in the timeline; required)")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -6,19 +6,17 @@ writes a new ``public`` entry (a later statement replaces the whole of an earlie
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Label, TextArea
+from textual.widgets import Label
 
-from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.dialogs.summary_prompt import PlainTextArea
+from warroom.app.dialogs.base import Save
+from warroom.app.dialogs.writing import WritingDialog
 from warroom.core.public import PARTS
 
 
-class PublicDialog(Dialog):
+class PublicDialog(WritingDialog):
     TITLE = "Public statement"
     HINT = "Tab next part · ctrl+s saves · Esc cancels"
-    BINDINGS = [Binding("ctrl+s", "save", "save", priority=True)]
 
     def __init__(self, save: Save, parts: dict[str, str], *, drafted: bool) -> None:
         super().__init__(save)
@@ -30,17 +28,20 @@ class PublicDialog(Dialog):
         yield Label(Content(note), classes="public-note")
         for key, label in PARTS.items():
             yield Label(Content(label), classes="field-label")
-            yield PlainTextArea(self.parts.get(key, ""), id=f"public-{key}", soft_wrap=True,
-                                tab_behavior="focus")
+            yield self.text_box(self.parts.get(key, ""), id=f"public-{key}")
 
     def on_mount(self) -> None:
+        """Each part's cursor at the end of its text (Tab lands where the person goes on
+        writing); the focus on the first part left to write, else on the first part."""
         super().on_mount()
-        first = self.query_one(f"#public-{next(iter(PARTS))}", TextArea)
-        first.move_cursor((0, 0))
-        first.focus()
+        boxes = [self.box(f"public-{key}") for key in PARTS]
+        for area in boxes:
+            self.start_typing(area)
+        empty = [area for area in boxes if not area.text.strip()]
+        (empty or boxes)[0].focus()
 
     def texts(self) -> dict[str, str]:
-        return {key: self.query_one(f"#public-{key}", TextArea).text for key in PARTS}
+        return {key: self.box(f"public-{key}").text for key in PARTS}
 
     async def action_save(self) -> None:
         parts = self.texts()

@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 
 from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import badge_style, plain
+from warroom.app.widgets.fields import Field
 
 
 TORN = "If you are torn between two severities, choose the higher one."
@@ -33,7 +34,7 @@ class SeverityDialog(Dialog):
                                       (mark, "bold"), " ", plain(sev.description))
             options.append(Option(prompt, id=sev.id))
         yield OptionList(*options, id="severity-list")
-        yield Input(id="severity-reason", placeholder="Reason for the change (required)")
+        yield Field(id="severity-reason", placeholder="Reason for the change (required)")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -14,6 +14,7 @@ from warroom.app.dialogs.base import Dialog, Save
 from warroom.app.formatting import plain
 from warroom.app.widgets.checks import SelectionList
 from warroom.core.profiles import STATUSES
+from warroom.app.widgets.fields import Field
 
 NEXT_HINT = {
     "investigating": "looking for the cause",
@@ -45,7 +46,8 @@ class StatusDialog(Dialog):
         yield SelectionList[str](*[(Content(plain(item)), item, False) for item in self.checklist],
                                  id="checklist")
         yield Label(Content(""), id="checklist-item", classes="dialog-text")
-        yield Input(id="status-note", placeholder="Note (for resolved: what fixed it, is it temporary?)")
+        yield Field(id="status-note", placeholder="Note (for resolved: what fixed it, is it temporary?)",
+                    short="Note (resolved: what fixed it?)")
 
     def on_mount(self) -> None:
         super().on_mount()

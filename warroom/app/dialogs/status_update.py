@@ -11,23 +11,23 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.binding import Binding
-from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from warroom.app.dialogs.base import Dialog, Save
-from warroom.app.dialogs.summary_prompt import PlainTextArea
+from warroom.app.dialogs.base import Save
+from warroom.app.dialogs.writing import WritingDialog
 from warroom.app.formatting import plain
 from warroom.app.widgets.checks import SelectionList
 from warroom.core.durations import format_duration, parse_duration
 from warroom.core.text import sanitize
 from warroom.core.updates import draft_update, next_update_interval
+from warroom.app.widgets.fields import Field
 
 
-class StatusUpdateDialog(Dialog):
+class StatusUpdateDialog(WritingDialog):
     TITLE = "Status update"
     HINT = "↑↓ template · Tab next field · ctrl+s saves and copies · ^y copy · Esc"
-    BINDINGS = [Binding("ctrl+y", "copy", "copy", priority=True),
-                Binding("ctrl+s", "save", "save", priority=True)]
+    BINDINGS = [Binding("ctrl+y", "copy", "copy", priority=True)]
 
     def __init__(self, save: Save, state, profile, now: datetime) -> None:
         super().__init__(save)
@@ -42,12 +42,11 @@ class StatusUpdateDialog(Dialog):
             options.append(Option(Content.assemble(plain(tpl.name), (mark, "bold")), id=tpl.id))
         yield OptionList(*options, id="template-list")
         # Several lines, wrapped, all in view: the update is read before it is sent.
-        yield PlainTextArea(id="update-text", soft_wrap=True, tab_behavior="focus",
-                            placeholder="The update as people will read it")
+        yield self.text_box(id="update-text", placeholder="The update as people will read it")
         with_next = format_duration(self.interval).replace(" ", "")
         yield Label(Content("Next update in (e.g. 30m, 1h):"))
-        yield Input(with_next, id="update-next")
-        yield Input(id="update-audience", placeholder="Audience (optional): "
+        yield Field(with_next, id="update-next")
+        yield Field(id="update-audience", placeholder="Audience (optional): "
                     + ", ".join(self.profile.audiences),
                     suggester=SuggestFromList(list(self.profile.audiences), case_sensitive=False))
         if self.profile.services:
@@ -90,10 +89,9 @@ class StatusUpdateDialog(Dialog):
             text = draft_update(self.profile.template(tid), self.profile,
                                 self.state.services if services is None else services,
                                 self.now, next_in)
-        field = self.query_one("#update-text", TextArea)
+        field = self.box("update-text")
         self._filled = field.text = text
-        field.move_cursor((0, 0))  # the update from its first line, as it will be read
-        self.call_after_refresh(field.scroll_home, animate=False)
+        self.start_typing(field)  # at its first blank to fill, else at its end
 
     @on(Input.Submitted, "#update-next, #update-audience")
     async def _save(self, event: Input.Submitted) -> None:
@@ -105,7 +103,7 @@ class StatusUpdateDialog(Dialog):
         except ValueError as exc:
             self.show_error(f"next update: {exc}")
             return
-        text = self.query_one("#update-text", TextArea).text
+        text = self.box("update-text").text
         audience = self.query_one("#update-audience", Input).value
         tid = self._template_id()
         services = self._services()
@@ -126,12 +124,12 @@ class StatusUpdateDialog(Dialog):
     def _fill_services(self) -> None:
         """A template's {services} follows the ticked services (typed text is kept)."""
         tid = self._template_id()
-        typed = self.query_one("#update-text", TextArea).text
+        typed = self.box("update-text").text
         if tid and "{services}" in self.profile.template(tid).text and typed == self._filled:
             self._fill()
 
     def action_copy(self) -> None:
-        self._copy(self.query_one("#update-text", TextArea).text)
+        self._copy(self.box("update-text").text)
 
     def _copy(self, text: str) -> None:
         """To the clipboard for the status page or chat, by OSC 52 (the terminal must allow

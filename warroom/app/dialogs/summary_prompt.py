@@ -13,39 +13,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from warroom.app import compat
-from warroom.app.dialogs.base import Dialog, Save
+from warroom.app.dialogs.base import Save
+from warroom.app.dialogs.writing import PlainTextArea, WritingDialog
 from warroom.app.formatting import clock_time, fit_label, plain
 from warroom.core.timers import describe_lateness
-from warroom.core.text import paragraphs, sanitize
+from warroom.core.text import paragraphs
+from warroom.app.widgets.fields import Field
+
+__all__ = ["PlainTextArea", "SummaryPrompt"]
 
 SNOOZES = (5, 10, 15)
 DISMISS = "dismiss"
 
 
-class PlainTextArea(TextArea):
-    """A TextArea whose pastes are plain text: terminal escapes and bidi overrides are dropped
-    before they reach the document (and the screen)."""
-
-    async def _on_paste(self, event: events.Paste) -> None:
-        event.prevent_default()
-        event.stop()
-        if self.read_only:
-            return
-        if result := compat.replace_as_typed(self, sanitize(event.text), *self.selection):
-            self.move_cursor(result.end_location)
-
-
-class SummaryPrompt(Dialog):
+class SummaryPrompt(WritingDialog):
     TITLE = "Lead summary"
-    BINDINGS = [Binding("ctrl+s", "save", "save", priority=True)]
 
     def __init__(self, save: Save, state, *, draft: str = "",
                  lateness: Callable[[], timedelta] | None = None, due: bool = False,
@@ -81,21 +69,23 @@ class SummaryPrompt(Dialog):
         # The lead's own words go first (they are what the summary pane shows), the draft's
         # facts below them to keep, edit or cut.
         text = f"\n\n{self.draft}" if self.draft else ""
-        yield PlainTextArea(text, id="summary-text", soft_wrap=True, tab_behavior="focus")
+        yield self.text_box(text, id="summary-text")
         if self.due:
             yield Label(Content.styled("Not now:", "$text-muted"))
             yield OptionList(*[Option(Content(f"Snooze {m} minutes"), id=str(m)) for m in SNOOZES],
                              Option(Content("Dismiss this summary (skip it)"), id=DISMISS),
                              id="summary-later")
-            yield Input(id="summary-reason", placeholder="Why not now (goes in the timeline)")
+            yield Field(id="summary-reason", placeholder="Why not now (goes in the timeline)")
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#summary-text", TextArea).focus()
+        area = self.box("summary-text")
+        self.start_typing(area, (0, 0))  # the first line, left for the lead's own words
+        area.focus()
 
     @property
     def text(self) -> str:
-        return self.query_one("#summary-text", TextArea).text
+        return self.box("summary-text").text
 
     async def action_save(self) -> None:
         text, prompted, late = self.text, self.prompted, self.lateness()

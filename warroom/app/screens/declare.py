@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from warroom.app.formatting import badge_style, plain
 from warroom.app.widgets.checks import Checkbox, SelectionList
 from warroom.base.errors import WarroomError
+from warroom.app.widgets.fields import Field
 
 
 if TYPE_CHECKING:
@@ -68,15 +69,15 @@ class DeclareScreen(Screen[None]):
                 yield Label(Content.styled("No open incident in this database.", "italic"))
             yield Label(Content(""), id="criteria")
             yield Label(Content("Title"), classes="field-label")
-            yield Input(id="declare-title", placeholder="What is broken, as users see it")
+            yield Field(id="declare-title", placeholder="What is broken, as users see it")
             yield Label(Content("Process profile"), classes="field-label")
             yield OptionList(id="declare-profile")
             yield Label(Content(""), id="severity-note", classes="field-label")
             yield OptionList(id="declare-severity")
             yield Label(Content("Impacted services (space ticks)"), classes="field-label")
             yield ServiceList(id="declare-services")
-            yield Input(id="declare-description", placeholder="Description (optional)")
-            yield Input(self.app.user_name, id="declare-lead", placeholder="Incident lead (name)")
+            yield Field(id="declare-description", placeholder="Description (optional)")
+            yield Field(self.app.user_name, id="declare-lead", placeholder="Incident lead (name)")
             yield Checkbox(Content("Security incident"), id="declare-security")
             yield Checkbox(Content("Customer-impacting"), id="declare-customers")
             yield Label(Content(""), id="declare-error", classes="dialog-error")

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label
 
 from warroom.app.bindings import KEYMAP, textual_bindings
-from warroom.app.formatting import ENTRY_KINDS
+from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
                               LiveIncident, Outage, severity_labeller)
@@ -52,8 +52,6 @@ if TYPE_CHECKING:
     from warroom.core.results import Feed
     from warroom.core.state import IncidentState
 
-MIN_COLS, MIN_ROWS = 80, 24
-"""The smallest terminal that shows every pane."""
 SUMMARY_MIN, SUMMARY_NARROW = 34, 34
 ROLES_MAX, TIMERS_MAX = 44, 40
 
@@ -79,6 +77,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         self.profile: Profile | None = None
         self.feed: Feed | None = None
         self.readonly = False
+        self.alias = ""
         self.utc = False
         self._following = False
         self._pull_lock = threading.Lock()
@@ -152,6 +151,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
 
     def on_tail_loaded(self, message: TailLoaded) -> None:
         self.ref, self.profile, self.readonly = message.ref, message.profile, message.readonly
+        self.alias = message.alias
         self.timeline.severity_label = severity_labeller(self.profile)
         self.timeline.set_entries(message.entries, message.texts)
         self.app.sub_title = message.ref
@@ -193,6 +193,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
             self.call_after_refresh(self.action_checklist)
         self._start_following()
         self._start_clocks()
+        self._check_chain()
         # A big incident is a big heap of long-lived objects (50,000 entries: a full collection
         # takes tens of milliseconds, and it could fall on an Enter). The cyclic collector
         # leaves what is loaded now alone; leaving the screen hands it back.
@@ -237,18 +238,26 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
     def refresh_panes(self) -> None:
         if self.state is None or self.profile is None:
             return
-        from warroom.core.domain import role_warnings
-
         now = self.now()
-        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
-                                         readonly=self.readonly)
-        self.query_one(RoleBoard).show(self.state, self.profile, now,
-                                       role_warnings(self.state, self.profile, now), self.here)
+        self.refresh_summary(now)
+        self.refresh_roles(now)
         stopped = "" if self.state.is_open else f"incident {self.state.status}"
         self.query_one(TimersPane).show(self.timers(), now, stopped=stopped,
                                         after=self._post_incident_steps())
         self._title_timeline()
         self._fit_top()
+
+    def refresh_summary(self, now: datetime) -> None:
+        assert self.state is not None and self.profile is not None
+        self.query_one(SummaryPane).show(self.state, self.profile, now, utc=self.utc,
+                                         readonly=self.readonly, alias=self.alias)
+
+    def refresh_roles(self, now: datetime) -> None:
+        from warroom.core.domain import role_warnings
+
+        assert self.state is not None and self.profile is not None
+        self.query_one(RoleBoard).show(self.state, self.profile, now,
+                                       role_warnings(self.state, self.profile, now), self.here)
 
     def on_resize(self) -> None:
         self._fit_top()
@@ -286,7 +295,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         small = narrow or height < MIN_ROWS
         if small:
             hidden = ": roles hidden" if narrow else ""
-            notice.update(Content(f"Small terminal{hidden} · enlarge to {MIN_COLS}×{MIN_ROWS}"))
+            notice.update(Content(SMALL_TERMINAL.replace(" ·", f"{hidden} ·", 1)))
         notice.display = small
 
     def _title_timeline(self) -> None:
@@ -295,7 +304,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         title = f"Timeline · {count} {'entry' if count == 1 else 'entries'}"
         if tl.filtered:
             title = f"Timeline · {tl.shown_count} of {count} shown (filtered)"
-        title += " · UTC" if self.utc else " · local time"
+        title += f" · times in {zone_name(self.utc, self.now())}"
         set_title(tl, title)  # unchanged: no repaint of the whole timeline on a tick
 
     def show_status(self, message: str, *, error: bool = True) -> None:
@@ -305,7 +314,10 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         line.display = bool(message)
 
     def clear_status(self) -> None:
-        if self.readonly:
+        if self.chain_problem is not None:  # the banner stays while the screen is open
+            self.show_status(f"warning: {self.ref}'s hash chain does not verify: "
+                             f"{self.chain_problem}")
+        elif self.readonly:
             self.show_status(WATCHING if getattr(self.app, "watch_only", False) else READ_ONLY,
                              error=False)
         else:
@@ -390,7 +402,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         state, profile = self.state, self.profile
         assert state is not None and profile is not None  # the action waits for the load
         since = self.timeline.entries_since(state.last_summary_seq)
-        draft = summary_draft(state, since, profile=profile, zone="UTC" if self.utc else None)
+        draft = summary_draft(state, since, profile=profile, zone=shown_zone(self.utc))
         timer = find(self.timers(), SUMMARY)
         self.app.push_screen(SummaryPrompt(
             self.perform, state, draft=draft, prompted=prompted,
@@ -464,11 +476,13 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
 
         self.app.push_screen(TicketDialog(self.perform, self.state, self.profile))
 
-    def action_facts(self) -> None:
+    def action_facts(self, field: str = "") -> None:
+        """The facts dialog (``field="started"``: on when impact started)."""
         from warroom.app.dialogs.process import FactsDialog
 
         self.app.push_screen(FactsDialog(self.perform, self.state, self.profile,
-                                         notify=self._facts_changed))
+                                         notify=self._facts_changed, utc=self.utc,
+                                         focus=field, now=self.now()))
 
     def _facts_changed(self, result) -> None:
         """What the process asks for now the facts changed: the security steps, a role."""

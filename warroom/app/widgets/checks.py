@@ -20,9 +20,25 @@ Value = TypeVar("Value")
 
 
 class Checkbox(_Checkbox):
+    """Its label shortens by rule to the room it has (a word cut ends in …, never mid-word
+    with nothing to say so): a checkbox is one line."""
+
+    _full_label: str | None = None
+
     @property
     def _button(self) -> Content:  # Textual's private hook for the box (warroom.app.compat)
         return Content.styled(TICKED, "bold") if self.value else Content(UNTICKED)
+
+    def on_resize(self) -> None:
+        from warroom.app.formatting import fit_label
+
+        if self._full_label is None:
+            self._full_label = self.label.plain
+        room = self.content_size.width - len(UNTICKED) - 1
+        if room > 0:
+            fitted = fit_label(self._full_label, room)
+            if fitted != self.label.plain:
+                self.label = Content(fitted)
 
 
 class SelectionList(_SelectionList[Value], Generic[Value]):

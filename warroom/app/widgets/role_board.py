@@ -42,6 +42,7 @@ class RoleBoard(QuietStatic):
         self.border_title = "Roles"
         self.warnings: list[RoleWarning] = []
         self._shown: tuple | None = None
+        self._row_cache: dict[bool, list[tuple[str, str, str, str]]] = {}
 
     def on_resize(self) -> None:
         """Names fit the width: redraw with the width the layout gave (it may come after)."""
@@ -49,7 +50,14 @@ class RoleBoard(QuietStatic):
             self.show(*self._shown)
 
     def _rows(self, short: bool) -> list[tuple[str, str, str, str]]:
-        """(role, who, since, style of who) for each role of the profile."""
+        """(role, who, since, style of who) for each role of the profile (worked out once for
+        what is shown: the screen asks for the widths twice after each show)."""
+        cached = self._row_cache.get(short)
+        if cached is None:
+            cached = self._row_cache[short] = self._work_out_rows(short)
+        return cached
+
+    def _work_out_rows(self, short: bool) -> list[tuple[str, str, str, str]]:
         assert self._shown is not None
         state, profile, now, _warnings, _here = self._shown
         rows = []
@@ -79,6 +87,7 @@ class RoleBoard(QuietStatic):
              warnings: list[RoleWarning], here: list[str] | None = None) -> None:
         self.warnings = warnings
         self._shown = (state, profile, now, warnings, here)
+        self._row_cache = {}
         width = max(self.content_size.width, 12)
         short = self.natural_width() - FRAME > width
         lines = []

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label
 from warroom.app.focus import focus_main
 from warroom.app.messages import FilterChanged
 from warroom.base.model import KINDS
+from warroom.app.widgets.fields import Field
 
 FILTER_KINDS: tuple[str | None, ...] = (None, *KINDS)
 
@@ -30,7 +31,8 @@ class SearchBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(Content(" search ▸"), id="search-label")
-        yield Input(placeholder="text or name (Tab: kind filter, Enter: keep, Esc: clear)",
+        yield Field(placeholder="text or name (Tab: kind filter, Enter: keep, Esc: clear)",
+                    short="text or name (Tab: kind)",
                     id="search-input", compact=True)
         yield Label(Content("all kinds"), id="search-kind")
 

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from warroom.app.formatting import badge_style, clock_time, fit_label, plain
+from warroom.app.formatting import badge_style, clip_rows, clock_time, fit_label, plain
 from warroom.app.widgets.quiet import QuietStatic, set_title
 from warroom.core.durations import format_duration
 from warroom.core.text import paragraphs
@@ -37,8 +37,8 @@ class SummaryPane(Vertical):
     def on_resize(self) -> None:
         """The title and services wrap to the width the layout gave (it may come after)."""
         if self._shown is not None:
-            state, profile, now, utc, readonly = self._shown
-            self.show(state, profile, now, utc=utc, readonly=readonly)
+            state, profile, now, utc, readonly, alias = self._shown
+            self.show(state, profile, now, utc=utc, readonly=readonly, alias=alias)
 
     def compose(self) -> ComposeResult:
         yield QuietStatic(Content("Opening…"), id="summary-head")
@@ -50,10 +50,14 @@ class SummaryPane(Vertical):
             [head, Content.styled("Reading the rest of the log…", "$text-muted italic")]))
 
     def show(self, state: IncidentState, profile: Profile, now: datetime, *, utc: bool = False,
-             readonly: bool = False) -> None:
+             readonly: bool = False, alias: str = "") -> None:
         status_style = "bold $text-success" if not state.is_open else "bold"
         head: list[str | Content | tuple[str, str]] = [
             (state.ref, "bold"), " ",
+        ]
+        if alias:  # imported under this reference; the one it had where it was logged
+            head += [(f"(was {plain(alias)})", "$text-muted"), " "]
+        head += [
             severity_badge(profile, state.severity, no_color=self.app.no_color), " ",
             (plain(state.status), status_style),
         ]
@@ -65,7 +69,7 @@ class SummaryPane(Vertical):
             head += [" ", ("OOH", "bold $text-warning")]
         if readonly:
             head += [" ", ("read-only", "reverse")]
-        self._shown = (state, profile, now, utc, readonly)
+        self._shown = (state, profile, now, utc, readonly, alias)
         width = self.query_one("#summary-head", QuietStatic).content_size.width or 200
         # The title and the services wrap (two lines each at most, then …): they are what a
         # lead reads first, and are never cut while there is room.
@@ -96,6 +100,9 @@ class SummaryPane(Vertical):
             summary = Content.assemble(
                 (f"Summary {clock_time(latest.occurred, utc)} {plain(latest.author)}: ", "$text-muted"),
                 "\n".join(said))
+            # As many lines as the pane has left; the last ends in … when there is more
+            # (never a sentence stopped mid-way with nothing to say so).
+            summary = clip_rows(summary, width, self.content_size.height - len(lines))
         else:
             summary = Content.styled("No lead summary yet (s)", "$text-muted italic")
         set_title(self, f"Incident · {plain(profile.title)}")

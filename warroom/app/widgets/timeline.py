@@ -321,10 +321,10 @@ class Timeline(ScrollView, can_focus=True):
         entry was logged well after it happened, when that was."""
         fixes = self._fixes.get(entry.seq)
         if fixes:
-            text = entry_text(_as_corrected(entry, fixes), self.severity_label)
+            text = entry_text(_as_corrected(entry, fixes), self.severity_label, self.utc)
         else:
-            base = self._base.get(entry.seq)
-            text = base if base is not None else entry_text(entry, self.severity_label)
+            base = self._base.get(entry.seq) if entry.kind != "prompt" else None  # (its time)
+            text = base if base is not None else entry_text(entry, self.severity_label, self.utc)
         late = _logged_later(entry)
         if late is not None:
             text += f" · logged later at {clock_time(late, self.utc)}"

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
+from warroom.base.chain import ChainTap
 from warroom.base.model import Entry
 from warroom.core.describe import describe
 from warroom.core.durations import format_duration
@@ -48,6 +50,10 @@ class Collected:
     first_event: Entry | None = None
     names: dict[str, None] = field(default_factory=dict)
     last: Entry | None = None
+    chain: ChainTap | None = None
+    """The chain recomputed as the log was read: the head the report prints."""
+    head_check: Callable[[int, str], str | None] | None = None
+    """What is wrong with the recomputed head against the one the database recorded."""
     public: Entry | None = None
     """The latest public statement (what the communications lead wrote for publication)."""
     mitigated: datetime | None = None
@@ -71,7 +77,7 @@ class Walker:
         kind, data = entry.kind, entry.data
         if kind == "comms":
             out.comms.append(Comms(entry, entry.occurred, state.severity))
-        state.apply(entry)
+        state.apply(entry, checked=True)  # render_report reads each entry through readable()
         out.last = entry
         at = state.last_entry_at
         names = out.names
@@ -108,6 +114,9 @@ class Walker:
             return
         occurred = stamp(entry.occurred_at)
         author = self.escaped.get(entry.author) or self.escaped.setdefault(entry.author, md(entry.author))
+        writer = "" if self.public else entry.written_by_other()
+        if writer:  # --as is self-declared: the database's record beside it
+            author += " " + md(f"(written by {writer})")
         kind_md = self.escaped.get(kind) or self.escaped.setdefault(kind, md(kind))
         stored = canonical(entry.occurred_at)
         local = ""

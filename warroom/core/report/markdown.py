@@ -59,8 +59,14 @@ _HTML_BLOCK_TAGS = (
 # Text without these has nothing to escape but table pipes (and its ends): a lone "*", "~",
 # "$" or backtick cannot pair, "_" inside a word cannot open or close, "]" links only before
 # "(", "&" is a reference only before "#" or a letter, "<" opens HTML only before those.
-_HARD = re.compile(r"[\\\n]|\]\(|&[#A-Za-z]|<[A-Za-z/!?]|\*[^*]*\*|~[^~]*~|\$[^$]*\$|`[^`]*`"
-                   r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|" + _GITHUB.pattern)
+_LOCAL = (r"[\\\n]|\]\(|&[#A-Za-z]|<[A-Za-z/!?]|\*[^*]*\*|~[^~]*~|\$[^$]*\$|`[^`]*`"
+          r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_HARD = re.compile(_LOCAL + "|" + _GITHUB.pattern)
+# As _HARD, without GitHub's shortcuts, for text whose only other escapes are table pipes:
+# the shortcuts go in code spans, which nothing else there could pair with (no backticks).
+_HARD_BUT_SHORTCUTS = re.compile(_LOCAL + "|`")
+# A URL with a "|" in it: its escape is a character reference (see _escape).
+_URL_PIPE = re.compile(r"://[^\s|]*\|")
 # What can make a block at the start of a paragraph or a list item.
 _BLOCK_CHARS = frozenset("#>-+*=_`~<[0123456789")
 _BLOCK = re.compile(
@@ -89,8 +95,10 @@ _INLINE_HTML = re.compile(
     r"|<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*>", re.DOTALL)
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
-_URL_BREAK = re.compile(r"(://\S*)\n")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_RUN_END = re.compile(r"[\t \x0b\x0c\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_OPENERS = frozenset("[({\"'")
+_CLOSERS = re.compile(r"[\])}\"']")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
 _SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
@@ -98,6 +106,12 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0
 _LINK_TAIL = re.compile(
     r"\([ \t\n]*(?:<[^<>\n]*>|(?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*)"
     r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t\n]*\)", re.DOTALL)
+
+
+def _run_end(t: str, start: int) -> int:
+    """Where the run of non-blank characters from ``start`` ends (a line break is a <br>)."""
+    blank = _RUN_END.search(t, start)
+    return blank.start() if blank else len(t)
 
 
 def _punct(ch: str) -> bool:
@@ -112,10 +126,26 @@ def _space(ch: str) -> bool:
     return unicodedata.category(ch) == "Zs"
 
 
+# md() is a pure function of its text, and a report asks for the same texts again and again
+# (an entry in the timeline and again in its section, status updates from a template, "Done"):
+# what it gave is kept, up to a bound, and the memo starts again when full.
+_MEMO: dict[str, str] = {}
+_MEMO_SIZE = 50_000
+
+
 def md(text: Any) -> str:
     """Any text as inline Markdown that renders as exactly that text, on one line."""
     if not isinstance(text, str):
         text = str(text)
+    shown = _MEMO.get(text)
+    if shown is None:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        shown = _MEMO[text] = _md(text)
+    return shown
+
+
+def _md(text: str) -> str:
     if not text.isprintable():  # only then can there be a control character or a line break
         text = sanitize(text)
     if text[:1].isspace() or text[-1:].isspace():
@@ -147,18 +177,30 @@ def _ends(t: str) -> set[int]:
 
 def _escape(t: str, special: bool) -> str:
     escape = _ends(t)
-    if special and _HARD.search(t) is None and not ("://" in t and "|" in t):
+    n = len(t)
+    if not special:
+        return _assemble(t, escape, [])
+    if _HARD.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
         # The common case: nothing that could pair up or open anything, only table pipes.
         if escape:
             escape.update(i for i, c in enumerate(t) if c == "|")
             return _assemble(t, escape, [])
         return t.replace("|", "\\|")
-    if not special:
-        return _assemble(t, escape, [])
+    if "://" not in t and _HARD_BUT_SHORTCUTS.search(t) is None:
+        # Only GitHub's shortcuts besides: each in a code span, pipes escaped.
+        if "|" in t:
+            escape.update(i for i, c in enumerate(t) if c == "|")
+        return _assemble(t, escape, [m.span() for m in _GITHUB.finditer(t)])
     # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
     # GitHub after the escapes are read; so inside one an escape is a character reference,
     # which reads the same either way and is harmless wherever the link is cut.
     urls = [m.span() for m in _URL.finditer(t)] if "://" in t else []
+    for s, e in urls:
+        # A line break is the report's "<br>", where GitHub ends the link; markdown-it's linkify
+        # carries it on to a closing quote or bracket after the break: the opener becomes a
+        # character reference, which reads the same.
+        if e < n and t[e] == "\n" and _CLOSERS.search(t, e, _run_end(t, e)):
+            escape.update(i for i in range(s, e) if t[i] in _OPENERS)
     spans = [m.span() for m in _GITHUB.finditer(t)
              if not any(s <= m.start() < e for s, e in urls)] if ("@" in t or "#" in t or ":" in t
                                                                   or "GH-" in t) else []
@@ -167,7 +209,6 @@ def _escape(t: str, special: bool) -> str:
     inside: set[int] = set()
     for s, e in spans:
         inside.update(range(s, e))
-    n = len(t)
 
     def prev(pos: int) -> str:  # the character before ``pos`` in the output
         if pos == 0:
@@ -203,7 +244,8 @@ def _escape(t: str, special: bool) -> str:
         elif ch == "<":
             # (with a URL after it, its escapes become references, which could complete a
             # tag or an autolink: then any "<" that could start one is escaped)
-            if _INLINE_HTML.match(t, i):
+            if _INLINE_HTML.match(t, i) or ("\n" in t and _TAG_START.match(t, i) and _INLINE_HTML.match(
+                    t[i:].replace("\n", "<br>"))):  # the ">" of a <br> could close it ("<!a<br>")
                 escape.add(i)
             elif urls and urls[-1][1] > i and _TAG_START.match(t, i):
                 tag_starts.append(i)
@@ -304,11 +346,8 @@ def _assemble(t: str, escape: set[int], spans: list[tuple[int, int]],
         last = cut
     out.append(t[last:])
     joined = "".join(out)
-    if "\n" not in joined:
-        return joined
-    if "://" in joined:  # a bare URL would take the <br> after it into the link: end it first
-        joined = _URL_BREAK.sub(r"\1 \n", joined)
-    return joined.replace("\n", "<br>")
+    # (a bare URL before it ends at the "<": GFM's extended autolinks stop there)
+    return joined.replace("\n", "<br>") if "\n" in joined else joined
 
 
 def md_code(text: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 from datetime import tzinfo
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from warroom.base.chain import ChainTap
 from warroom.base.errors import WarroomError
 from warroom.base.model import Entry
 from warroom.core.profiles import Profile
@@ -26,7 +27,8 @@ def security_refusal(ref: str) -> WarroomError:
 def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
                   public: bool = False, force: bool = False,
                   template: ReportTemplate | None = None,
-                  tz: tzinfo | str | None = None) -> str:
+                  tz: tzinfo | str | None = None, alias: str = "",
+                  head_check: Callable[[int, str], str | None] | None = None) -> str:
     """The incident report as Markdown (``public``: the version for publication), from the
     incident's log in sequence order and its profile. Nothing is read or written besides:
     :meth:`warroom.core.domain.Warroom.export_report` reads the log and records a forced
@@ -35,7 +37,10 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
     ``template`` defaults to the built-in default (``load_template`` finds a user's).
     ``tz`` is the reader's zone for the timeline's local-time column (default: the system's;
     no column when it is UTC). A public report of a security incident is refused unless
-    ``force``.
+    ``force``. The chain head it prints is recomputed from the entries as they are read;
+    ``head_check(entry number, head)`` says what is wrong with it against the head the database
+    recorded (None: nothing), called once the log is read.
+    ``alias``: the reference the incident had before it was imported under ``ref``.
     """
     chosen = template if template is not None else BUILTIN_TEMPLATES[DEFAULT_TEMPLATE]
     zone = local_zone(tz)
@@ -47,20 +52,24 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
     gc.disable()
     try:
         walker = Walker(ref, profile, {s.id for s in visible}, public, zone)
-        for entry in map(readable, entries):  # damaged rows shown, not trusted
+        tap = walker.out.chain = ChainTap()
+        walker.out.head_check = head_check
+        for entry in map(readable, tap(entries)):  # damaged rows shown, not trusted
             walker.feed(entry)
         if public and walker.out.state.security and not force:
             raise security_refusal(ref)
-        return _render(walker, ref, visible, profile, public, zone)
+        return _render(walker, ref, visible, profile, public, zone, alias)
     finally:
         if collecting:
             gc.enable()
 
 
 def _render(walker: Walker, ref: str, visible: Sequence[Any], profile: Profile,
-            public: bool, zone: Zone | None) -> str:
+            public: bool, zone: Zone | None, alias: str = "") -> str:
     report = Sections(walker, profile, public, zone)
     parts = [f"# {md(ref + ': ' + (report.scrub(report.state.title).strip() or '(untitled)'))}"]
+    if alias:
+        parts += ["", md(f"Imported as {ref}; its reference where it was logged: {alias}.")]
     for section in visible:
         parts += ["", f"## {md(section.heading)}", ""]
         if section.note:

@@ -270,12 +270,20 @@ class Sections:
                        f"{_changed(fix)}: {fix.text}" for fix in fixes)
 
     def chain_head(self) -> list[str]:
-        head = self.c.last
-        if head is None:
+        chain, check = self.c.chain, self.c.head_check
+        if self.c.last is None or chain is None:
             return []
-        return [f"{md(f'Entries: {self.state.entry_count}, corrections included. Each is hash-chained to the one before; the head (entry #{head.seq}) is')} "
-                f"{md_code(head.hash)}{md('; check it against the database with')} "
-                f"{md_code(f'warroom verify {self.state.ref}')}{md('.')}"]
+        ref = self.state.ref
+        line = (f"{md(f'Entries: {self.state.entry_count}, corrections included. Each is hash-chained to the one before; the head (entry #{chain.seq}), recomputed from the entries, is')} "
+                f"{md_code(chain.head)}{md('; check that the database still extends it with')} "
+                f"{md_code(f'warroom verify {ref} --head {chain.head}')}{md('.')}")
+        warnings = []
+        problem = (f"the hash chain does not verify from entry #{chain.broken_at} on"
+                   if chain.broken_at is not None else check(chain.seq, chain.head) if check else None)
+        if problem:
+            warnings.append(f"{md(f'Warning: {problem} (changed behind the app' + chr(39) + 's back?);')} "
+                            f"{md_code(f'warroom verify {ref}')} {md('says what.')}")
+        return [line, *(["", *warnings] if warnings else [])]
 
     def section_appendix(self) -> list[str]:
         """Kept for user templates that name it: the log is the timeline, so only the files
@@ -458,7 +466,14 @@ class Sections:
         if found:
             return found
         s = self.state
-        lines = [f"- {md(f'Declared at {at_utc(s.declared_at)}{self.by(s.declared_by)}.')}"]
+        lines = []
+        detected = s.impact.get("detected")
+        if detected is not None:
+            after = self.since_start(detected)
+            lines.append(f"- {md(f'Detected at {at_utc(detected)}, {after} after impact started.')}"
+                         if "started" in s.impact and not after.startswith("0m (")
+                         else f"- {md(f'Detected at {at_utc(detected)}.')}")
+        lines.append(f"- {md(f'Declared at {at_utc(s.declared_at)}{self.by(s.declared_by)}.')}")
         first = self.c.first_event
         if first is not None:
             lines.append(f"- {md(f'First event logged, {at_utc(first.occurred)}:')} {md(self.text(first))}")
