@@ -70,12 +70,21 @@ def test_a_full_connection_limit_is_said_clearly_and_the_entry_is_saved_once_lat
     assert "too many connections" in message and "warroom open --watch" in message
     assert "max_connections" in message and "nothing was saved" in message
 
-    # An alert hook's `warroom note`: the same line on stderr, exit 1, no traceback.
+    # An alert hook's `warroom note --no-queue`: the same line on stderr, exit 1, no traceback.
     env = {**os.environ, "WARROOM_DB": role.url, "WARROOM_USER": "hook"}
-    hook = subprocess.run([sys.executable, "-m", "warroom", "note", "--incident", ref, "fired"],
+    hook = subprocess.run([sys.executable, "-m", "warroom", "note", "--no-queue", "--incident",
+                           ref, "fired"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert hook.returncode == 1 and "Traceback" not in hook.stderr
     assert hook.stderr.count("\n") == 1 and "no database connection free" in hook.stderr
+    # Without --no-queue the note is kept in the local outbox (exit 0, one line), and the next
+    # warroom to get a connection delivers it (below: the writer's next note).
+    queued = subprocess.run([sys.executable, "-m", "warroom", "note", "--incident", ref,
+                             "alert fired"],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert queued.returncode == 0 and queued.stdout == "", queued.stderr
+    assert queued.stderr.startswith("warroom: queued: team database unreachable (no connection "
+                                    "free): kept in the local outbox, 1 entry waiting")
 
     # The scribe's own connection is lost (a restart, a pooler) while the room is full: the
     # save is refused as at capacity, nothing written, and the screen would keep the entry.
@@ -93,9 +102,16 @@ def test_a_full_connection_limit_is_said_clearly_and_the_entry_is_saved_once_lat
     store.close()
     writer.note(ref, "decided to roll back", uid=uid)
     writer.note(ref, "decided to roll back", uid=uid)  # a second retry changes nothing
+    from warroom.store.outbox import Outbox
+
+    writer.close()  # its connection frees: the next warroom to get in delivers the outbox
+    with Warroom.open(role.url, user="hook", queue=True):
+        pass
+    assert Outbox().count() == 0
     for store, feed in watchers:
         got = feed.wait(2.0)
-        assert [(e.text, e.uid) for e in got] == [("decided to roll back", uid)]
+        got += feed.wait(2.0) if len(got) < 2 else []
+        assert [e.text for e in got] == ["decided to roll back", "alert fired"]
         feed.close()
         store.close()
     writer.close()

@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="ISO-TIME", help="when it happened (backdate an event)")
     p.add_argument("--owner", help="owner of an action (or @name in the text)")
     _process_note_options(p)
+    _queue_option(p)
 
     _process_commands(command)
 
@@ -270,7 +271,10 @@ def open_warroom(args: argparse.Namespace, *, readonly: bool = False,
 
     db, user = _settings(args)
     _warn_exposed(db)
-    return Warroom.open(db, user=user, readonly=readonly, create=create)
+    queue = bool(getattr(args, "command", None) in ("note", "run", "attach")
+                 and not getattr(args, "no_queue", False) and not readonly)
+    return Warroom.open(db, user=user, readonly=readonly, create=create, queue=queue,
+                        offline_ok=queue)
 
 
 def _open_for_reading(args: argparse.Namespace) -> "Warroom":
@@ -453,13 +457,18 @@ def cmd_note(args: argparse.Namespace) -> int:
             text = read_bounded(sys.stdin.buffer, MAX_STDIN, what="stdin").decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError("stdin is not UTF-8 text; nothing was saved") from None
+    from warroom.base.errors import EntryQueued
+
     w = open_warroom(args, create=False)  # a note needs an incident: never a new database
     with w:
-        ref = args.incident or w.most_recent_open()
+        ref = _ref_or_last(w, args.incident)
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
         ref = w.canonical_ref(ref)
-        entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
+        try:
+            entry = w.log(ref, args.kind, text, at=args.at, owner=args.owner)
+        except EntryQueued as exc:
+            return _queued(exc)
         warning = _change_warning(w, ref, entry) if args.kind == "change" else None
     print(f"{entry.incident}#{entry.seq}")
     if warning:
@@ -710,17 +719,22 @@ def _note_process(args: argparse.Namespace) -> int:
         raise UsageError("--kind escalation needs --to WHO (a level of the escalation chain, or a name)")
     if args.kind == "ticket" and not (args.supplier and args.supplier.strip()):
         raise UsageError("--kind ticket needs --supplier S (and --case ID)")
+    from warroom.base.errors import EntryQueued
+
     text = _optional_text(args)
     w = open_warroom(args)
     with w:
-        ref = args.incident or w.most_recent_open()
+        ref = _ref_or_last(w, args.incident)
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
         ref = w.canonical_ref(ref)
-        if args.kind == "escalation":
-            entry = w.log_escalation(ref, args.to, text, how=args.how or "", at=args.at)
-        else:
-            entry = w.log_ticket(ref, args.supplier, args.case or "", text, at=args.at)
+        try:
+            if args.kind == "escalation":
+                entry = w.log_escalation(ref, args.to, text, how=args.how or "", at=args.at)
+            else:
+                entry = w.log_ticket(ref, args.supplier, args.case or "", text, at=args.at)
+        except EntryQueued as exc:
+            return _queued(exc)
     print(f"{entry.incident}#{entry.seq}")
     return 0
 
@@ -786,6 +800,7 @@ def _evidence_commands(command) -> None:
                        "[ARGS...])")
     p.add_argument("--incident", metavar="REF", help="default: the most recent open incident")
     p.add_argument("--note", metavar="TEXT", help="why it is run (logged with the command)")
+    _queue_option(p)
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
 
     p = command("attach", "attach a file to the log (a log excerpt, a screenshot, a config "
@@ -793,6 +808,42 @@ def _evidence_commands(command) -> None:
     p.add_argument("file")
     p.add_argument("--incident", metavar="REF", help="default: the most recent open incident")
     p.add_argument("--note", metavar="TEXT", help="what it is")
+    _queue_option(p)
+
+    p = command("outbox", "list the entries kept on this machine while the team database "
+                          "could not be reached (or deliver them now with --flush)")
+    p.add_argument("--flush", action="store_true",
+                   help="deliver them now (any warroom that reaches the database does too)")
+
+
+def _queue_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-queue", action="store_true",
+                   help="fail (exit 1) when the team database cannot take the entry, instead "
+                        "of keeping it in the local outbox for later delivery")
+
+
+def _queued(exc: WarroomError) -> int:
+    """The entry went to the outbox: one line on stderr, exit 0."""
+    print(f"warroom: queued: {' '.join(str(exc).split())}", file=sys.stderr)
+    return 0
+
+
+def _ref_or_last(w: "Warroom", given: str | None) -> str | None:
+    """The incident named, or the most recent open one; offline, the one this machine last
+    used on that database."""
+    from warroom.base.errors import StoreAtCapacity, StoreUnreachable
+
+    if given:
+        return given
+    try:
+        return w.most_recent_open()
+    except (StoreUnreachable, StoreAtCapacity):
+        last = w.last_used_ref()
+        if last is None:
+            raise StoreUnreachable(f"{w.database.where}: team database unreachable and no incident "
+                               "used from here before: say which with --incident REF to keep "
+                               "the entry locally") from None
+        return last
 
 
 def _parse_run(parser: argparse.ArgumentParser,
@@ -815,7 +866,7 @@ def _parse_run(parser: argparse.ArgumentParser,
 def _evidence_warroom(args: argparse.Namespace) -> tuple["Warroom", str]:
     w = open_warroom(args, create=False)  # evidence needs an incident: never a new database
     try:
-        ref = args.incident or w.most_recent_open()
+        ref = _ref_or_last(w, args.incident)
         if not ref:
             raise WarroomError("no open incident: declare one, or say which with --incident REF")
         return w, w.canonical_ref(ref)
@@ -830,6 +881,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
     from warroom.base import runner
+    from warroom.base.errors import EntryQueued
     from warroom.core.domain import new_uid
 
     argv = [a for a in (args.cmd or [])]
@@ -840,12 +892,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_id = new_uid()
     cwd = os.getcwd()
     w = ref = started = None
+    start_queued = False
     try:
         w, ref = _evidence_warroom(args)
-        started = w.run_started(ref, argv, cwd=cwd, note=args.note or "", run=run_id)
-        warning = _change_warning(w, ref, started)  # GOV.UK PaaS: only the lead changes prod
-        if warning:
-            print(f"warning: {warning}", file=sys.stderr)
+        try:
+            started = w.run_started(ref, argv, cwd=cwd, note=args.note or "", run=run_id)
+        except EntryQueued as exc:
+            start_queued = True
+            _queued(exc)
+        else:
+            warning = _change_warning(w, ref, started)  # GOV.UK PaaS: only the lead changes prod
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr)
     except WarroomError as exc:
         if not isinstance(exc, StoreError):
             raise  # a mistake in what was typed (no such incident): said before anything runs
@@ -861,13 +919,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if w is None:
             w, ref = _evidence_warroom(args)
         assert ref is not None
-        if started is None:
+        if started is None and not start_queued:
             started = w.run_started(ref, argv, cwd=cwd, note=args.note or "", run=run_id,
                                     at=began)
         w.run_finished(ref, argv, exit_status=outcome.returncode,
                        signal_name=outcome.signal_name, duration_ms=outcome.duration_ms,
                        output=outcome.output, output_bytes=outcome.output_bytes,
                        started=started, run=run_id)
+    except EntryQueued as exc:
+        _queued(exc)
     except WarroomError as exc:
         what = f"exit {outcome.status}" if outcome.signal is None else outcome.signal_name
         _fail(f"the result of this command ({what}) was not recorded: {exc}")
@@ -899,10 +959,47 @@ def cmd_attach(args: argparse.Namespace) -> int:
     if len(content) > MAX_ATTACHMENT:
         raise ValidationError(f"{path.name}: over the {human_size(MAX_ATTACHMENT)} limit for an "
                               "attachment; nothing was saved (attach an excerpt)")
+    from warroom.base.errors import EntryQueued
+
     w, ref = _evidence_warroom(args)
     with w:
-        entry = w.attach(ref, path.name, content, note=args.note or "")
+        try:
+            entry = w.attach(ref, path.name, content, note=args.note or "")
+        except EntryQueued as exc:
+            return _queued(exc)
     print(f"{entry.incident}#{entry.seq} {entry.data['sha256']}")
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """The local outbox: what waits for which database; ``--flush`` delivers it now."""
+    from warroom.core.domain import Warroom
+
+    if args.flush:
+        db, user = _settings(args)
+        if "://" in db and not db.startswith("sqlite"):
+            w = Warroom.open(db, user=user, queue=True)  # delivers as it opens
+            with w:
+                left = w.deliver_outbox() if w.outbox_count() else 0
+                where = w.database.where
+            if left:
+                raise StoreError(f"{where}: {left} entries still waiting")
+        for item in Warroom.outbox_waiting(db):
+            if item.problem:
+                print(f"warroom: {item.ref} {item.draft.uid}: not delivered: {item.problem}",
+                      file=sys.stderr)
+    items = Warroom.outbox_waiting()
+    if not items:
+        print("the outbox is empty", file=sys.stderr)
+        return 0
+    from datetime import datetime, timezone
+
+    for item in items:
+        when = datetime.fromtimestamp(item.queued_at, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        text = " ".join(item.draft.text.split())[:60]
+        state = f" [{item.problem}]" if item.problem else ""
+        print(f"{when}  {item.ref}  {item.draft.kind:<10} {item.draft.author}: {text}  "
+              f"({item.db}){state}")
     return 0
 
 

@@ -167,14 +167,19 @@ class WarroomApp(App[None]):
                 self._warroom = Warroom.open(self.db, user=self.user,
                                              readonly=True if self.watch_only else None,
                                              clock=self.clock,
-                                             busy_timeout_ms=self.busy_timeout_ms)
+                                             busy_timeout_ms=self.busy_timeout_ms,
+                                             queue=not self.watch_only)
                 self.readonly = self._warroom.readonly
             return self._warroom
 
     def close_store(self) -> None:
-        with self._open_lock:
+        # Never wait for an opening in progress (a server that does not answer): it ends by
+        # its own timeout, in a worker the process does not wait for.
+        if not self._open_lock.acquire(timeout=0.5):
+            return
+        try:
             if self._warroom is not None:
-                if not self.readonly:
+                if not self.readonly and self._warroom.unreachable_since is None:
                     from warroom.base.errors import WarroomError
 
                     try:
@@ -183,6 +188,12 @@ class WarroomApp(App[None]):
                         pass
                 self._warroom.close()
                 self._warroom = None
+        finally:
+            self._open_lock.release()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C quits (every entry is already saved, or kept in the outbox)."""
+        self.exit()
 
     def fail(self, message: str) -> None:
         """Leave with a one-line error (the command line prints it on stderr, exit 1)."""

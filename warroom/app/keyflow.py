@@ -54,7 +54,8 @@ class KeyFlow:
         if self.idle and not holding(self.app):
             if await self._dispatch(event):
                 self._start()
-        elif isinstance(event, events.Key) and event.key in URGENT:
+        elif isinstance(event, events.Key) and (event.key in URGENT or (
+                not self.backlog and quitting(self.app, event))):  # (typed ahead: a letter)
             await self._deliver(event)
         else:
             self.backlog.append(event)
@@ -112,6 +113,16 @@ class KeyFlow:
             event = events.Paste(sanitize(event.text))
         await self._deliver(event)
         return True
+
+
+def quitting(app: App, event: events.Key) -> bool:
+    """q while the war room is still opening (the database slow or away): out at once."""
+    try:
+        opening = getattr(app.screen, "opening", None)
+    except Exception:
+        return False
+    return (event.key == "q" and opening is not None and opening()
+            and not isinstance(app.focused, Input))
 
 
 def holding(app: App) -> bool:

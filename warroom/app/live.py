@@ -40,7 +40,10 @@ else:
 POLL_SECONDS = 0.5
 """Kept for callers; the feed's own interval now paces the follower thread."""
 MAX_BACKOFF = 30.0
-"""Longest wait between two attempts while the database cannot be reached or is full."""
+"""Longest wait between two attempts while the database is full (or fails otherwise)."""
+OUTAGE_BACKOFF = 4.0
+"""Longest wait between two reconnection attempts while the team database is unreachable
+(each attempt is itself bounded by the connect timeout): back within seconds of its return."""
 PRESENCE_SECONDS = 10
 """How often an open screen says it is here (others count it gone after about 30 s)."""
 TAIL = 1000
@@ -66,19 +69,31 @@ class LiveIncident(_Screen):
         def show_status(self, message: str, *, error: bool = True) -> None: ...
         def clear_status(self) -> None: ...
         def _apply(self, entries: list[Entry]) -> None: ...
+        def _outage_status(self, since: float | None) -> None: ...
+        def _show_outbox(self, w: Warroom, ref: str) -> None: ...
+        def _back_online(self) -> None: ...
 
     # ------------------------------------------------------------------ loading
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
         """Load; while the database has no connection free, say so and try again, backing off
         (nobody is locked out for good: the screen opens the moment a connection frees)."""
-        from warroom.base.errors import StoreAtCapacity
+        from warroom.base.errors import StoreAtCapacity, StoreUnreachable
 
         delay = 0.0
+        since: float | None = None
         while True:
             try:
                 self._load_once()
                 break
+            except StoreUnreachable:
+                import time
+
+                since = since or time.time()
+                delay = min(OUTAGE_BACKOFF, delay * 2 or 0.5)
+                self.app.call_from_thread(self._outage_status, since)
+                if self._stopping.wait(delay):
+                    return
             except StoreAtCapacity as exc:
                 delay = min(MAX_BACKOFF, delay * 2 or 1.0)
                 self.app.call_from_thread(self.show_status, f"trying again in {delay:g} s: {exc}")
@@ -90,7 +105,7 @@ class LiveIncident(_Screen):
     def _load_once(self) -> None:
         """Newest entries first (a usable timeline at once, even at 50,000 entries), then the
         older ones and the state derived from the whole log."""
-        from warroom.base.errors import StoreAtCapacity
+        from warroom.base.errors import StoreAtCapacity, StoreUnreachable
         from warroom.core.state import project
 
         try:
@@ -119,9 +134,12 @@ class LiveIncident(_Screen):
                 profile = self._profile(w, state.profile)
         except StoreAtCapacity:
             raise
+        except StoreUnreachable:
+            raise
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
+        self._show_outbox(w, ref)
         here = self._here(w, ref)
         self.post_message(IncidentLoaded(state, older, display_texts(older, label), here))
 
@@ -193,15 +211,31 @@ class LiveIncident(_Screen):
         without LISTEN, waking every feed interval for one cheap check (``PRAGMA
         data_version``, or one indexed query). A failed read (no connection free, the server
         gone) is said on the status line and retried, backing off up to :data:`MAX_BACKOFF`."""
+        from warroom.base.errors import StoreAtCapacity, StoreUnreachable
+
         feed = self.feed
         if feed is None:
             return
         self._following = True
         delay = 0.0
+        outage = False
+        w = self.app.open_warroom()
         try:
             while not self._gone and feed is self.feed:
                 try:
+                    if w.outbox_count():
+                        w.deliver_outbox()  # ours, a killed app's, a command's
                     self._pull()
+                except (StoreUnreachable, StoreAtCapacity):
+                    # Reconnect by itself: the pool opens a new connection (and LISTENs on it)
+                    # at the next attempt; the feed then reads everything above what it had.
+                    outage = True
+                    delay = min(OUTAGE_BACKOFF, delay * 2 or 0.5)
+                    self.app.call_from_thread(self._outage_status, w.unreachable_since)
+                    w.wait_for_database(delay, self._stopping)  # early when its port opens
+                    if self._stopping.is_set():
+                        return
+                    continue
                 except WarroomError as exc:
                     delay = min(MAX_BACKOFF, delay * 2 or 1.0)
                     self.app.call_from_thread(self.show_status,
@@ -211,10 +245,85 @@ class LiveIncident(_Screen):
                     continue
                 if delay:
                     delay = 0.0
-                    self.app.call_from_thread(self.clear_status)
+                    if outage:
+                        outage = False
+                        self.app.call_from_thread(self._back_online)
+                    else:
+                        self.app.call_from_thread(self.clear_status)
                 feed.block()
         finally:
             self._following = False
+
+
+class Outage(_Screen):
+    """What the war room shows while the team database is away: entries kept locally (pending
+    rows in the timeline), and the status line in words."""
+
+    _pending: dict[str, tuple[str, str, str, str, str]]
+    _outage_since: float | None
+
+    if TYPE_CHECKING:
+        app: HostApp
+        utc: bool
+        def show_status(self, message: str, *, error: bool = True) -> None: ...
+        def clear_status(self) -> None: ...
+
+    def _show_outbox(self, w: Warroom, ref: str) -> None:
+        """(Worker thread) Entries of this incident still in the outbox (an app killed during
+        an outage, a command): shown pending until the feed brings them."""
+        items = [(d.uid, d.occurred_at, d.kind, d.author, d.text) for d in w.kept(ref)]
+        if items:
+            self.app.call_from_thread(self._add_pending, items)
+
+    def _add_pending(self, items: list[tuple[str, str, str, str, str]]) -> None:
+        for item in items:
+            self._pending.setdefault(item[0], item)
+        self._show_pending()
+
+    def _queued(self, draft: object, since: float | None) -> None:
+        """An entry went to the outbox (the save raised EntryQueued)."""
+        d = draft
+        self._add_pending([(getattr(d, "uid"), getattr(d, "occurred_at"), getattr(d, "kind"),
+                            getattr(d, "author"), getattr(d, "text"))])
+        self._outage_status(since)
+
+    def _show_pending(self) -> None:
+        from warroom.app.widgets.timeline import Timeline
+
+        self.query_one(Timeline).set_pending(list(self._pending.values()))
+
+    def _arrived(self, uids: set[str]) -> None:
+        """Entries the feed brought: their pending rows go."""
+        if not self._pending or not uids & set(self._pending):
+            return
+        for uid in uids & set(self._pending):
+            del self._pending[uid]
+        self._show_pending()
+        if self._outage_since is None:
+            self._back_online()
+
+    def _outage_status(self, since: float | None) -> None:
+        import time
+        from datetime import datetime, timezone
+
+        from warroom.app.formatting import clock_time
+
+        self._outage_since = since = self._outage_since or since or time.time()
+        at = clock_time(datetime.fromtimestamp(since, timezone.utc), self.utc)
+        text = f"team database unreachable since {at}, retrying"
+        count = len(self._pending)
+        if count:
+            text += f"; {count} {'entry' if count == 1 else 'entries'} kept locally"
+        self.show_status(text)
+
+    def _back_online(self) -> None:
+        self._outage_since = None
+        count = len(self._pending)
+        if count:
+            self.show_status(f"team database back; delivering {count} "
+                             f"{'entry' if count == 1 else 'entries'} kept locally", error=False)
+        else:
+            self.clear_status()
 
 
 def severity_labeller(profile: Profile) -> Callable[[str], str]:

@@ -51,6 +51,7 @@ class Saving(_Screen):
         def show_status(self, message: str, *, error: bool = True) -> None: ...
         def clear_status(self) -> None: ...
         def _pull(self) -> None: ...
+        def _queued(self, draft: object, since: float | None) -> None: ...
 
     chain_problem: str | None = None
     """Why this incident's hash chain does not verify (checked once it is loaded), or None."""
@@ -113,7 +114,7 @@ class Saving(_Screen):
     @work(thread=True, group="write")
     def _save_entry(self, kind: str, text: str, uid: str, typed_at: str | None = None, *,
                     queued: bool = False) -> None:
-        from warroom.base.errors import StoreBusy
+        from warroom.base.errors import EntryQueued, StoreBusy
 
         line = self.entry_line
         w = self.app.open_warroom()  # opened already (the screen has loaded): no I/O
@@ -124,6 +125,12 @@ class Saving(_Screen):
                 at = typed_at if (queued or attempt) else None
                 entry = w.log(cast(str, self.ref), kind, text, uid=uid, at=at)
                 break
+            except EntryQueued as queued:
+                # The team database is away: the entry is durable in the local outbox (as
+                # typed, with its uid) and will be delivered once; the line clears.
+                self.app.call_from_thread(self._queued, queued.draft, queued.since)
+                self.app.call_from_thread(line.saved, cast(EntrySaved, None))
+                return
             except StoreBusy as exc:
                 # Nothing was saved. The entry leaves the line and waits (kept on disk, with
                 # the entries typed after it queued behind); the same uid goes again, so it is
@@ -172,7 +179,7 @@ class Saving(_Screen):
     def _perform(self, op: Operation) -> str | None:
         """A dialog's save. A busy database is retried like the entry line's: the dialog keeps
         its input (and the keys typed meanwhile wait), and it is saved once the lock goes."""
-        from warroom.base.errors import StoreBusy
+        from warroom.base.errors import EntryQueued, StoreBusy, StoreUnreachable
 
         attempt = 0
         asker = self.app.screen
@@ -180,6 +187,13 @@ class Saving(_Screen):
             try:
                 op(self.app.open_warroom(), cast(str, self.ref))  # writes wait for the load
                 break
+            except EntryQueued as queued:  # kept in the outbox, like a note
+                self.app.call_from_thread(self._queued, queued.draft, queued.since)
+                return None
+            except StoreUnreachable as exc:
+                return (f"team database unreachable ({exc.cause}): this needs its current "
+                        "state; try again when it is back (entries typed on the line are kept "
+                        "locally meanwhile)")
             except StoreBusy as exc:
                 # Nothing was written: the lock was never ours. The same call goes again.
                 attempt += 1

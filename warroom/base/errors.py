@@ -48,3 +48,24 @@ class StoreAtCapacity(StoreBusy):
 
     cause: str = ""
     """The server's or pooler's own words, and which database."""
+
+
+class StoreUnreachable(StoreError):
+    """The team database cannot be reached: refused, timed out, gone mid-call, shutting down or
+    starting up. Nothing was written (or, for a commit cut off, the uid tells on retry)."""
+
+    cause: str = ""
+    """The cause in a few words ("connection refused", "no answer within 15 s")."""
+
+
+class EntryQueued(WarroomError):
+    """Not an error: the team database could not take the entry, so it was kept in the local
+    outbox (durably) and will be delivered once, in order, when the database is back.
+    ``str()`` is the one-line note for the person."""
+
+    exit_code = 0
+
+    def __init__(self, message: str, *, uid: str, ref: str, waiting: int, draft: object = None,
+                 since: float | None = None) -> None:
+        super().__init__(message)
+        self.uid, self.ref, self.waiting, self.draft, self.since = uid, ref, waiting, draft, since

@@ -26,7 +26,7 @@ from warroom.core.state import IncidentState, project
 from warroom.core.entry_data import clean as clean_data
 from warroom.core.importing import EXPORT_FORMAT, EXPORT_VERSION  # noqa: F401 - re-exported
 from warroom.core.text import MAX_TEXT, clean_line, clean_text, sanitize
-from warroom.base.errors import NotFound, ValidationError
+from warroom.base.errors import NotFound, ValidationError, WarroomError
 from warroom.base.model import Draft
 from warroom.store import Store
 
@@ -137,13 +137,15 @@ class Warroom:
         self.user = clean_line(user or default_user(), what="user name (--as)")
         self.host = sanitize(host if host is not None else socket.gethostname())[:200]
         self.session = session or uuid.uuid4().hex[:12]
+        self._last_state: dict[str, IncidentState] = {}
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
     def open(cls, db: str | os.PathLike[str], *, user: str | None = None,
              readonly: bool | None = False, profiles_dir: Path | None = None,
              profiles: ProfileRegistry | None = None, clock: Clock | None = None,
-             busy_timeout_ms: int | None = None, create: bool = True) -> "Warroom":
+             busy_timeout_ms: int | None = None, create: bool = True,
+             queue: bool = False, offline_ok: bool = False) -> "Warroom":
         """The one way to set up a Warroom on a database (a SQLAlchemy URL or a file path).
 
         ``readonly``: False opens it for writing (creating a new SQLite file), True opens a
@@ -152,13 +154,28 @@ class Warroom:
         folder ``profiles_dir`` (default: the user's profile folder) over the built-in ones.
         ``busy_timeout_ms``: how long a write waits for another process's lock (SQLite).
         ``create``: False refuses to make a new SQLite file
-        (:class:`~warroom.base.errors.NotFound`)."""
+        (:class:`~warroom.base.errors.NotFound`). ``queue``: on a team database (PostgreSQL),
+        entries the server cannot take (unreachable, no connection free) go to the local outbox
+        (:class:`~warroom.base.errors.EntryQueued` is raised) and the outbox is delivered now if
+        the server answers; with ``offline_ok`` too, it even opens while the server cannot be
+        reached (a one-shot command: every entry then goes to the outbox at once)."""
         from warroom.base.errors import ReadOnlyStore
 
         def open_store(viewer: bool) -> Store:
-            if busy_timeout_ms is None:
-                return Store.open(db, readonly=viewer, create=create)
-            return Store.open(db, readonly=viewer, create=create, busy_timeout_ms=busy_timeout_ms)
+            extra: dict[str, Any] = {"offline_ok": queue and offline_ok and not viewer}
+            if busy_timeout_ms is not None:
+                extra["busy_timeout_ms"] = busy_timeout_ms
+            opened = Store.open(db, readonly=viewer, create=create, **extra)
+            if queue and not viewer and opened.dialect == "postgresql":
+                from warroom.store.outbox import Outbox
+
+                opened.outbox = Outbox()  # the team database may go: entries wait here
+                if opened.offline is None:
+                    try:
+                        opened.deliver_outbox()  # whatever process reaches it next delivers
+                    except WarroomError:
+                        pass
+            return opened
 
         if readonly is None:
             try:
@@ -186,6 +203,49 @@ class Warroom:
         script, a test."""
         return Warroom(self.store, profiles or self.profiles, clock=clock or self.clock,
                        user=user, host=host, session=session)
+
+    # ------------------------------------------------------------------ the outbox
+    @staticmethod
+    def outbox_waiting(db: str | None = None) -> list[Any]:
+        """Entries kept in this user's local outbox (for database ``db`` only, if given),
+        oldest first (:class:`warroom.store.outbox.Waiting`)."""
+        from warroom.store.outbox import Outbox, db_key
+
+        return Outbox().waiting(db_key(db) if db and "://" in db else None)
+
+    def outbox_count(self) -> int:
+        """Entries for this database still waiting in the local outbox."""
+        outbox = self.store.outbox
+        return outbox.count(self.store.key) if outbox is not None else 0
+
+    def deliver_outbox(self) -> int:
+        """Deliver this database's outbox now; the number left waiting."""
+        self.store.deliver_outbox()
+        return self.outbox_count()
+
+    def kept(self, ref: str) -> list[Draft]:
+        """This incident's entries waiting in the local outbox for this database, oldest first."""
+        outbox = self.store.outbox
+        if outbox is None:
+            return []
+        return [i.draft for i in outbox.waiting(self.store.key, stuck=False)
+                if i.ref.upper() == ref.strip().upper()]
+
+    @property
+    def unreachable_since(self) -> float | None:
+        """When the team database was last found unreachable (``time.time()``), until it
+        answers again; None while it answers."""
+        return self.store.unreachable_since
+
+    def wait_for_database(self, seconds: float, stop: Any = None) -> bool:
+        """Back off from an unreachable team database for up to ``seconds``, coming back early
+        when its port accepts connections again (or ``stop`` is set)."""
+        return self.store.wait_until_reachable(seconds, stop)
+
+    def last_used_ref(self) -> str | None:
+        """The incident this machine last used on this database (offline: a note's default)."""
+        outbox = self.store.outbox
+        return outbox.last_ref(self.store.key) if outbox is not None else None
 
     def close(self) -> None:
         """Close the database (and remove a read-only viewer's private copy)."""
@@ -745,7 +805,20 @@ class Warroom:
         return EntryHistory(target, fixes, corrected_view(target, fixes))
 
     def _state_and_profile(self, ref: str) -> tuple[IncidentState, Profile]:
-        state = self.state(ref)
+        from warroom.base.errors import StoreAtCapacity, StoreUnreachable
+
+        try:
+            state = self.state(ref)
+        except (StoreUnreachable, StoreAtCapacity):
+            if self.store.outbox is None:
+                raise
+            # The team database is away and the entry will be kept in the outbox: the
+            # incident's profile is known (it was used from here before); its state as of
+            # the last read, or nothing more.
+            row = self.store.incident(ref)
+            state = self._last_state.get(row.ref) or project(row.ref, [])
+            return state, self.profiles.get(row.profile or state.profile or "default")
+        self._last_state[state.ref] = state
         return state, self.profiles.get(state.profile)
 
     # ------------------------------------------------------------------ evidence (issue 17)

@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,10 +34,13 @@ from warroom.base.chain import GENESIS, chain_hash, seal, seal_matches
 from warroom.base.model import Attachment, Draft, Entry, dumps_data
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
-from warroom.base.errors import (NotFound, ReadOnlyStore, StoreAtCapacity, StoreBusy, StoreError,
-                                  StoreFull)
+from warroom.base.errors import (EntryQueued, NotFound, ReadOnlyStore, StoreAtCapacity, StoreBusy,
+                                  StoreError, StoreFull, StoreUnreachable)
 from warroom.store import schema
+from warroom.store.outbox import Outbox
 from warroom.store.listen import Notices, listen_on_pool, pooler_connect_args, split_pool_mode
+from warroom.store.timeouts import (WATCHDOG, Guarded, Timeouts, connect_args,
+                                    install_server_timeouts, split_timeouts)
 from warroom.store.chain_key import ChainKey, create_key, key_path, load_key
 from warroom.store.schema import (DATABASE_ID, attachments, entries, heads, incidents, meta_table,
                                   presence, seals)
@@ -54,6 +58,40 @@ AT_CAPACITY = (
     "client_login_timeout",
 )
 """Words of a driver's or pooler's error that mean: no connection free right now."""
+
+UNREACHABLE = (
+    ("connection refused", "connection refused"),
+    ("connection timeout expired", "no answer while connecting"),
+    ("timeout expired", "no answer while connecting"),
+    ("statement timeout", "the server did not answer in time"),
+    ("server closed the connection", "the server closed the connection"),
+    ("terminating connection", "the server is shutting down"),
+    ("shutting down", "the server is shutting down"),
+    ("starting up", "the server is starting up"),
+    ("in recovery mode", "the server is recovering"),
+    ("not yet accepting connections", "the server is starting up"),
+    ("could not translate host name", "host name not found"),
+    ("name or service not known", "host name not found"),
+    ("no route to host", "no route to the host"),
+    ("network is unreachable", "network unreachable"),
+    ("connection reset", "connection reset"),
+    ("broken pipe", "connection lost"),
+    ("connection is lost", "connection lost"),
+    ("connection is closed", "connection lost"),
+    ("consuming input failed", "connection lost"),
+    ("could not receive data", "connection lost"),
+    ("could not send data", "connection lost"),
+    ("ssl syscall", "connection lost"),
+    ("ssl connection has been closed", "connection lost"),
+    ("bad file descriptor", "connection lost"),
+    ("connection failed", "could not connect"),
+    ("could not connect", "could not connect"),
+    ("no connection to the server", "connection lost"),
+    ("eof detected", "connection lost"),
+    ("timed out", "no answer in time"),
+)
+"""Words of a driver's error that mean: the server cannot be reached now, and a few words for
+the person instead (the driver's own line is long and often cut off on a status line)."""
 
 PRESENCE_STALE_AFTER = timedelta(seconds=30)
 PRESENCE_FORGET_AFTER = timedelta(hours=1)
@@ -148,6 +186,14 @@ class Store:
     """PostgreSQL, not behind a transaction pooler: the LISTEN on the pooled connection."""
     version: int = schema.SCHEMA_VERSION
     """The database's schema version (a read-only viewer of an older one reads it as it is)."""
+    outbox: "Outbox | None" = None
+    """PostgreSQL, set by whoever may queue (the app, the command line): entries the server
+    cannot take go to this local outbox (:mod:`warroom.store.outbox`) and are delivered later."""
+    timeouts: Timeouts = Timeouts()
+    unreachable_since: float | None = None
+    """When (``time.time()``) this store last found the server unreachable, until it is back."""
+    offline: StoreUnreachable | StoreAtCapacity | None = None
+    """Opened while the server could not be reached (only with ``offline_ok``): why."""
     writes: int = 0
     """Entries this Store has committed: a change feed on it reads at once after its own saves
     (a NOTIFY from the server may arrive a moment after the commit returns)."""
@@ -157,6 +203,11 @@ class Store:
         self.dialect = engine.dialect.name
         self.where = str(path) if path else redact_url(url)
         self._incidents: dict[str, IncidentRow] = {}
+        self._guarded: Guarded | None = None
+        self._last_cause = "unreachable"
+        from warroom.store.outbox import db_key
+
+        self.key = db_key(url) if path is None else str(path)
         # SQLite: who really writes (the operating-system user, never --as); PostgreSQL's
         # trigger sets the database role itself, whatever is sent.
         self.os_user = os_user() if path is not None else ""
@@ -165,7 +216,7 @@ class Store:
     # ----------------------------------------------------------------- opening
     @classmethod
     def open(cls, db: str | os.PathLike[str], *, readonly: bool = False, create: bool = True,
-             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Store":
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS, offline_ok: bool = False) -> "Store":
         """Open (or create) a database. ``readonly`` opens a viewer that never writes, also on
         a read-only file or folder. ``busy_timeout_ms``: how long a write waits for another
         process's write lock before :class:`StoreBusy` (SQLite)."""
@@ -186,7 +237,7 @@ class Store:
                 raise StoreError(f"{db}: give a file path; an in-memory database would lose everything")
             return cls._open_sqlite(Path(parsed.database), readonly=readonly, create=create,
                                     busy_timeout_ms=busy_timeout_ms)
-        return cls._open_server(url, readonly=readonly)
+        return cls._open_server(url, readonly=readonly, offline_ok=offline_ok)
 
     @classmethod
     def _open_sqlite(cls, path: Path, *, readonly: bool, create: bool,
@@ -229,13 +280,15 @@ class Store:
         return store
 
     @classmethod
-    def _open_server(cls, url: str, *, readonly: bool) -> "Store":
+    def _open_server(cls, url: str, *, readonly: bool, offline_ok: bool = False) -> "Store":
         try:
             dsn, pool_mode = split_pool_mode(url)
+            dsn, timeouts = split_timeouts(dsn)
             # One connection kept per store (an open screen): reads, writes and the feed's
             # LISTEN share it (warroom.store.listen); overflow only while two threads need it.
             engine = create_engine(dsn, pool_pre_ping=True, pool_size=1, max_overflow=4,
-                                   connect_args=pooler_connect_args(pool_mode))
+                                   connect_args={**connect_args(dsn, timeouts),
+                                                 **pooler_connect_args(pool_mode)})
         except NoSuchModuleError:
             raise StoreError(f"{redact_url(url)}: unsupported database (use SQLite or "
                              "postgresql+psycopg://)") from None
@@ -250,10 +303,19 @@ class Store:
             raise StoreError(f"{store.where}: unsupported database {engine.dialect.name!r} "
                              "(use SQLite or PostgreSQL)")
         store.pool_mode = pool_mode
+        store.timeouts = timeouts
+        install_server_timeouts(engine, timeouts)
+        store._guarded = Guarded(engine, timeouts)
         if pool_mode != "transaction":
             store.notices = listen_on_pool(engine)
         try:
             store._guard(store._init_server, readonly)
+        except (StoreUnreachable, StoreAtCapacity) as exc:
+            if offline_ok and not readonly:
+                store.offline = exc  # entries go to the outbox until it answers
+                return store
+            engine.dispose()
+            raise
         except BaseException:
             engine.dispose()  # a viewer opened next must not leave this one's connection open
             raise
@@ -423,12 +485,41 @@ class Store:
                            row.alias if self._new else "")
 
     def _guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        guarded = self._guarded
+        if guarded is None:
+            try:
+                return fn(*args, **kwargs)
+            except (DBAPIError, sqlite3.Error) as exc:
+                raise self.translate_error(exc) from None
+            except SQLAlchemyError as exc:
+                raise StoreError(f"{self.where}: {redact_secrets(str(exc), self.url)}") from None
+        # A team database: the call runs under the watchdog's deadline (warroom.store.timeouts).
+        token = WATCHDOG.arm(guarded.timeouts.operation, guarded)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except (DBAPIError, sqlite3.Error) as exc:
-            raise self.translate_error(exc) from None
+            if token in guarded.expired:
+                err: StoreError = self._unreachable(
+                    f"no answer within {guarded.timeouts.operation:g} s")
+            else:
+                err = self.translate_error(exc)
+            if isinstance(err, (StoreUnreachable, StoreAtCapacity)):
+                self._last_cause = (err.cause if isinstance(err, StoreUnreachable)
+                                    else "no connection free")
+                if self.unreachable_since is None:
+                    self.unreachable_since = time.time()
+            raise err from None
         except SQLAlchemyError as exc:
             raise StoreError(f"{self.where}: {redact_secrets(str(exc), self.url)}") from None
+        finally:
+            WATCHDOG.disarm(token, guarded)
+        self.unreachable_since = None
+        return result
+
+    def _unreachable(self, cause: str) -> StoreUnreachable:
+        err = StoreUnreachable(f"team database unreachable: {self.where} ({cause})")
+        err.cause = cause
+        return err
 
     def translate_error(self, exc: BaseException) -> StoreError:
         """A driver's error (SQLite's or psycopg's, bare or wrapped by SQLAlchemy) as the
@@ -438,6 +529,18 @@ class Store:
         message = redact_secrets(message, self.url)  # a driver may quote the password back
         low = message.lower()
         code = sqlite_code(orig)  # SQLite says exactly what went wrong; other drivers in words
+        if code is None and self.dialect == "postgresql":
+            if "lock timeout" in low:
+                return StoreBusy(f"{self.where}: database busy: a lock was held for more than "
+                                 f"{self.timeouts.lock_ms / 1000:g} s; nothing was saved; "
+                                 "try again")
+            if not any(cause in low for cause in AT_CAPACITY):
+                for words, cause in UNREACHABLE:
+                    if words in low:
+                        if words == "statement timeout":
+                            cause = (f"no answer within {self.timeouts.statement_ms / 1000:g} "
+                                     "s")
+                        return self._unreachable(cause)
         if code is None and any(cause in low for cause in AT_CAPACITY):
             # The server's words first (a status line is one row): after libpq's preamble.
             cause = " ".join(message.rsplit("FATAL:", 1)[-1].split()) or message
@@ -550,9 +653,27 @@ class Store:
         cached = self._incidents.get(key)
         if cached is not None:
             return cached
-        row = self._guard(self._incident_row, ref)
+        try:
+            if self.offline is not None and self.outbox is not None:
+                raise self.offline  # opened offline (a one-shot command): do not wait again
+            row = self._guard(self._incident_row, ref)
+        except (StoreUnreachable, StoreAtCapacity):
+            if self.outbox is None or self.readonly:
+                raise
+            # Offline: an incident this user has used on this database before, or, for an entry
+            # the outbox will keep, the reference as typed (delivery checks it is there).
+            known = self.outbox.known(self.key, ref)
+            if known is not None:
+                return IncidentRow(known[1], known[0], known[2] or 0, known[3], known[4])
+            return IncidentRow(-1, key, 0, "default", "")
         if row is not None and row.ref.upper() == key:  # an alias may name another one later
             self._incidents[key] = row
+            if self.outbox is not None and not self.readonly:
+                try:
+                    self.outbox.remember(self.key, row.ref, row.id, row.number, row.profile,
+                                         row.created_at)
+                except (sqlite3.Error, OSError):
+                    pass  # a courtesy for later offline use
         if row is None:
             raise NotFound(f"no incident {ref!r} in {self.where} (see: warroom list --all)")
         return row
@@ -592,9 +713,121 @@ class Store:
         same transaction). Idempotent on ``draft.uid``: a retry after a timeout returns the
         entry already written instead of writing it twice."""
         incident = self.incident(ref)
+        if self.outbox is not None:
+            return self._append_or_queue(incident, draft, tuple(files))
         entry = self._guard(self._append, incident, draft, tuple(files))
         self.writes += 1
         return entry
+
+    def wait_until_reachable(self, seconds: float, stop: Any = None, step: float = 0.2) -> bool:
+        """While backing off from an unreachable server: sleep up to ``seconds``, but come
+        back as soon as its port, found closed, accepts a TCP connection again (a probe every
+        ``step`` s that costs the server nothing: no login, no backend) or ``stop`` (a
+        threading.Event) is set. Returns whether the port opened. A server reached another way (a Unix socket, several
+        hosts) is not probed: the full wait."""
+        import socket as _socket
+
+        deadline = time.monotonic() + seconds
+        target = self._probe_target()
+        # Early only when the port opens again: a server that accepts TCP but refuses us (full)
+        # is not hammered. One starting up or shutting down is tried again every ``step``.
+        closed = self._last_cause in _PASSING
+        if closed:
+            if stop is not None and stop.wait(step):
+                return False
+            if stop is None:
+                time.sleep(step)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if target is not None:
+                try:
+                    with _socket.create_connection(target, timeout=min(step, left)):
+                        if closed:
+                            return True
+                        target = None  # open all along: wait the full backoff
+                except OSError:
+                    closed = True
+            pause = min(step, max(deadline - time.monotonic(), 0))
+            if stop is not None:
+                if stop.wait(pause):
+                    return False
+            else:
+                time.sleep(pause)
+
+    def _probe_target(self) -> tuple[str, int] | None:
+        try:
+            parsed = make_url(self.url)
+        except Exception:
+            return None
+        host = parsed.host
+        if not host or "," in host or host.startswith("/"):
+            return None
+        return host, int(parsed.port or 5432)
+
+    # ----------------------------------------------------------------- the outbox
+    def _append_or_queue(self, incident: IncidentRow, draft: Draft,
+                         files: tuple[Attachment, ...]) -> Entry:
+        """Deliver what waits in the outbox (order), then this entry; when the server cannot
+        take it, keep it in the outbox and raise :class:`EntryQueued`."""
+        assert self.outbox is not None
+        try:
+            if self.offline is not None:
+                raise self.offline  # found unreachable a moment ago, as it opened
+            if self.unreachable_since is not None and self.outbox.count(self.key):
+                # Away, with entries already waiting: this one goes behind them at once (an
+                # open screen's follower reconnects and delivers; no save waits on a timeout).
+                raise self._unreachable(self._last_cause)
+            if self.outbox.count(self.key) and not self.deliver_outbox():
+                raise self._unreachable("earlier entries are still being delivered from here")
+            if incident.id < 0:
+                self._incidents.pop(incident.ref, None)
+                incident = self.incident(incident.ref)  # reachable now: the real one
+                if incident.id < 0:
+                    raise self._unreachable(self._last_cause)
+            entry = self._guard(self._append, incident, draft, files)
+        except (StoreUnreachable, StoreAtCapacity) as exc:
+            waiting = self.outbox.put(self.key, incident.ref, draft, files)
+            if self.unreachable_since is None:
+                self.unreachable_since = time.time()
+            noun = "entry" if waiting == 1 else "entries"
+            cause = exc.cause if isinstance(exc, StoreUnreachable) else "no connection free"
+            raise EntryQueued(
+                f"team database unreachable ({cause}): kept in the local outbox, {waiting} "
+                f"{noun} waiting; delivered once when the database is back ({self.where})",
+                uid=draft.uid, ref=incident.ref, waiting=waiting, draft=draft,
+                since=self.unreachable_since) from None
+        self.writes += 1
+        return entry
+
+    def deliver_outbox(self) -> bool:
+        """Deliver this database's outbox, oldest first, each entry once (its uid). True when
+        nothing of it is left waiting; False when another process is delivering it right now.
+        Raises :class:`StoreUnreachable` / :class:`StoreAtCapacity` if the server went again
+        (what was delivered stays delivered)."""
+        outbox = self.outbox
+        if outbox is None or not outbox.count(self.key):
+            return True
+        with outbox.delivering(timeout=self.timeouts.operation) as lock:
+            if not lock.held:
+                return False
+            for item in outbox.waiting(self.key, stuck=False):
+                try:
+                    self._incidents.pop(item.ref.upper(), None)
+                    incident = self._guard(self._incident_row, item.ref)
+                    if incident is None:
+                        raise NotFound(f"no incident {item.ref!r} in {self.where}")
+                    self._incidents[incident.ref.upper()] = incident
+                    self._guard(self._append, incident, item.draft, item.files)
+                except (StoreUnreachable, StoreBusy):
+                    raise
+                except (NotFound, StoreError) as exc:
+                    outbox.undeliverable(item, str(exc))
+                    continue
+                outbox.delivered(item)
+                self.writes += 1
+        return True
 
     def _append(self, incident: IncidentRow, draft: Draft,
                 files: tuple[Attachment, ...] = ()) -> Entry:
@@ -1110,6 +1343,11 @@ class _WriteTx:
                 self.tx.rollback()
         finally:
             self.conn.close()
+
+
+_PASSING = {"the server is starting up", "the server is shutting down",
+            "the server is recovering", "connection refused"}
+"""Causes that pass by themselves within moments (a restart under way)."""
 
 
 def _sqlite_engine(path: Path, *, readonly: bool, uri: str | None = None,

@@ -31,7 +31,7 @@ from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
 from warroom.app.live import (POLL_SECONDS, PRESENCE_SECONDS, TAIL,  # noqa: F401 (re-exported)
-                              LiveIncident, severity_labeller)
+                              LiveIncident, Outage, severity_labeller)
 from warroom.app.messages import EntriesArrived, FilterChanged, IncidentLoaded, LoadFailed, TailLoaded
 from warroom.app.prompting import IDLE_SECONDS, Prompting  # noqa: F401 (re-exported)
 from warroom.app.saving import BUSY_RETRY_SECONDS, Operation, Saving  # noqa: F401 (re-exported)
@@ -61,7 +61,7 @@ WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
-class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[None]):
+class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, Screen[None]):
     AUTO_FOCUS = "#timeline"
     BINDINGS: ClassVar[list[BindingType]] = [*textual_bindings()]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-medium"), (120, "-wide")]
@@ -88,6 +88,9 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         self._prompt_due: str | None = None
         """A summary prompt that fell due while the person was busy (typing, in a dialog)."""
         self.here: list[str] = []
+        self._pending: dict = {}
+        """Entries kept in the local outbox, by uid, until the feed brings them (warroom.app.live)."""
+        self._outage_since: float | None = None
         """Who has this incident open now, in any terminal (this one included)."""
 
     def compose(self) -> ComposeResult:
@@ -204,6 +207,8 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
         for entry in entries:
             self.state.apply(entry)
         self.timeline.add(entries)
+        if self._pending:
+            self._arrived({e.uid for e in entries})
         self.refresh_panes()
         self._replan()
         self._say_off_role_changes(entries)
@@ -337,6 +342,10 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Saving, Prompting, Screen[No
 
     def on_descendant_blur(self) -> None:
         self.query_one(KeyBar).refresh()
+
+    def opening(self) -> bool:
+        """Still opening the incident (q quits at once, whatever the keys wait for)."""
+        return self.state is None and not self._gone
 
     def holds_keys(self) -> bool:
         """Keys typed while the incident is still loading wait for it (warroom.app.keyflow): a

@@ -91,6 +91,24 @@ class Timeline(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._chops: LRUCache[tuple[int, int], list[str]] = LRUCache(1024)
         self.severity_label: Callable[[str], str] | None = None
+        self._pending: list[tuple[str, str, str, str, str]] = []
+        """Entries kept in the local outbox while the team database is away: (uid, occurred
+        at, kind, author, text), drawn after the log, marked as waiting."""
+
+    def set_pending(self, items: list[tuple[str, str, str, str, str]]) -> None:
+        """The entries waiting in the outbox (shown below the log until the feed brings them)."""
+        if items == self._pending:
+            return
+        following = self._follow
+        self._pending = list(items)
+        self._resize()
+        if following:
+            self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def pending_uids(self) -> list[str]:
+        return [item[0] for item in self._pending]
 
     @property
     def _amended(self) -> set[int]:
@@ -373,7 +391,8 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh()
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self._total)
+        self.virtual_size = Size(self.scrollable_content_region.width,
+                                 self._total + len(self._pending))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -406,6 +425,8 @@ class Timeline(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         row = int(self.scroll_y) + y
         base = self.rich_style
+        if self._total <= row < self._total + len(self._pending):
+            return self._render_pending(self._pending[row - self._total], width, base)
         if row >= self._total:
             if row == 0:
                 muted = base + self.get_component_rich_style("timeline--empty")
@@ -423,6 +444,34 @@ class Timeline(ScrollView, can_focus=True):
                 strip = strip.apply_style(self.get_component_rich_style("timeline--cursor"))
             self._strips[key] = strip
         return strip
+
+    def _render_pending(self, item: tuple[str, str, str, str, str], width: int,
+                        base: Style) -> Strip:
+        """A row of an entry kept locally: its time, kind and author as usual, its text after
+        a plain mark that it is not in the team database yet."""
+        from warroom.base.clock import parse_time
+
+        _uid, at, kind, author, text = item
+        try:
+            when = clock_time(parse_time(at), self.utc)
+        except ValueError:
+            when = "??:??"
+        style_of = self.get_component_rich_style
+        aw = self._author_width(width)
+        who = plain(author)
+        if cell_len(who) > aw:
+            who = chop_cells(who, aw - 1)[0] + "…"
+        body = "⧗ waiting (kept locally): " + " ".join(plain(text).split())
+        tw = max(8, self._text_width)
+        if cell_len(body) > tw:
+            body = chop_cells(body, tw - 1)[0] + "…"
+        muted = base + style_of("timeline--system")
+        return Strip([
+            Segment(when + " ", base + style_of("timeline--time")),
+            Segment(kind_label(kind).ljust(KIND_WIDTH) + " ", muted),
+            Segment(who + " " * (aw - cell_len(who)) + " ", base + style_of("timeline--author")),
+            Segment(body, muted),
+        ]).adjust_cell_length(width, base)
 
     def _render_row(self, idx: int, sub: int, width: int, base: Style) -> Strip:
         entry = self._entries[idx]
