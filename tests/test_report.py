@@ -359,6 +359,8 @@ FOUND = [
     "see https://e.com/x\nnext line", "https://e.com/(a\nb) and https://e.com/'q\nr'",
     "1<!a\r\n# ",  # the ">" of the report's <br> closed a declaration
     "<1@ab>", "x <-@ab.c>",  # an e-mail autolink whose address starts with no letter
+    "[^1](\\)", "[a](b\\) c",  # a backslash typed, doubled in the output, closed the link
+    "[^1](1\n1)", "[a](\n)",  # a line break, "<br>" in the output, inside a link's destination
 ]
 
 

@@ -294,7 +294,11 @@ def _escape(t: str, special: bool) -> str:
             if entity and (entity.group(1) is None or entity.group(1) in html5):
                 escape.add(i)
         elif ch == "]":
-            if t.startswith("(", i + 1) and "[" in t[:i] and _LINK_TAIL.match(t, i + 1):
+            # The tail is read as it comes out: every backslash typed literal (doubled, or
+            # before a character it cannot escape) and a line break as "<br>". Typed,
+            # [a](\) and [a](1 NEWLINE 1) are no links; their output [a](\\) and [a](1<br>1) are.
+            if t.startswith("(", i + 1) and "[" in t[:i] and _LINK_TAIL.match(
+                    t[i + 1:].replace("\\", "x").replace("\n", "<br>")):
                 escape.add(i)
         elif ch == "$":
             dollars.append((i, not _space(after(i + 1)), not _space(prev(i))))
