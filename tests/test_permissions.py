@@ -86,3 +86,20 @@ def test_a_folder_others_can_write_is_named_in_one_warning(tmp_path, monkeypatch
     os.chmod(cfg, 0o700)
     code, out, err = run("--db", str(db), "list")
     assert code == 0 and "writable by other users" not in err
+
+
+def test_drafts_and_attachment_folders_and_their_parents_are_0700(tmp_path, umask000):
+    from warroom.core.drafts import Drafts, LineDraft
+
+    drafts = Drafts(tmp_path / "data" / "warroom" / "drafts", str(tmp_path / "w.db"), "sam")
+    drafts.save("INC-1", LineDraft(text="half a sentence"))
+    for folder in (tmp_path / "data", tmp_path / "data" / "warroom",
+                   tmp_path / "data" / "warroom" / "drafts"):
+        assert mode(folder) == 0o700, (folder, oct(mode(folder)))
+    assert mode(drafts.path("INC-1")) == 0o600
+    db = tmp_path / "w.db"
+    assert run("--db", str(db), "declare", "x")[0] == 0
+    assert run("--db", str(db), "export", "INC-1", "-o", str(tmp_path / "r.md"),
+               "--attachments", str(tmp_path / "out" / "files"))[0] == 0
+    for folder in (tmp_path / "out", tmp_path / "out" / "files"):
+        assert mode(folder) == 0o700, (folder, oct(mode(folder)))

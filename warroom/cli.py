@@ -1008,7 +1008,9 @@ def export_attachments(w: "Warroom", ref: str, folder: Path) -> list[Path]:
     need be), named as the report names them; an existing file there is never replaced."""
     from warroom.core.evidence import exported_name
 
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from warroom.base.files import make_private_dirs
+
+    make_private_dirs(folder)
     written = []
     for entry, item in w.attachments(ref):
         if item is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from warroom.base.errors import WarroomError
-from warroom.base.files import write_private_atomic
+from warroom.base.files import make_private_dirs, write_private_atomic
 
 RECALL_DEPTH = 20
 """How many cancelled or saved texts ↑ can bring back."""
@@ -109,7 +109,7 @@ class Drafts:
                 pass
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_dirs(self.folder)
         except OSError as exc:
             raise WarroomError(f"{self.folder}: cannot keep drafts ({exc.strerror})") from None
         write_private_atomic(path, json.dumps(draft.to_json(), ensure_ascii=False),
