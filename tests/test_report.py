@@ -361,6 +361,7 @@ FOUND = [
     "<1@ab>", "x <-@ab.c>",  # an e-mail autolink whose address starts with no letter
     "[^1](\\)", "[a](b\\) c",  # a backslash typed, doubled in the output, closed the link
     "[^1](1\n1)", "[a](\n)",  # a line break, "<br>" in the output, inside a link's destination
+    "[!NOTE](<)", "[a](<b c)",  # no link: a destination that starts with "<" must close with ">"
 ]
 
 
@@ -473,7 +474,9 @@ punctuation_heavy = st.lists(
     min_size=1, max_size=8).map("".join)
 
 
-@settings(max_examples=3000, deadline=None)
+# A fixed set of 3,000 in the suite (the same every run, so a red run is this change's doing);
+# WARROOM_EXPLORE=1 draws new ones each run, which is how the FOUND cases above were found.
+@settings(max_examples=3000, deadline=None, derandomize=not os.environ.get("WARROOM_EXPLORE"))
 @given(text=st.one_of(punctuation_heavy, hostile))
 def test_typed_text_is_never_structure_and_plain_text_is_verbatim(text):
     """The property, in every position md() text takes: the document's structure is the

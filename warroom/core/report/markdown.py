@@ -107,9 +107,10 @@ _CLOSERS = re.compile(r"[\])}\"']")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
 _SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
-# What follows "](" in an inline link or image: a destination and an optional title.
+# What follows "](" in an inline link or image: a destination and an optional title (one that
+# starts with "<" is only ever the pointy form: "(<)" is no link).
 _LINK_TAIL = re.compile(
-    r"\([ \t\n]*(?:<[^<>\n]*>|(?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*)"
+    r"\([ \t\n]*(?:<[^<>\n]*>|(?!<)(?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*)"
     r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t\n]*\)", re.DOTALL)
 
 
