@@ -318,6 +318,9 @@ class Outage(_Screen):
 
     def _back_online(self) -> None:
         self._outage_since = None
+        if getattr(self, "chain_unchecked", False):
+            self.chain_unchecked = False
+            self._check_chain()  # type: ignore[attr-defined]
         count = len(self._pending)
         if count:
             self.show_status(f"team database back; delivering {count} "

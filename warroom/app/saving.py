@@ -18,7 +18,7 @@ from textual import work
 from textual.worker import WorkerFailed
 
 from warroom.app.messages import EntryFailed, EntrySaved, EntrySubmitted
-from warroom.base.errors import WarroomError
+from warroom.base.errors import StoreBusy, StoreUnreachable, WarroomError
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -56,6 +56,8 @@ class Saving(_Screen):
     chain_problem: str | None = None
     """Why this incident's hash chain does not verify (checked once it is loaded), or None."""
     chain_accepted: bool = False
+    chain_unchecked: bool = False
+    """The check could not reach the database: it runs again when the database is back."""
     """The person said yes to adding to it anyway (asked once, on the first save)."""
 
     @work(thread=True, group="chain", exclusive=True)
@@ -64,6 +66,11 @@ class Saving(_Screen):
         ref = cast(str, self.ref)
         try:
             found = self.app.open_warroom().verify(ref)
+        except (StoreUnreachable, StoreBusy):
+            # Not a broken chain: the database is away or full. Checked again once it is back
+            # (an outage must never make the first save ask about tampering).
+            self.chain_unchecked = True
+            return
         except WarroomError as exc:
             problem = f"it could not be checked ({exc})"
         else:
