@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -99,9 +100,17 @@ class Outbox:
             folder = self.path.parent
             if not folder.exists():
                 make_private_dirs(folder)
-            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
-            os.fchmod(fd, 0o600)
-            os.close(fd)
+            # Never open and close the file itself once it exists: closing any descriptor of
+            # it drops every POSIX lock this process's SQLite connections hold on it, and the
+            # next process to close its last connection then deletes the -wal under them
+            # ("disk I/O error"). Create it 0600 only when absent; chmod by path.
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+            except FileExistsError:
+                if stat.S_IMODE(os.stat(self.path).st_mode) != 0o600:
+                    os.chmod(self.path, 0o600)
+            else:
+                os.close(fd)
             conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
                                    check_same_thread=False)
             # One process at a time sets up the file (a new, empty outbox opened by two apps
