@@ -6,9 +6,11 @@ tightening loose permissions, fsyncing a folder, and SQLite's own error codes.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,10 +44,32 @@ def create_private_file(path: Path) -> None:
         raise ReadOnlyStore(f"{where}: cannot create the database ({exc.strerror})") from None
 
 
+_HEADS: dict[tuple[int, int], int] = {}
+_HEADS_LOCK = threading.Lock()
+
+
+def _read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of ``path``, read through one descriptor per file kept open for
+    the life of the process. Closing a descriptor of a SQLite file drops every POSIX lock this
+    process's connections hold on it (SQLite's documented way to corrupt a database): another
+    process closing its last connection would then take the file for its own and delete the
+    -wal under the app. A descriptor never closed drops nothing."""
+    st = os.stat(path)
+    key = (st.st_dev, st.st_ino)
+    with _HEADS_LOCK:
+        fd = _HEADS.get(key)
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            if (os.fstat(fd).st_dev, os.fstat(fd).st_ino) != key:  # replaced meanwhile
+                os.close(fd)  # not the file we looked at: nobody holds a lock through it
+                raise OSError(errno.EAGAIN, "the file changed while it was read")
+            _HEADS[key] = fd
+    return os.pread(fd, size, 0)
+
+
 def check_sqlite_header(path: Path) -> None:
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
+        head = _read_head(path, 100)
     except OSError as exc:
         raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
     if not head:
