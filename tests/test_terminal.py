@@ -63,6 +63,9 @@ def test_escape_sequences_in_notes_never_reach_the_terminal(sample):
         for note in HOSTILE:
             term.wait_for(note[:3])  # every hostile note is on the screen
         term.wait_for("mal")
+        # The chain is checked once the incident is loaded, off the event loop: the warning
+        # says it is done (then the first save asks).
+        term.wait_for("does not verify")
         mark = term.send(b"n")
         term.wait_for(PLACEHOLDER, since=mark)
         mark = term.paste(PASTED)
