@@ -85,6 +85,14 @@ def pg_base_url() -> str | None:
     return os.environ.get("WARROOM_TEST_PG_URL")
 
 
+@pytest.fixture(params=["sqlite", "pg"])
+def team_db(request, tmp_path) -> str:
+    """A team database, once as a SQLite file and once as a PostgreSQL schema."""
+    if request.param == "pg":
+        return request.getfixturevalue("pg_url")
+    return str(tmp_path / "team.db")
+
+
 @pytest.fixture
 def pg_url():
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""

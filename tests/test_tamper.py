@@ -37,11 +37,9 @@ CAUGHT = {
 }
 
 
-@pytest.fixture(params=["sqlite", "pg"])
-def db(request, tmp_path) -> str:
-    if request.param == "pg":
-        return request.getfixturevalue("pg_url")
-    return str(tmp_path / "team.db")
+@pytest.fixture
+def db(team_db) -> str:
+    return team_db
 
 
 def _seed(db: str, *, key: bool = False) -> tuple[str, str]:

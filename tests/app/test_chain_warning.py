@@ -27,11 +27,9 @@ SAID = {
 }
 
 
-@pytest.fixture(params=["sqlite", "pg"])
-def backend(request, tmp_path) -> str:
-    if request.param == "pg":
-        return request.getfixturevalue("pg_url")
-    return str(tmp_path / "team.db")
+@pytest.fixture
+def backend(team_db) -> str:
+    return team_db
 
 
 def _prepare(db: str, variant: str, frozen) -> str:
