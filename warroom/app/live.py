@@ -267,6 +267,7 @@ class Outage(_Screen):
         utc: bool
         def show_status(self, message: str, *, error: bool = True) -> None: ...
         def clear_status(self) -> None: ...
+        def _chain_unreachable(self) -> None: ...
 
     def _show_outbox(self, w: Warroom, ref: str) -> None:
         """(Worker thread) Entries of this incident still in the outbox (an app killed during
@@ -309,6 +310,7 @@ class Outage(_Screen):
         from warroom.app.formatting import clock_time
 
         self._outage_since = since = self._outage_since or since or time.time()
+        self._chain_unreachable()  # saves waiting for the hash chain check go to the outbox
         at = clock_time(datetime.fromtimestamp(since, timezone.utc), self.utc)
         text = f"team database unreachable since {at}, retrying"
         count = len(self._pending)

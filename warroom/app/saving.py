@@ -6,6 +6,12 @@ that the entry shows the moment it is durable. A busy (or slow) database takes t
 line, where it waits with any typed after it (each saved in order, with its typing time), and
 retries with the same uid (saved once, however many attempts the lock costs).
 
+No save is written before the incident's hash chain has been checked (it is checked once the
+incident is loaded): a save made earlier waits for the check (after a second it leaves the line
+like a slow save, kept on disk), then goes on, or asks first when the chain does not verify. A
+check the team database is too far away to run does not hold saves: they go to the local outbox,
+and the check runs again when the database is back.
+
 A mixin of :class:`~warroom.app.screens.war_room.WarRoomScreen`.
 """
 
@@ -56,30 +62,87 @@ class Saving(_Screen):
     chain_problem: str | None = None
     """Why this incident's hash chain does not verify (checked once it is loaded), or None."""
     chain_accepted: bool = False
+    """The person said yes to adding to it anyway (asked once, on the first save)."""
     chain_unchecked: bool = False
     """The check could not reach the database: it runs again when the database is back."""
-    """The person said yes to adding to it anyway (asked once, on the first save)."""
+    chain_checked: bool = False
+    """The latest check has finished (the chain holds, does not, or could not be checked):
+    saves no longer wait for it."""
+    _chain_run: int = 0
+    _held_saves: list[Callable[[], None]]
+    """Saves made before the check finished, in order: each goes on once it has."""
+    _releasing: bool = False
+    _asking: list[Callable[[bool], None]] | None = None
+    """Saves waiting for the answer to the question on screen now (one question for all)."""
+
+    def _check_chain(self) -> None:
+        """Verify the incident's chain (again); saves made meanwhile wait for the answer."""
+        self.chain_checked = False
+        self._chain_run += 1
+        self._verify_chain(self._chain_run)
 
     @work(thread=True, group="chain", exclusive=True)
-    def _check_chain(self) -> None:
+    def _verify_chain(self, run: int) -> None:
         """Verify the incident's chain off the event loop; warn if it does not hold."""
         ref = cast(str, self.ref)
+        problem: str | None = None
+        unchecked = False
         try:
             found = self.app.open_warroom().verify(ref)
         except (StoreUnreachable, StoreBusy):
             # Not a broken chain: the database is away or full. Checked again once it is back
             # (an outage must never make the first save ask about tampering).
-            self.chain_unchecked = True
-            return
+            unchecked = True
         except WarroomError as exc:
             problem = f"it could not be checked ({exc})"
         else:
-            if found.ok:
-                return
-            problem = (f"entry #{found.first_bad.seq}: {found.detail}" if found.first_bad
-                       else found.detail)
+            if not found.ok:
+                problem = (f"entry #{found.first_bad.seq}: {found.detail}" if found.first_bad
+                           else found.detail)
         if not self._stopping.is_set():
-            self.app.call_from_thread(self._chain_broken, problem)
+            self.app.call_from_thread(self._chain_verified, run, problem, unchecked)
+
+    def _chain_verified(self, run: int, problem: str | None, unchecked: bool) -> None:
+        if run != self._chain_run or self._stopping.is_set():
+            return  # an older check's answer (a newer one runs), or the screen went
+        self.chain_unchecked = unchecked
+        if problem is not None:
+            self._chain_broken(problem)  # (its banner replaces "checking")
+        elif not unchecked and self._held_saves:
+            self.clear_status()  # "checking the hash chain" is over
+        self.chain_checked = True
+        self._release_saves()
+
+    def _chain_unreachable(self) -> None:
+        """The team database is away (the follower, or the loader, says so): saves waiting for
+        the check go on now, to the local outbox (nothing is lost, nothing waits on a check
+        that cannot run); the check runs (again) when the incident is loaded or the database
+        is back (:meth:`~warroom.app.live.Outage._back_online`)."""
+        if self.chain_checked:
+            return
+        self.chain_unchecked = True
+        if self._chain_run:  # the check started and cannot finish before the database is back
+            self.chain_checked = True
+        # (Else the incident is still loading: its check starts once it is loaded, and saves
+        # made until then wait for it, or for the next word of the outage.)
+        self._release_saves()
+
+    def _release_saves(self) -> None:
+        held, self._held_saves = self._held_saves, []
+        self._releasing = True  # each goes on now, whether or not the check has finished
+        try:
+            for then in held:
+                then()
+        finally:
+            self._releasing = False
+
+    def _hold_save(self, then: Callable[[], None]) -> bool:
+        """Before the chain has been checked: keep ``then`` until it has, and return True."""
+        if self.chain_checked or self._releasing:
+            return False
+        self._held_saves.append(then)
+        self.show_status(f"checking {self.ref}'s hash chain before saving", error=False)
+        return True
 
     def _chain_broken(self, problem: str) -> None:
         self.chain_problem = problem
@@ -91,30 +154,50 @@ class Saving(_Screen):
 
     def _ask_before_appending(self, then: Callable[[bool], None]) -> bool:
         """When the chain does not verify and nobody said yes yet: ask, then call ``then``
-        with the answer, and return True (the caller waits for it)."""
+        with the answer, and return True (the caller waits for it). Saves that come while
+        the question is on screen wait for the same answer."""
         if self.chain_problem is None or self.chain_accepted:
             return False
+        if self._asking is not None:
+            self._asking.append(then)
+            return True
         from warroom.app.dialogs.chain import BrokenChainDialog
 
+        self._asking = [then]
+
         def answered(yes: object) -> None:
+            waiting, self._asking = self._asking or [], None
             if yes:
                 self.chain_accepted = True
-            then(bool(yes))
+            for each in waiting:
+                each(bool(yes))
         self.app.push_screen(BrokenChainDialog(cast(str, self.ref), self.chain_problem), answered)
         return True
 
     def on_entry_submitted(self, message: EntrySubmitted) -> None:
+        self._submit(message)
+
+    def _submit(self, message: EntrySubmitted, *, waited: bool = False) -> None:
+        """Save an entry from the line. ``waited``: it waited (for the chain check, for an
+        answer), so it happened when it was typed."""
+        line = self.entry_line
+        if self._hold_save(lambda: self._submit(message, waited=True)):
+            # A check slower than a slow save frees the line the same way (the entry waits,
+            # kept on disk, and the scribe goes on).
+            if line.on_line:
+                self.set_timer(SLOW_SAVE_SECONDS, lambda: line.busy(message.uid))
+            return
+
         def answered(yes: bool) -> None:
             if yes:
-                self.on_entry_submitted(message)
+                self._submit(message, waited=True)
             else:
                 self.entry_line.failed(EntryFailed(
                     "not saved: you chose not to add to a log that does not verify"))
         if self._ask_before_appending(answered):
             return
-        line = self.entry_line
         self._save_entry(message.kind, message.text, message.uid, message.typed_at,
-                         queued=not line.on_line)
+                         queued=waited or not line.on_line)
         if line.on_line:  # a save slower than this frees the line for the next entry
             self.set_timer(SLOW_SAVE_SECONDS, lambda: line.busy(message.uid))
 
@@ -168,7 +251,15 @@ class Saving(_Screen):
         message, or None when the entry is durable and shown."""
         import asyncio
 
-        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        checked: asyncio.Future[None] = loop.create_future()
+
+        def go_on() -> None:
+            if not checked.done():
+                checked.set_result(None)
+        if self._hold_save(go_on):
+            await checked  # the dialog keeps its input meanwhile
+        answer: asyncio.Future[bool] = loop.create_future()
 
         def answered(yes: bool) -> None:
             if not answer.done():

@@ -91,6 +91,8 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         self._pending: dict = {}
         """Entries kept in the local outbox, by uid, until the feed brings them (warroom.app.live)."""
         self._outage_since: float | None = None
+        self._held_saves = []
+        """Saves made before the hash chain was checked (warroom.app.saving)."""
         """Who has this incident open now, in any terminal (this one included)."""
 
     def compose(self) -> ComposeResult:
