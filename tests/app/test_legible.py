@@ -144,6 +144,46 @@ async def test_notifications_cover_neither_the_newest_rows_nor_the_entry_line(ma
         assert any("Another notice" in str(t.render()) for t in shown_toasts(screen))
 
 
+async def test_on_a_small_terminal_notifications_stay_over_the_summary_pane(make_app):
+    """60×20: the timeline has no rows to spare, so toasts sit over the summary pane, the
+    newest alone, clear of the timers, the timeline, the entry line and the status line; the
+    important ones are on the status line too. A larger terminal puts them back."""
+    from warroom.app.widgets.summary import SummaryPane
+
+    app = make_app()
+    async with app.run_test(size=(60, 20), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await press(pilot, "n")
+        app.notify("INC-1: entry #12: its contents do not match its hash. What you see may "
+                   "have been changed behind the app's back (warroom verify INC-1); the next "
+                   "save asks first.", title="The hash chain does not verify",
+                   severity="error", timeout=600)
+        await settle(pilot)
+        summary, timers = screen.query_one(SummaryPane).region, screen.query_one(TimersPane).region
+        below = [screen.timeline.region, screen.entry_line.region,
+                 screen.query_one("#status-line", Label).region]
+        toasts = shown_toasts(screen)
+        assert len(toasts) == 1 and toasts[0].region.height > 1
+        for toast in toasts:
+            assert summary.contains_region(toast.region), (toast.region, summary)
+            assert not toast.region.overlaps(timers)
+            assert not any(toast.region.overlaps(r) for r in below)
+        assert "hash chain does not verify" in str(screen.query_one("#status-line", Label).render())
+
+        app.notify("Report written to /tmp/INC-1.md", timeout=30)
+        await settle(pilot)
+        shown = [t for t in shown_toasts(screen) if t.display and t.parent.display]
+        assert len(shown) == 1 and "Report written" in str(shown[0].render())
+        assert summary.contains_region(shown[0].region)
+
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert not screen.has_class("-small")
+        shown = [t for t in shown_toasts(screen) if t.parent.display]
+        assert len(shown) == 2 and all(t.region.y >= screen.timeline.region.y for t in shown)
+
+
 @pytest.mark.parametrize("text, start, end", [
     ("", (0, 0), (0, 0)),
     ("We are investigating.", (0, 21), (0, 21)),

@@ -69,3 +69,17 @@ def test_entry_line_with_text(snap_compare, make_app):
 def test_declare_screen(snap_compare, make_app, tmp_path):
     app = make_app(ref=None, db=tmp_path / "empty.db")
     assert snap_compare(app, terminal_size=(80, 24), run_before=before())
+
+
+def test_notification_on_a_small_terminal(snap_compare, make_app):
+    """60×20: a toast sits over the summary pane, clear of the timers, the newest rows, the
+    entry line and the status line (which says it too)."""
+    async def run_before(pilot) -> None:
+        await before("n")(pilot)
+        pilot.app.notify("INC-1: entry #12: its contents do not match its hash. What you see "
+                         "may have been changed behind the app's back (warroom verify INC-1).",
+                         title="The hash chain does not verify", severity="error", timeout=600)
+        await ready(pilot)
+        no_blink(pilot.app)
+        await pilot.pause()
+    assert snap_compare(make_app(), terminal_size=(60, 20), run_before=run_before)

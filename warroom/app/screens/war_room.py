@@ -27,6 +27,7 @@ from textual.css.scalar import Scalar
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from warroom.app import compat
 from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
@@ -299,6 +300,20 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
             hidden = ": roles hidden" if narrow else ""
             notice.update(Content(SMALL_TERMINAL.replace(" ·", f"{hidden} ·", 1)))
         notice.display = small
+        self._place_toasts(small, width - (0 if narrow else r) - t)
+
+    def _place_toasts(self, small: bool, room: int) -> None:
+        """On a small terminal the timeline has no rows to spare: toasts go over the summary
+        pane (``room`` columns, clear of the timers, and of everything below the top panes:
+        war_room.tcss); warnings and errors are on the status line as well."""
+        self.set_class(small, "-small")
+        for rack in compat.toast_racks(self):
+            if not small:
+                if rack.styles.inline.has_rule("width"):
+                    rack.styles.inline.clear_rule("width")
+                    rack.refresh(layout=True)
+            elif rack.styles.width != Scalar.from_number(room):
+                rack.styles.width = room
 
     def _title_timeline(self) -> None:
         tl = self.timeline
