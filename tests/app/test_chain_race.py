@@ -127,6 +127,15 @@ async def _open_gate(pilot, gate: Gate) -> None:
     no_blink(pilot.app)
 
 
+async def _until(seen, limit: int = 500) -> None:
+    """Polled, for while a dialog is busy (the pilot's pause would wait for it)."""
+    for _ in range(limit):
+        if seen():
+            return
+        await asyncio.sleep(0.01)
+    assert seen()
+
+
 def _status(app) -> str:
     return str(app.screen.query_one("#status-line").render())
 
@@ -323,5 +332,52 @@ async def test_an_outage_while_the_check_waits_releases_the_held_save(tmp_path, 
             assert _texts(db, ref) == [*before, "typed as it went"]
             await _open_gate(pilot, gate)
             assert screen.chain_unchecked  # checked again once the database is back
+        finally:
+            gate.opened.set()
+
+
+@pytest.mark.parametrize("when", ["before-the-check", "after-the-check"])
+async def test_a_dialog_save_on_a_tampered_log_is_asked_about(tmp_path, monkeypatch, when):
+    """A dialog's save (a severity change) made before the check has finished: nothing is
+    written until it has; then, the log not verifying, the question; yes saves it once. After
+    the check: asked at once. (The question is the war room's: Textual hands its answer to the
+    screen that opened it, and the dialog, waiting for the answer, could not take it.)"""
+    from textual import events
+    from textual.widgets import Input
+
+    from warroom.app.dialogs.severity import SeverityDialog
+
+    db = str(tmp_path / "team.db")
+    ref = _prepare(db, tampered=True)
+    before = _texts(db, ref)
+    gate = Gate(monkeypatch)
+    app = WarroomApp(db=db, user="tester", ref=ref, clock=FrozenClock(NOW), prompts=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await _loaded_check_held(pilot, gate)
+            if when == "after-the-check":
+                await _open_gate(pilot, gate)
+                assert app.screen.chain_problem is not None
+            await _press(pilot, "v", "up", "enter")
+            dialog = app.screen
+            assert isinstance(dialog, SeverityDialog)
+            await paste(pilot, "customers cannot pay")
+            # Posted as the terminal would: the dialog is busy from here on, and the pilot's
+            # own press and pause wait for every widget of the screen (polled instead).
+            app.post_message(events.Key("enter", "\r"))
+            if when == "before-the-check":
+                room = app.screen_stack[0]
+                await _until(lambda: bool(room._held_saves))
+                assert app.screen is dialog and dialog.busy and _texts(db, ref) == before
+                assert dialog.query_one("#severity-reason", Input).value == "customers cannot pay"
+                gate.opened.set()
+            await _until(lambda: isinstance(app.screen, BrokenChainDialog))
+            assert _texts(db, ref) == before
+            await _press(pilot, "y")
+            for _ in range(20):
+                if not isinstance(app.screen, SeverityDialog):
+                    break
+                await _settle(pilot)
+            assert _texts(db, ref) == [*before, "customers cannot pay"]
         finally:
             gate.opened.set()

@@ -259,12 +259,19 @@ class Saving(_Screen):
                 checked.set_result(None)
         if self._hold_save(go_on):
             await checked  # the dialog keeps its input meanwhile
-        answer: asyncio.Future[bool] = loop.create_future()
+        if self.chain_problem is not None and not self.chain_accepted:
+            answer: asyncio.Future[bool] = loop.create_future()
 
-        def answered(yes: bool) -> None:
-            if not answer.done():
-                answer.set_result(yes)
-        if self._ask_before_appending(answered):
+            def answered(yes: bool) -> None:
+                if not answer.done():
+                    answer.set_result(yes)
+
+            def ask() -> None:
+                if not self._ask_before_appending(answered):
+                    answered(True)  # someone said yes meanwhile
+            # Asked from the war room's own queue: Textual hands a dialog's answer to the one
+            # that opened it, and the dialog waiting here could not take it (it would hang).
+            self.call_next(ask)
             if not await answer:
                 return "not saved: you chose not to add to a log that does not verify"
         worker = self._perform(op)
