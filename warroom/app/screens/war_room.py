@@ -27,6 +27,7 @@ from textual.css.scalar import Scalar
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from warroom.app import compat
 from warroom.app.bindings import KEYMAP, textual_bindings
 from warroom.app.formatting import ENTRY_KINDS, MIN_COLS, MIN_ROWS, SMALL_TERMINAL, shown_zone, zone_name
 from warroom.app.screens.corrections import CorrectionsMixin
@@ -106,6 +107,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         yield KeyBar()
 
     def on_mount(self) -> None:
+        compat.narrow_partial_frames(self)  # a countdown's frame renders its pane's rows alone
         # The hidden lines start hidden in the stylesheet and the timeline has the focus from
         # AUTO_FOCUS: each style change here would restyle the screen before the first frame.
         self.timeline.border_title = "Timeline"
