@@ -59,3 +59,19 @@ def test_a_known_entry_hashes_as_it_always_has():
         '"kind":"note","occurred_at":"2026-12-03T06:22:29.000000Z",'
         '"recorded_at":"2026-12-03T06:22:30.000000Z","seq":2,"session":"s-1",'
         '"text":"can\'t \\"quote\\" \\\\ é 😀\\n\\u001b[2J","uid":"u-1"}').encode("utf-8")
+
+
+def test_an_entry_read_from_the_store_is_the_constructors_entry():
+    """``stored_entry`` fills the fields in directly: it must make exactly the dataclass the
+    constructor makes (a field added to Entry and not to it fails here)."""
+    from dataclasses import fields
+
+    from warroom.base.model import stored_entry
+
+    values = ("INC-1", 2, "u-1", "note", "sam", "2026-12-03T06:22:29.000000Z",
+              "2026-12-03T06:22:30.000000Z", "text", {"a": 1}, 1, "host", "s-1", "p" * 64,
+              "h" * 64, 7, "postgres")
+    made, built = stored_entry(*values), Entry(*values)
+    assert made == built and vars(made) == vars(built)
+    assert list(vars(made)) == [f.name for f in fields(Entry)]
+    assert made.occurred == built.occurred and hash(made.uid) == hash(built.uid)

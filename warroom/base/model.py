@@ -125,6 +125,25 @@ class Entry:
         }
 
 
+_new_object = object.__new__
+
+
+def stored_entry(incident: str, seq: int, uid: str, kind: str, author: str, occurred_at: str,
+                 recorded_at: str, text: str, data: dict[str, Any], amends: int | None,
+                 host: str, session: str, prev_hash: str, digest: str, id: int,
+                 db_role: str) -> Entry:
+    """``Entry(...)`` with every field given, for rows read from the store: filled in directly
+    rather than through the frozen dataclass's ``__init__``, which sets each of its sixteen
+    fields with ``object.__setattr__`` (a quarter of reading a 100,000-entry log). A test holds
+    it equal to the constructor, field for field."""
+    entry = _new_object(Entry)
+    entry.__dict__.update(incident=incident, seq=seq, uid=uid, kind=kind, author=author,
+                          occurred_at=occurred_at, recorded_at=recorded_at, text=text,
+                          data=data, amends=amends, host=host, session=session,
+                          prev_hash=prev_hash, hash=digest, id=id, db_role=db_role)
+    return entry
+
+
 def dumps_data(data: dict[str, Any]) -> str:
     return _CANONICAL_JSON(data)
 
