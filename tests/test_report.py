@@ -706,7 +706,7 @@ def test_a_log_with_control_characters_in_every_field_is_safe_to_cat(store, prof
         e = Entry(incident="INC-9", seq=seq, uid=f"u{seq}", kind=kind, author=bad,
                   occurred_at=f"2026-11-22T14:0{seq}:00.000000Z",
                   recorded_at=f"2026-11-22T14:0{seq}:00.000000Z", text=bad, data=data, prev_hash=prev)
-        e = Entry(**{**e.__dict__, "hash": chain_hash(prev, e)})
+        e = replace(e, hash=chain_hash(prev, e))
         items.append(e)
         prev = e.hash
     store.import_incident("INC-9", 9, "no-such-profile", items[0].recorded_at, items)

@@ -84,7 +84,12 @@ class Entry:
 
     @property
     def occurred(self) -> datetime:
-        return parse_time(self.occurred_at)
+        """``occurred_at`` parsed, once per entry (the state, the report and ``readable`` all
+        ask; an entry is frozen, so it cannot go stale)."""
+        known = self.__dict__.get("_occurred")
+        if known is None:
+            known = self.__dict__["_occurred"] = parse_time(self.occurred_at)
+        return known
 
     @property
     def recorded(self) -> datetime:
