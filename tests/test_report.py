@@ -750,6 +750,20 @@ heading = "What we will change"
     assert template_names() == ["govuk", "sre", "review"]
 
 
+@pytest.mark.parametrize("order", [("timeline", "appendix"), ("appendix", "timeline")])
+def test_a_template_naming_timeline_and_appendix_shows_files_and_head_once(wr, order):
+    write_template("both", "".join(f'[[sections]]\nsection = "{sid}"\nheading = "{sid.title()}"\n'
+                                   for sid in order))
+    ref = wr.declare("Outage").incident
+    wr.attach(ref, "out.txt", b"ok\n")
+    report = wr.export_report(ref, template="both", tz="UTC")
+    first, second = report.split(f"## {order[0].title()}", 1)[1].split(f"## {order[1].title()}")
+    for once in ("recomputed from the entries", "SHA-256 is under the hash chain"):
+        assert once in first and once not in second
+    if order[0] == "timeline":
+        assert "The files and the chain head are with the timeline above." in second
+
+
 @pytest.mark.parametrize("text, problem", [
     ("sections = 3", "sections: must be a non-empty array"),
     ("[[sections]]\nsection = 'summary'\nheading = 'S'\ncolour = 'red'", "sections[0].colour: unknown key"),
