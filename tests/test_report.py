@@ -361,6 +361,8 @@ FOUND = [
     "<1@ab>", "x <-@ab.c>",  # an e-mail autolink whose address starts with no letter
     "[^1](\\)", "[a](b\\) c",  # a backslash typed, doubled in the output, closed the link
     "[^1](1\n1)", "[a](\n)",  # a line break, "<br>" in the output, inside a link's destination
+    # linkify-it's "user@" part ran from a URL with no path over the <br> to an "@"
+    "<http://e.com>\n@1", "http://e.com\n`x@1`",
     "[!NOTE](<)", "[a](<b c)",  # no link: a destination that starts with "<" must close with ">"
 ]
 
@@ -520,6 +522,10 @@ def test_a_bare_url_before_a_line_break_keeps_its_text():
     # markdown-it's linkify would carry the URL over the <br> to the closing quote: the
     # opener inside the URL becomes a character reference, which reads the same.
     assert md("https://e.com/'q\nr'") == "https://e.com/&#39;q<br>r'"
+    # and its "user@" part over the <br> to an "@" (no "/", white space or bracket between):
+    # the URL's ":" becomes a reference; GitHub reads it first and links the URL, as typed.
+    assert md("<http://e.com>\n@1") == "\\<http&#58;//e.com><br>`@1`"
+    assert md("see http://e.com/a\n@1") == "see http://e.com/a<br>`@1`"
 
 
 def test_what_github_would_link_is_kept_in_code_spans():
