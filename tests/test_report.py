@@ -230,6 +230,20 @@ def test_sample_report_content(sample):
         if entry.kind == "change":
             assert report_text.count(md(entry.text)) == 2, entry.text
     assert "write it from the 9 changes made, in order, under “Actions taken and changes made” (entries 7, " in report_text
+    # The checklists in the process's order, ticked or not, with who ticked each.
+    prof = w.incident_profile(ref)
+    post = doc["sections"]["Post-incident"]["paragraphs"]
+    first = post.index(f"Declare checklist ({prof.title}):") + 1
+    declare = post[first:first + len(prof.checklists["declare"])]
+    assert [line[4:].split(" (ticked ")[0] for line in declare] == list(prof.checklists["declare"])
+    ticked = {step for step, tick in state.checklists["declare"].items()
+              if tick.data["outcome"] == "done"}
+    assert 0 < len(ticked) < len(declare)
+    for step, line in zip(prof.checklists["declare"], declare):
+        assert line.startswith("[x] " if step in ticked else "[ ] "), line
+        assert (" UTC by grace)" in line) == (step in ticked)
+    resolution = doc["sections"]["Resolution"]["paragraphs"]
+    assert "[x] The user is no longer facing issues (ticked 2026-11-22 15:07:40 UTC by grace)" in resolution
     rows = {r["#"]: r for r in timeline}
     for entry in entries:
         if entry.kind in ("note", "result", "decision", "change", "summary"):
