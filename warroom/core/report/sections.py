@@ -476,8 +476,10 @@ class Sections:
             return [f"- {md(asks + '. The changes made during the incident, in order:')}",
                     *(f"  {i}. {md(self.text(e))}" for i, e in enumerate(changes, 1))]
         mitigated = self.window().mitigated[0]
-        after = [e for e in changes if mitigated is not None and e.occurred > mitigated]
-        before = [e for e in changes if e not in after]
+        before: list[Entry] = []
+        after: list[Entry] = []
+        for e in changes:
+            (after if mitigated is not None and e.occurred > mitigated else before).append(e)
         split = _numbers(changes)
         if mitigated is not None and after and before:
             split = (f"{_numbers(before)} up to the mitigation at {at_utc(mitigated)}, "
@@ -613,8 +615,11 @@ WRITERS: dict[str, Callable[[Sections], list[str]]] = {
 
 
 def _numbers(entries: list[Entry]) -> str:
-    """Entry numbers as a reader says them: "7", "7 and 16", "7, 16 and 22"."""
+    """Entry numbers as a reader says them: "7", "7 and 16", "7, 16 and 22"; a long run as
+    its count and ends ("1,204 from 7 to 99,871")."""
     seqs = [str(e.seq) for e in entries]
+    if len(seqs) > 12:
+        return f"{len(seqs):,} from {entries[0].seq:,} to {entries[-1].seq:,}"
     return seqs[0] if len(seqs) == 1 else f"{', '.join(seqs[:-1])} and {seqs[-1]}"
 
 
