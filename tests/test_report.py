@@ -807,7 +807,7 @@ def test_a_log_with_control_characters_in_every_field_is_safe_to_cat(store, prof
         e = Entry(incident="INC-9", seq=seq, uid=f"u{seq}", kind=kind, author=bad,
                   occurred_at=f"2026-11-22T14:0{seq}:00.000000Z",
                   recorded_at=f"2026-11-22T14:0{seq}:00.000000Z", text=bad, data=data, prev_hash=prev)
-        e = Entry(**{**e.__dict__, "hash": chain_hash(prev, e)})
+        e = replace(e, hash=chain_hash(prev, e))
         items.append(e)
         prev = e.hash
     store.import_incident("INC-9", 9, "no-such-profile", items[0].recorded_at, items)
@@ -849,6 +849,20 @@ heading = "What we will change"
     assert doc["sections"]["What happened (#1 <b>|</b>)"]["paragraphs"][0] == \
         "Written by the incident lead | *not* markup."
     assert template_names() == ["govuk", "sre", "review"]
+
+
+@pytest.mark.parametrize("order", [("timeline", "appendix"), ("appendix", "timeline")])
+def test_a_template_naming_timeline_and_appendix_shows_files_and_head_once(wr, order):
+    write_template("both", "".join(f'[[sections]]\nsection = "{sid}"\nheading = "{sid.title()}"\n'
+                                   for sid in order))
+    ref = wr.declare("Outage").incident
+    wr.attach(ref, "out.txt", b"ok\n")
+    report = wr.export_report(ref, template="both", tz="UTC")
+    first, second = report.split(f"## {order[0].title()}", 1)[1].split(f"## {order[1].title()}")
+    for once in ("recomputed from the entries", "SHA-256 is under the hash chain"):
+        assert once in first and once not in second
+    if order[0] == "timeline":
+        assert "The files and the chain head are with the timeline above." in second
 
 
 @pytest.mark.parametrize("text, problem", [

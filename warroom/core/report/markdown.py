@@ -106,7 +106,7 @@ _OPENERS = frozenset("[({\"'")
 _USERINFO_END = re.compile(r"[^\S\n]|[/\[\]()@]")
 _CLOSERS = re.compile(r"[\])}\"']")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
-_SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
+_SPECIAL = re.compile(r"[\\`*_~\]<&$\n]")  # ("|" is found by _pipes)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
 # What follows "](" in an inline link or image: a destination and an optional title (one that
 # starts with "<" is only ever the pointy form: "(<)" is no link).
@@ -144,6 +144,16 @@ def _url_spans(t: str) -> list[tuple[int, int]]:
         else:
             sep = t.find("://", sep + 1)
     return spans
+
+
+def _pipes(t: str) -> list[int]:
+    """Where the text's "|" are (each escaped: a table cell would end there)."""
+    found: list[int] = []
+    i = t.find("|")
+    while i != -1:
+        found.append(i)
+        i = t.find("|", i + 1)
+    return found
 
 
 def _run_end(t: str, start: int) -> int:
@@ -222,7 +232,7 @@ def _escape(t: str, special: bool) -> str:
     if not local and "\n" not in t and _GITHUB.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
         # The common case: nothing that could pair up or open anything, only table pipes.
         if escape:
-            escape.update(i for i, c in enumerate(t) if c == "|")
+            escape.update(_pipes(t))
             return _assemble(t, escape, [])
         return t.replace("|", "\\|")
     if "://" not in t and not local and "`" not in t and ("\n" not in t or "<" not in t):
@@ -230,8 +240,7 @@ def _escape(t: str, special: bool) -> str:
         # escaped. (A line break, the report's "<br>", reads as punctuation around it, but
         # nothing here can pair with it: no two "*", "~" or "$", no "_" beside it; a "<" with a
         # line break is left to the general path, which checks it against the whole tag.)
-        if "|" in t:
-            escape.update(i for i, c in enumerate(t) if c == "|")
+        escape.update(_pipes(t))
         return _assemble(t, escape, [m.span() for m in _GITHUB.finditer(t)])
     # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
     # GitHub after the escapes are read; so inside one an escape is a character reference,
@@ -281,15 +290,14 @@ def _escape(t: str, special: bool) -> str:
     ticks: list[tuple[int, int]] = []
     dollars: list[tuple[int, bool, bool]] = []
     tag_starts: list[int] = []
+    escape.update(_pipes(t))  # (never inside a shortcut's span, nor in a run of one character)
     pos = 0
     for m in _SPECIAL.finditer(t):
         i = m.start()
         if i < pos or i in inside:
             continue
         ch = t[i]
-        if ch == "|":
-            escape.add(i)
-        elif ch == "\\":
+        if ch == "\\":
             if after(i + 1) in _ASCII_PUNCT:
                 escape.add(i)
         elif ch == "<":

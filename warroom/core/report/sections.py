@@ -48,6 +48,7 @@ class Sections:
         """The report's sections (id: heading): one section refers to another rather than
         repeat it."""
         self.scrub = Scrubber(self.c.names) if public else (lambda text: text)
+        self.tail_written = False
 
     def write(self, section_id: str) -> list[str]:
         """The Markdown lines of one section (its heading and note are the caller's)."""
@@ -268,8 +269,8 @@ class Sections:
         rows = [row + md(shown if seq not in fixes else shown + self.corrections(fixes[seq])) + " |"
                 for _, seq, row, shown in timeline]
         lines = md_table(header + ["#", "Kind", "Author", "Entry"], rows)
-        files = self.files_table()
-        return lines + ["", *files, *([""] if files else []), *self.chain_head()]
+        tail = self.log_tail()
+        return lines + ["", *tail] if tail else lines
 
     @staticmethod
     def corrections(fixes: list[Entry]) -> str:
@@ -294,9 +295,19 @@ class Sections:
 
     def section_appendix(self) -> list[str]:
         """Kept for user templates that name it: the log is the timeline, so only the files
-        attached to it and its head."""
-        return (self.files_table() + ([""] if self.c.files else []) + self.chain_head()
-                or self.none("The log is empty."))
+        attached to it and its head (once: not again when the timeline showed them)."""
+        if self.tail_written:
+            return self.none("The files and the chain head are with the timeline above.")
+        return self.log_tail() or self.none("The log is empty.")
+
+    def log_tail(self) -> list[str]:
+        """What follows the log, once per report: the files attached to it and its chain head
+        (a template may name both the timeline and the appendix)."""
+        if self.tail_written:
+            return []
+        self.tail_written = True
+        files = self.files_table()
+        return [*files, *([""] if files else []), *self.chain_head()]
 
     def files_table(self) -> list[str]:
         """The files attached to entries and the output of commands run (warroom run, attach)."""
