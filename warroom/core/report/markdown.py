@@ -103,6 +103,7 @@ _SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _NON_BLANK = re.compile(r"\S*")
 _RUN_END = re.compile(r"[\t \x0b\x0c\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _OPENERS = frozenset("[({\"'")
+_USERINFO_END = re.compile(r"[^\S\n]|[/\[\]()@]")
 _CLOSERS = re.compile(r"[\])}\"']")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
 _SPECIAL = re.compile(r"[\\`*_~\]<&$\n]")  # ("|" is found by _pipes)
@@ -249,8 +250,17 @@ def _escape(t: str, special: bool) -> str:
         # A line break is the report's "<br>", where GitHub ends the link; markdown-it's linkify
         # carries it on to a closing quote or bracket after the break: the opener becomes a
         # character reference, which reads the same.
-        if e < n and t[e] == "\n" and _CLOSERS.search(t, e, _run_end(t, e)):
-            escape.update(i for i in range(s, e) if t[i] in _OPENERS)
+        if e < n and t[e] == "\n":
+            if _CLOSERS.search(t, e, _run_end(t, e)):
+                escape.update(i for i in range(s, e) if t[i] in _OPENERS)
+            # linkify-it reads "user@" after "://" up to white space or one of "/[]()": with
+            # no path before the break, an "@" after it made all between the user part of a
+            # link ("http://e.com<br>`@1`"). Its ":" as a reference: markdown-it links
+            # nothing, GitHub (references read first) links the URL, which shows itself.
+            sep = t.find("://", s)
+            stop = _USERINFO_END.search(t, sep + 3)
+            if stop is not None and t[stop.start()] == "@" and stop.start() > e:
+                escape.add(sep)
     spans = [m.span() for m in _GITHUB.finditer(t)
              if not any(s <= m.start() < e for s, e in urls)] if ("@" in t or "#" in t or ":" in t
                                                                   or "GH-" in t) else []
