@@ -27,6 +27,7 @@ every entry's text, the worst case for that.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import random
 import resource
@@ -89,7 +90,7 @@ def build(path: Path, n: int, unique: bool = False) -> None:
                       occurred_at=at, recorded_at=at, text=text, data=data or {}, amends=amends,
                       host="bench-host", session="bench", prev_hash=prev)
         digest = chain_hash(prev, entry)
-        entries.append(Entry(**{**entry.__dict__, "hash": digest}))
+        entries.append(replace(entry, hash=digest))
         prev = digest
 
     add("declared", "aisha", "Checkout 503s on civil-payments", {

@@ -13,7 +13,8 @@ The floor, measured in the same run on the same kind of terminal: a minimal Text
 shows one label per value the war room shows changing (its countdowns and elapsed times, read
 from the same incident at start, in the war room's own words) and updates each on the same
 schedule: a countdown every second in its last minute (or first minute late), every minute
-otherwise; an elapsed time every minute. Ratio = figure / floor.
+otherwise; an elapsed time, and how long a role has been vacant, every minute.
+Ratio = figure / floor.
 Targets: ratio ≤ 2 and under 1,000 B/s at 120x40.
 """
 
@@ -37,8 +38,9 @@ SIZES = ((80, 24), (120, 40))
 # The floor: one Label per changing value, each showing that value as the war room does (the
 # same words, from warroom.core.durations, so each changes on the war room's schedule: a
 # countdown every minute, every second in its last minute or its first minute late; an elapsed
-# time every minute). The values come in as JSON on argv: [[seconds, style], ...], where a
-# countdown's seconds are those left (negative once late) and an elapsed time's those since.
+# time every minute; a vacant role's time every minute, its first included). The values come
+# in as JSON on argv: [[seconds, style], ...], where a countdown's seconds are those left
+# (negative once late) and an elapsed time's (or a vacant role's) those since.
 FLOOR = textwrap.dedent("""
     import json, sys, time
     from datetime import timedelta
@@ -51,6 +53,8 @@ FLOOR = textwrap.dedent("""
     START = float(sys.argv[3])  # the wall-clock instant the values were read
 
     def text(seconds, style):
+        if style == "vacant":  # whole minutes from the first ("vacant 0m")
+            return format_duration(timedelta(seconds=seconds + time.time() - START), "elapsed")
         if style == "countdown":
             left = seconds - (time.time() - START)
             return format_duration(timedelta(seconds=left), "countdown", round_up=left > 0)
@@ -112,6 +116,9 @@ def changing_values(db: str, ref: str) -> tuple[list[tuple[float, str]], float]:
                 continue
             left = current.remaining(now)
             if left is None:
+                continue
+            if current.kind == "vacant":  # "vacant 0m", "vacant 1m": never seconds
+                values.append((-left.total_seconds(), "vacant"))
                 continue
             values.append((left.total_seconds(), "countdown"))
         values.append((state.duration(now).total_seconds(), "elapsed"))

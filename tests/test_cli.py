@@ -186,8 +186,9 @@ def test_escalation_and_ticket_from_the_command_line_clear_the_clock_and_reach_t
     timer = escalation_timer()
     assert not timer.applicable and "escalated to 2nd line support" in timer.detail
     report = run_cli("--db", db, "export", "INC-1").stdout
-    section = report.split("## Third-party support tickets", 1)[1].split("\n## ", 1)[0]
+    section = report.split("## Escalations", 1)[1].split("\n## ", 1)[0]
     assert "| 2nd line support | level 1 of 6 | phone | Woke Sam | " in section
+    section = report.split("## Third-party support tickets", 1)[1].split("\n## ", 1)[0]
     assert "| AWS | 171682304100512 |  | tester |" in section  # no note given: none repeated
     # The timeline row says the supplier and case, and who was escalated to and how.
     timeline = report.split("## Timeline", 1)[1].split("\n## ", 1)[0]

@@ -6,7 +6,8 @@ piece that draws something is a write to that screen cell. The tests count the s
 written, not bytes or time, and replay each write onto the screen as it stood: a write must
 start on a cell it changes (a countdown's digits, not its row from the pane's left border). Countdowns show whole minutes (``in 27m``) and seconds only in their
 last minute (``in 30s``): with a countdown in its last minute, the timers pane is written, and
-only on the rows of its countdowns; with none, nothing at all is written unless a minute turns
+only on the rows of its countdowns; with none (a fresh incident too: its vacant roles show
+whole minutes, ``vacant 0m``), nothing at all is written unless a minute turns
 meanwhile. The timeline, the key bar and (unless an elapsed minute rolled over meanwhile) the
 summary and role board are never written."""
 
@@ -139,3 +140,12 @@ def test_countdowns_showing_minutes_write_nothing_until_their_minute_turns(tmp_p
         assert by_pane == {}, f"an idle war room wrote while no minute turned: {by_pane}"
     else:
         assert "timeline and below" not in by_pane, by_pane
+
+
+def test_a_fresh_incident_writes_nothing_in_its_first_minute(tmp_path):
+    # Declared just now: its vacant roles show whole minutes from the first (vacant 0m), as
+    # the elapsed time does; no countdown is in its last minute. Nothing ticks each second.
+    declared = datetime.now(timezone.utc) - timedelta(seconds=2)
+    by_pane, _timeline, minute_turned = idle_writes(tmp_path, declared)
+    if not minute_turned:
+        assert by_pane == {}, f"a fresh war room wrote in its first minute: {by_pane}"

@@ -84,7 +84,10 @@ def test_modernisation_platform(wr):
     assert review.due_at == london("2026-11-30 15:00") and "warroom default" in review.detail
     report = wr.export_report(ref, tz="UTC")
     tickets = section(report, "Third-party support tickets")
-    assert "| AWS | 171682304100512 |" in tickets and "Head of Hosting" in tickets
+    escalations = section(report, "Escalations")
+    assert "| AWS | 171682304100512 |" in tickets and "Head of Hosting" not in tickets
+    assert "| Head of Hosting (duty manager) | not in the profile's chain |" in escalations
+    assert "AWS" not in escalations
     post = section(report, "Post-incident")
     assert "warroom default" in post and "per Modernisation" not in post
     assert post.count("- [x]") == len(prof.checklists["declare"])
@@ -191,10 +194,10 @@ def test_dxw_critical(wr):
                      checklist={s: True for s in prof.checklists["resolve"]})
     assert timer(wr, ref, "review").due_at == london("2026-11-30 21:00")
     report = wr.export_report(ref, tz="UTC")
-    tickets = section(report, "Third-party support tickets")
-    assert "| 2nd line support | level 1 of 6 | phone | woke Sam |" in tickets
-    assert "Data Protection Officer | level 5 of 6" in tickets
-    assert "Not recorded" not in tickets
+    escalations = section(report, "Escalations")
+    assert "| 2nd line support | level 1 of 6 | phone | woke Sam |" in escalations
+    assert "Data Protection Officer | level 5 of 6" in escalations
+    assert "Not recorded" not in escalations
     timeline = section(report, "Timeline")
     assert "Escalated to Level 1 (2nd line support) by phone — woke Sam |" in timeline
     assert "Escalated to Level 5 (Data Protection Officer) |" in timeline
@@ -278,11 +281,13 @@ def test_govuk_paas_p1(wr):
                      checklist={s: True for s in prof.checklists["resolve"]})
     assert timer(wr, ref, "review").due_at == london("2026-11-30 04:00")
     report = wr.export_report(ref, tz="UTC")
+    escalations = section(report, "Escalations")
+    assert "First response: 2026-11-23 02:12" in escalations and "target at P1" in escalations
+    assert "| PaaS escalation rota | level 1 of 5 | PagerDuty |" in escalations
+    assert "| Information Assurance (IA) | level 5 of 5 | phone |" in escalations
     tickets = section(report, "Third-party support tickets")
-    assert "First response: 2026-11-23 02:12" in tickets and "target at P1" in tickets
-    assert "| PaaS escalation rota | level 1 of 5 | PagerDuty |" in tickets
-    assert "| Information Assurance (IA) | level 5 of 5 | phone |" in tickets
     assert "| AWS | 9876543210 | click to call: critical |" in tickets
+    assert "escalation rota" not in tickets
     timeline = section(report, "Timeline")
     assert "Escalated to Level 1 (PaaS escalation rota) by PagerDuty |" in timeline
     assert "Ticket AWS case 9876543210 — click to call: critical |" in timeline

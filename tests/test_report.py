@@ -211,7 +211,8 @@ def test_golden_report_of_the_sample(sample, template, public):
 def test_sample_report_content(sample):
     w, ref = sample
     state = w.state(ref)
-    doc = check_report(w.export_report(ref, tz=GOLDEN_TZ), "govuk", False, ref, state.title)
+    report_text = w.export_report(ref, tz=GOLDEN_TZ)
+    doc = check_report(report_text, "govuk", False, ref, state.title)
     details = {r["Field"]: r["Value"] for r in table(doc, "Incident details")}
     assert details["Reference"] == ref
     assert details["Severity"].splitlines()[0] == w.incident_profile(ref).severity(state.severity).label
@@ -224,6 +225,25 @@ def test_sample_report_content(sample):
     assert [int(r["#"]) for r in timeline] == [e.seq for e in sorted(
         (e for e in entries if e.kind != "amend"), key=lambda e: (e.occurred_at, e.seq))]
     assert "Local (Europe/London)" in timeline[0]
+    # One copy of each change: the timeline and the changes table (the runbook refers to them).
+    for entry in entries:
+        if entry.kind == "change":
+            assert report_text.count(md(entry.text)) == 2, entry.text
+    assert "write it from the 9 changes made, in order, under “Actions taken and changes made” (entries 7, " in report_text
+    # The checklists in the process's order, ticked or not, with who ticked each.
+    prof = w.incident_profile(ref)
+    post = doc["sections"]["Post-incident"]["paragraphs"]
+    first = post.index(f"Declare checklist ({prof.title}):") + 1
+    declare = post[first:first + len(prof.checklists["declare"])]
+    assert [line[4:].split(" (ticked ")[0] for line in declare] == list(prof.checklists["declare"])
+    ticked = {step for step, tick in state.checklists["declare"].items()
+              if tick.data["outcome"] == "done"}
+    assert 0 < len(ticked) < len(declare)
+    for step, line in zip(prof.checklists["declare"], declare):
+        assert line.startswith("[x] " if step in ticked else "[ ] "), line
+        assert (" UTC by grace)" in line) == (step in ticked)
+    resolution = doc["sections"]["Resolution"]["paragraphs"]
+    assert "[x] The user is no longer facing issues (ticked 2026-11-22 15:07:40 UTC by grace)" in resolution
     rows = {r["#"]: r for r in timeline}
     for entry in entries:
         if entry.kind in ("note", "result", "decision", "change", "summary"):
@@ -361,6 +381,8 @@ FOUND = [
     "<1@ab>", "x <-@ab.c>",  # an e-mail autolink whose address starts with no letter
     "[^1](\\)", "[a](b\\) c",  # a backslash typed, doubled in the output, closed the link
     "[^1](1\n1)", "[a](\n)",  # a line break, "<br>" in the output, inside a link's destination
+    # linkify-it's "user@" part ran from a URL with no path over the <br> to an "@"
+    "<http://e.com>\n@1", "http://e.com\n`x@1`",
     "[!NOTE](<)", "[a](<b c)",  # no link: a destination that starts with "<" must close with ">"
 ]
 
@@ -520,6 +542,10 @@ def test_a_bare_url_before_a_line_break_keeps_its_text():
     # markdown-it's linkify would carry the URL over the <br> to the closing quote: the
     # opener inside the URL becomes a character reference, which reads the same.
     assert md("https://e.com/'q\nr'") == "https://e.com/&#39;q<br>r'"
+    # and its "user@" part over the <br> to an "@" (no "/", white space or bracket between):
+    # the URL's ":" becomes a reference; GitHub reads it first and links the URL, as typed.
+    assert md("<http://e.com>\n@1") == "\\<http&#58;//e.com><br>`@1`"
+    assert md("see http://e.com/a\n@1") == "see http://e.com/a<br>`@1`"
 
 
 def test_what_github_would_link_is_kept_in_code_spans():
@@ -660,7 +686,12 @@ def test_post_incident_review_due_date_runbook_and_checklist(wr, clock):
     post = doc["sections"]["Post-incident"]["paragraphs"]
     assert post[0] == ("Review meeting due by Sunday 2026-11-29 "
                        "(7d after resolution, per Default incident process).")
-    assert "rm -rf /var/log/old/*  # freed 40G" in post
+    # The runbook the process asks for points to the changes; it does not list them again.
+    change = next(e for e in wr.entries(ref) if e.kind == "change")
+    assert post[1] == ("Runbook: the process asks for one (“Publish a runbook for this failure”): "
+                       "write it from the change made, under “Actions taken and changes made” "
+                       f"(entry {change.seq}).")
+    assert not any("rm -rf" in p for p in post)
     assert post[-3:] == ["[ ] Schedule a blameless review meeting", "[ ] Draft the incident report",
                          "[ ] Publish a runbook for this failure"]
     resolution = doc["sections"]["Resolution"]["paragraphs"]
@@ -694,6 +725,76 @@ def test_labelled_entries_fill_the_sre_sections(wr, clock):
     assert section("Detection")[1].startswith("First event logged")
 
 
+def test_root_causes_hold_the_cause_and_not_the_whole_summary(wr, clock):
+    ref = wr.declare("Queue backlog").incident
+    wr.write_summary(ref, "Cause: we suspect the 2.14 release. Rolling back. Plan: watch.")
+    clock.advance(timedelta(minutes=30))
+    wr.write_summary(ref, "Status: monitoring, P2.\nCause: the firewall change PR 7412 dropped "
+                          "outbound HTTPS (e.g. to GOV.UK Pay). Reverted at ~32m; now P2. "
+                          "Open: follow-ups. Plan: resolve at ~1h15m.")
+    doc = parse(wr.export_report(ref, template="sre", tz="UTC"))
+    # Only the latest summary's cause line, to the end of its first sentence.
+    assert doc["sections"]["Root causes"]["paragraphs"] == [
+        "2026-11-22 14:30:00 UTC by alice, in the lead summary: the firewall change PR 7412 "
+        "dropped outbound HTTPS (e.g. to GOV.UK Pay)."]
+    # A note written as the root cause is whole; the public summary's cause is beside it, in
+    # time order.
+    wr.note(ref, "Root cause: a default-order policy. It passed review as a no-op.")
+    clock.advance(timedelta(minutes=5))
+    wr.write_public(ref, {"cause": "A firewall change blocked outbound connections."})
+    causes = parse(wr.export_report(ref, template="sre", tz="UTC"))["sections"]["Root causes"]
+    assert causes["paragraphs"] == [
+        "2026-11-22 14:30:00 UTC by alice, in the lead summary: the firewall change PR 7412 "
+        "dropped outbound HTTPS (e.g. to GOV.UK Pay).",
+        "2026-11-22 14:30:00 UTC by alice: a default-order policy. It passed review as a no-op.",
+        "2026-11-22 14:35:00 UTC by alice, in the public summary: A firewall change blocked "
+        "outbound connections."]
+    # No cause anywhere: said plainly, and no summary in its place.
+    other = wr.declare("Disk full").incident
+    wr.write_summary(other, "Disk at 97%. Plan: clean /var/log. Cause unknown so far.")
+    report = wr.export_report(other, template="sre", tz="UTC")
+    assert parse(report)["sections"]["Root causes"]["paragraphs"] == [
+        "Not identified in the log: agree the root causes at the review meeting (entries that "
+        "start with “Root cause:”, the public summary's cause and a lead summary's “Cause:” "
+        "line are collected here)."]
+
+
+def test_escalations_and_support_tickets_are_apart(wr):
+    ref = wr.declare("Sites down", profile="dxw", severity="major", lead="ana").incident
+    wr.log_escalation(ref, "2nd line support", "woke Sam", how="phone")
+    wr.log_ticket(ref, "AWS", "1716", "raised from the console")
+    doc = parse(wr.export_report(ref, tz="UTC"))
+    assert [r["Escalated to"] for r in table(doc, "Escalations")] == ["2nd line support"]
+    assert [r["Supplier"] for r in table(doc, "Third-party support tickets")] == ["AWS"]
+    assert len(doc["sections"]["Third-party support tickets"]["tables"]) == 1
+    # A template with support tickets and no escalations section keeps both, each labelled.
+    write_template("tickets-only", '[[sections]]\nsection = "tickets"\nheading = "Support"\n')
+    doc = parse(wr.export_report(ref, template="tickets-only", tz="UTC"))
+    support = doc["sections"]["Support"]
+    assert [t[1][2] for t in support["tables"]] == ["2nd line support", "AWS"]
+    assert "Escalations:" in support["paragraphs"]
+    assert "Third-party support tickets:" in support["paragraphs"]
+
+
+def test_a_process_without_a_runbook_gets_no_runbook_line(wr):
+    ref = wr.declare("Router down", profile="govuk-paas", severity="p2", lead="ana").incident
+    wr.log(ref, "change", "rolled back the router release")
+    post = parse(wr.export_report(ref, tz="UTC"))["sections"]["Post-incident"]["paragraphs"]
+    assert not any("unbook" in p for p in post) and not any("rolled back" in p for p in post)
+
+
+def test_a_template_with_no_other_place_for_the_changes_lists_them_in_the_runbook(wr):
+    write_template("post", '[[sections]]\nsection = "post_incident"\nheading = "After"\n')
+    ref = wr.declare("Disk full").incident
+    wr.log(ref, "change", "rm -rf /var/log/old/*")
+    wr.log(ref, "change", "restarted nginx")
+    report = wr.export_report(ref, template="post", tz="UTC")
+    after = parse(report)["sections"]["After"]["paragraphs"]
+    assert after[1:4] == ["Runbook: the process asks for one (“Publish a runbook for this failure”). "
+                          "The changes made during the incident, in order:",
+                          "rm -rf /var/log/old/*", "restarted nginx"]
+
+
 def test_a_log_with_control_characters_in_every_field_is_safe_to_cat(store, profiles):
     """Entries that did not come through the domain (an old import, a hand-edited database)."""
     bad = "\x1b]0;pwned\x07\x1b[2Jx\x00y\x9b31m\u202eevil\r"
@@ -706,7 +807,7 @@ def test_a_log_with_control_characters_in_every_field_is_safe_to_cat(store, prof
         e = Entry(incident="INC-9", seq=seq, uid=f"u{seq}", kind=kind, author=bad,
                   occurred_at=f"2026-11-22T14:0{seq}:00.000000Z",
                   recorded_at=f"2026-11-22T14:0{seq}:00.000000Z", text=bad, data=data, prev_hash=prev)
-        e = Entry(**{**e.__dict__, "hash": chain_hash(prev, e)})
+        e = replace(e, hash=chain_hash(prev, e))
         items.append(e)
         prev = e.hash
     store.import_incident("INC-9", 9, "no-such-profile", items[0].recorded_at, items)
@@ -748,6 +849,20 @@ heading = "What we will change"
     assert doc["sections"]["What happened (#1 <b>|</b>)"]["paragraphs"][0] == \
         "Written by the incident lead | *not* markup."
     assert template_names() == ["govuk", "sre", "review"]
+
+
+@pytest.mark.parametrize("order", [("timeline", "appendix"), ("appendix", "timeline")])
+def test_a_template_naming_timeline_and_appendix_shows_files_and_head_once(wr, order):
+    write_template("both", "".join(f'[[sections]]\nsection = "{sid}"\nheading = "{sid.title()}"\n'
+                                   for sid in order))
+    ref = wr.declare("Outage").incident
+    wr.attach(ref, "out.txt", b"ok\n")
+    report = wr.export_report(ref, template="both", tz="UTC")
+    first, second = report.split(f"## {order[0].title()}", 1)[1].split(f"## {order[1].title()}")
+    for once in ("recomputed from the entries", "SHA-256 is under the hash chain"):
+        assert once in first and once not in second
+    if order[0] == "timeline":
+        assert "The files and the chain head are with the timeline above." in second
 
 
 @pytest.mark.parametrize("text, problem", [

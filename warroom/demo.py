@@ -93,6 +93,9 @@ def load_sample(into: Warroom | Any, *, name: str = DEFAULT_SAMPLE,
                 entry = w.log_escalation(ref, step["to"], step.get("text", ""))
             elif do == "amend":
                 entry = w.amend(ref, labels[step["target"]], step["text"])
+            elif do == "checklist":
+                entry = w.tick_checklist(ref, step["checklist"], step["item"],
+                                         step.get("outcome", "done"), reason=step.get("reason", ""))
             elif do == "prompt":
                 until = clock.now() + parse_duration(step["for"]) if step.get("for") else None
                 entry = w.record_prompt(ref, step["timer"], step["outcome"],

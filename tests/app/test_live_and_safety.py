@@ -27,7 +27,7 @@ def insert_behind_the_apps_back(db, ref: str, texts: list[str], author: str = "[
                 "INSERT INTO entries (incident_id, seq, uid, kind, author, host, session, occurred_at,"
                 " recorded_at, text, data, amends, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (inc_id, seq + offset, f"hostile-{seq + offset}", "note", author, "h", "s",
-                 "2026-11-22T14:06:00.000000Z", "2026-11-22T14:06:00.000000Z", text, "{}", None,
+                 "2026-11-22T14:08:00.000000Z", "2026-11-22T14:08:00.000000Z", text, "{}", None,
                  "0" * 64, "0" * 64))
         # The forger moves the recorded head too (its guard set aside), so the app can still
         # add to the log once the person says yes to the broken chain.

@@ -126,8 +126,10 @@ async def test_g_sets_the_security_flag_with_a_reason_and_shows_the_steps(make_a
         assert any("Information Assurance" in m for m in notes)
 
 
-async def test_l_ticks_and_dismisses_declare_steps_each_an_entry(make_app):
-    app = make_app()
+async def test_l_ticks_and_dismisses_declare_steps_each_an_entry(make_app, sample_db):
+    path, _ = sample_db  # (the sample's lead has ticked most steps: a new incident here)
+    ref = writer(path).declare("Queue backlog", lead="other").incident
+    app = make_app(ref)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         before = app.screen.state.entry_count
@@ -294,8 +296,16 @@ async def test_handover_dialog_shows_the_whole_role_description_and_the_comms_ro
         await press(pilot, "escape")
 
 
-async def test_checklist_opens_at_the_first_step_still_to_do(make_app):
-    app = make_app()
+async def test_checklist_opens_at_the_first_step_still_to_do(make_app, sample_db):
+    app = make_app()  # the sample: its lead ticked every declare step but the fifth
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await press(pilot, "l")
+        assert app.screen.query_one(SelectionList).highlighted == 4
+        await press(pilot, "escape")
+    path, _ = sample_db
+    ref = writer(path).declare("Queue backlog", lead="other").incident
+    app = make_app(ref)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await press(pilot, "l", "space", "down", "space", "escape")

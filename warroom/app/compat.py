@@ -12,7 +12,12 @@ per-class private event handlers (``Input._on_key``, ``Input._on_paste``,
 method of that name (called whenever the toasts change or a screen comes back) to show the
 toasts on the war room under a dialog; ``WarroomApp._display`` overrides Textual's private
 method of that name (each frame goes through it on its way to the terminal) to write a partial
-update through :func:`tighten`, which subclasses Textual's private ``ChopsUpdate``.
+update through :func:`tighten`, which subclasses Textual's private ``ChopsUpdate``;
+``QuietStatic._render_content`` (``widgets/quiet.py``) overrides Textual's private method of
+that name (called by ``Widget.render_line`` when the widget is dirty) to render only a
+ticking pane's changed lines, through :func:`repaint_pending` and :func:`render_lines_again`;
+:func:`narrow_partial_frames` gives a screen's private ``Compositor`` a subclass that
+overrides its private ``_get_renders``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.content import Content
+    from textual.geometry import Region
+    from textual.widget import Widget
     from textual.document._document import Location
     from textual.document._edit import EditResult
     from textual.screen import Screen
@@ -54,6 +62,82 @@ def toast_racks(screen: Screen) -> list[Any]:
     from textual.widgets._toast import ToastRack
 
     return list(screen.query_children(ToastRack)) if screen.is_mounted else []
+
+
+def repaint_pending(widget: Widget) -> bool:
+    """Whether some part of ``widget`` already waits to be rendered again."""
+    return bool(widget._dirty_regions)
+
+
+def render_lines_again(widget: Widget, dirty: dict[int, Region], lines: list[Content]) -> bool:
+    """Render only lines ``dirty`` (row: the region of the widget marked for it) of a widget
+    whose whole text is ``lines`` (one a row, each within the width), into the lines it
+    rendered last: True when done, False (nothing done) when the widget must render
+    everything (its size changed, text is selected, or more than these lines is dirty)."""
+    from textual.visual import Visual
+
+    cache = getattr(widget, "_render_cache", None)
+    if (cache is None or cache.size != widget.size or len(cache.lines) != len(lines)
+            or widget.text_selection is not None
+            or not set(widget._dirty_regions) <= set(dirty.values())
+            or any(not 0 <= y < len(lines) for y in dirty)):
+        return False
+    from textual.content import Content
+
+    width, style = widget.size.width, widget.visual_style
+    strips = list(cache.lines)
+    for y in dirty:
+        # Blank lines above it: each cell's style says its row (text selection reads it).
+        above = Content("\n" * y) if y else Content("")
+        strips[y] = Visual.to_strips(widget, above + lines[y], width, y + 1, style)[y]
+    widget._render_cache = cache._replace(lines=strips)
+    widget._dirty_regions.clear()
+    return True
+
+
+def narrow_partial_frames(screen: Screen) -> None:
+    """A partial frame renders only the widgets its changed cells fall in, and only their
+    rows the frame redraws.
+
+    Textual renders, for a partial frame, every widget whose clip overlaps the changed cells
+    (for a top-level pane's countdown: the timeline, the key bar, the status line, every
+    sibling pane), each whole, and then keeps only the changed cells. The frame is the same
+    without the widgets the cells miss (nothing of theirs lands on a changed row's span) and
+    without the rows it does not redraw; a full frame is left as Textual makes it."""
+    from textual._compositor import Compositor
+
+    if type(screen._compositor) is Compositor:
+        screen._compositor.__class__ = _narrow_compositor()
+
+
+_NARROW: Any = None
+
+
+def _narrow_compositor() -> Any:
+    global _NARROW
+    if _NARROW is not None:
+        return _NARROW
+    from textual._compositor import Compositor
+    from textual.geometry import Region
+
+    class NarrowCompositor(Compositor):
+        def _get_renders(self, crop: Region | None = None) -> Any:
+            if crop is None:
+                yield from super()._get_renders(crop)
+                return
+            top, bottom = crop.y, crop.bottom
+            for widget, (region, clip) in self.visible_widgets.items():
+                shown = region.intersection(clip)
+                if not shown.overlaps(crop):
+                    continue
+                y0, y1 = max(shown.y, top), min(shown.bottom, bottom)
+                rows = Region(shown.x, y0, shown.width, y1 - y0)
+                lines = widget.render_lines(
+                    Region(shown.x - region.x, y0 - region.y, shown.width, y1 - y0))
+                yield rows, rows, lines
+
+    _NARROW = NarrowCompositor
+    return _NARROW
 
 
 def tighten(update: Any) -> Any:

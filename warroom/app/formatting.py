@@ -34,6 +34,7 @@ KIND_LABELS = {
     "escalation": "escalate",
     "declared": "declared",
     "attachment": "file",
+    "checklist": "check",
 }
 KIND_WIDTH = 8
 

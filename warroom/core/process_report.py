@@ -1,4 +1,4 @@
-"""The report's process sections (issue 13): escalations and support tickets, the response
+"""The report's process sections (issue 13): escalations, support tickets, the response
 target, and the profile's checklists as ticked. Called by
 :class:`warroom.core.report.sections.Sections`; kept apart so the report package's own
 rework does not collide with it."""
@@ -14,14 +14,13 @@ from warroom.core.report.times import at_utc, stamp
 from warroom.core.timers import escalation_pending
 
 
-def tickets_section(sec: Any) -> list[str]:
+def escalations_section(sec: Any) -> list[str]:
+    """Who was paged or called, against the profile's escalation chain, and what the process
+    calls for that was not recorded; first, the time to first response against its target."""
     state, profile = sec.state, sec.profile
-    lines: list[str] = []
-    lines += response_lines(sec)
+    lines = response_lines(sec)
     escalations = [e for e in sec.c.tickets if e.kind == "escalation"]
-    tickets = [e for e in sec.c.tickets if e.kind == "ticket"]
     chain = [c.name for c in profile.escalation]
-    lines += [md("Escalations:"), ""]
     if escalations:
         rows = []
         for e in escalations:
@@ -40,7 +39,17 @@ def tickets_section(sec: Any) -> list[str]:
                          f"{profile.severity_label(state.severity)}"
                          f"{' (security incident)' if state.security else ''}: "
                          + ", ".join(c.name for c in pending) + ".")]
-    lines += ["", md("Third-party support tickets:"), ""]
+    return lines
+
+
+def tickets_section(sec: Any) -> list[str]:
+    """Support tickets raised with third parties; in a template with no escalations section
+    (a user's), the escalations first, under their own label."""
+    lines: list[str] = []
+    if "escalations" not in sec.headings:
+        lines += [md("Escalations:"), "", *escalations_section(sec), "",
+                  md("Third-party support tickets:"), ""]
+    tickets = [e for e in sec.c.tickets if e.kind == "ticket"]
     if tickets:
         lines += md_table(("Time (UTC)", "#", "Supplier", "Case", "Note", "Logged by"), (
             md_row((stamp(e.occurred_at), str(e.seq), md(str(e.data.get("party", ""))),

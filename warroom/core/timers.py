@@ -161,7 +161,8 @@ class Timer:
     # ------------------------------------------------------------------ display
     def countdown(self, now: datetime, tz: str | tzinfo | None = None) -> str:
         """Display text that cannot be read as a time of day: ``in 23m``, ``in 1h 05m``,
-        ``in 45s`` (seconds only in the last minute), ``due now``, ``4m late``, ``vacant 6m``,
+        ``in 45s`` (seconds only in the last minute), ``due now``, ``4m late``, ``vacant 6m``
+        (``vacant 0m`` in its first minute: a vacant role never counts seconds),
         ``snoozed until 14:35``, or ``—`` when not applicable. Whole minutes otherwise, so a
         countdown changes once a minute."""
         state = self.state_at(now)
@@ -174,7 +175,14 @@ class Timer:
         if state is TimerState.UPCOMING:
             return f"in {format_duration(self.due_at - now, 'countdown', round_up=True)}"
         if self.sticky and self.kind == VACANT:
-            return f"vacant {format_duration(now - self.due_at, 'countdown')}"
+            # How long a role has stood empty is told in whole minutes from the start, as the
+            # elapsed time and a holder's time are (``0m``): its seconds tell a lead nothing
+            # (the role is vacant; that is the news), and counting them would redraw the
+            # screen every second of a fresh incident's first minute.
+            vacant = now - self.due_at
+            if vacant.total_seconds() < 60:
+                return "vacant 0m"
+            return f"vacant {format_duration(vacant, 'countdown')}"
         if state is TimerState.DUE:
             return "due now"
         return f"{format_duration(now - self.due_at, 'countdown')} late"

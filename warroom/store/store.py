@@ -31,7 +31,7 @@ from sqlalchemy.pool import QueuePool
 
 from warroom.base.clock import format_time, parse_time
 from warroom.base.chain import GENESIS, chain_hash, seal, seal_matches
-from warroom.base.model import Attachment, Draft, Entry, dumps_data
+from warroom.base.model import Attachment, Draft, Entry, dumps_data, stored_entry
 from warroom.base.files import protect
 from warroom.base.urls import driver_package, looks_like_url_without_scheme, redact_secrets, redact_url
 from warroom.base.errors import (EntryQueued, NotFound, ReadOnlyStore, StoreAtCapacity, StoreBusy,
@@ -1398,9 +1398,9 @@ def row_to_entry(ref: str, row: Any) -> Entry:
     database older than schema 4 has no ``db_role``."""
     (id_, _incident_id, seq, uid, kind, author, host, session, occurred_at, recorded_at, text,
      data, amends, prev_hash, digest, *role) = row
-    return Entry(ref, seq, uid, kind, author, occurred_at, recorded_at, text,
-                 json.loads(data) if data and data != "{}" else {}, amends, host, session,
-                 prev_hash, digest, id_, role[0] if role else "")
+    return stored_entry(ref, seq, uid, kind, author, occurred_at, recorded_at, text,
+                        json.loads(data) if data and data != "{}" else {}, amends, host,
+                        session, prev_hash, digest, id_, role[0] if role else "")
 
 
 def _ref_prefix(ref: str) -> str:

@@ -109,6 +109,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         yield KeyBar()
 
     def on_mount(self) -> None:
+        compat.narrow_partial_frames(self)  # a countdown's frame renders its pane's rows alone
         # The hidden lines start hidden in the stylesheet and the timeline has the focus from
         # AUTO_FOCUS: each style change here would restyle the screen before the first frame.
         self.timeline.border_title = "Timeline"

@@ -68,6 +68,9 @@ class TimersPane(QuietStatic):
         self.stopped = ""
         self.after: list[str] = []
         self._now: datetime | None = None
+        self._rows: dict[tuple, Content] = {}
+        """Each timer row's line by what it shows: a tick that changes no text reuses the
+        very line shown (compared by identity, not built again)."""
 
     def on_resize(self) -> None:
         """Labels fit the width: redraw with the width the layout gave (it may come after)."""
@@ -104,19 +107,25 @@ class TimersPane(QuietStatic):
         width = max(self.content_size.width, 12)
         if self.stopped:
             lines.append(Content.styled(fit_label(f"Stopped: {self.stopped}", width), "$text-muted"))
+        rows, self._rows = self._rows, {}
         for timer in self._clocks:
             current = timer.at(now)
             if not current.applicable:
                 continue
             alerting = alerting or current.alerting
             value, style = timer_value(current, now)
-            room = max(width - cell_len(value) - 1, 1)
-            label = fit_label(current.label, room, short_label(current))
-            pad = " " * max(room - cell_len(label), 0)
-            lines.append(Content.assemble((f"{label}{pad} ", ""), (value, style)))
+            key = (current.label, current.kind, current.role, value, style, width)
+            line = rows.get(key)
+            if line is None:
+                room = max(width - cell_len(value) - 1, 1)
+                label = fit_label(current.label, room, short_label(current))
+                pad = " " * max(room - cell_len(label), 0)
+                line = Content.assemble((f"{label}{pad} ", ""), (value, style))
+            self._rows[key] = line
+            lines.append(line)
         if self.stopped and self.after:
             lines.append(Content.styled("Post-incident (l):", "bold"))
             lines += [Content.assemble(("[ ] ", "$text-warning"), fit_label(step, width - 4))
                       for step in self.after]
-        self.show_content(Content("\n").join(lines) if lines else Content.styled("No timers", "$text-muted"))
+        self.show_lines(lines if lines else [Content.styled("No timers", "$text-muted")])
         self.set_class(alerting, "-overdue")

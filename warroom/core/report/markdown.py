@@ -103,9 +103,10 @@ _SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _NON_BLANK = re.compile(r"\S*")
 _RUN_END = re.compile(r"[\t \x0b\x0c\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _OPENERS = frozenset("[({\"'")
+_USERINFO_END = re.compile(r"[^\S\n]|[/\[\]()@]")
 _CLOSERS = re.compile(r"[\])}\"']")
 _ORDERED = re.compile(r"[0-9]{1,9}([.)])(?:[ \t]|$)")
-_SPECIAL = re.compile(r"[\\`*_~\]<&|$\n]")
+_SPECIAL = re.compile(r"[\\`*_~\]<&$\n]")  # ("|" is found by _pipes)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]{0,31};))")
 # What follows "](" in an inline link or image: a destination and an optional title (one that
 # starts with "<" is only ever the pointy form: "(<)" is no link).
@@ -143,6 +144,16 @@ def _url_spans(t: str) -> list[tuple[int, int]]:
         else:
             sep = t.find("://", sep + 1)
     return spans
+
+
+def _pipes(t: str) -> list[int]:
+    """Where the text's "|" are (each escaped: a table cell would end there)."""
+    found: list[int] = []
+    i = t.find("|")
+    while i != -1:
+        found.append(i)
+        i = t.find("|", i + 1)
+    return found
 
 
 def _run_end(t: str, start: int) -> int:
@@ -221,7 +232,7 @@ def _escape(t: str, special: bool) -> str:
     if not local and "\n" not in t and _GITHUB.search(t) is None and ("|" not in t or "://" not in t or not _URL_PIPE.search(t)):
         # The common case: nothing that could pair up or open anything, only table pipes.
         if escape:
-            escape.update(i for i, c in enumerate(t) if c == "|")
+            escape.update(_pipes(t))
             return _assemble(t, escape, [])
         return t.replace("|", "\\|")
     if "://" not in t and not local and "`" not in t and ("\n" not in t or "<" not in t):
@@ -229,8 +240,7 @@ def _escape(t: str, special: bool) -> str:
         # escaped. (A line break, the report's "<br>", reads as punctuation around it, but
         # nothing here can pair with it: no two "*", "~" or "$", no "_" beside it; a "<" with a
         # line break is left to the general path, which checks it against the whole tag.)
-        if "|" in t:
-            escape.update(i for i, c in enumerate(t) if c == "|")
+        escape.update(_pipes(t))
         return _assemble(t, escape, [m.span() for m in _GITHUB.finditer(t)])
     # A URL with a scheme: markdown-it links it from the raw source (its escapes included),
     # GitHub after the escapes are read; so inside one an escape is a character reference,
@@ -240,8 +250,17 @@ def _escape(t: str, special: bool) -> str:
         # A line break is the report's "<br>", where GitHub ends the link; markdown-it's linkify
         # carries it on to a closing quote or bracket after the break: the opener becomes a
         # character reference, which reads the same.
-        if e < n and t[e] == "\n" and _CLOSERS.search(t, e, _run_end(t, e)):
-            escape.update(i for i in range(s, e) if t[i] in _OPENERS)
+        if e < n and t[e] == "\n":
+            if _CLOSERS.search(t, e, _run_end(t, e)):
+                escape.update(i for i in range(s, e) if t[i] in _OPENERS)
+            # linkify-it reads "user@" after "://" up to white space or one of "/[]()": with
+            # no path before the break, an "@" after it made all between the user part of a
+            # link ("http://e.com<br>`@1`"). Its ":" as a reference: markdown-it links
+            # nothing, GitHub (references read first) links the URL, which shows itself.
+            sep = t.find("://", s)
+            stop = _USERINFO_END.search(t, sep + 3)
+            if stop is not None and t[stop.start()] == "@" and stop.start() > e:
+                escape.add(sep)
     spans = [m.span() for m in _GITHUB.finditer(t)
              if not any(s <= m.start() < e for s, e in urls)] if ("@" in t or "#" in t or ":" in t
                                                                   or "GH-" in t) else []
@@ -271,15 +290,14 @@ def _escape(t: str, special: bool) -> str:
     ticks: list[tuple[int, int]] = []
     dollars: list[tuple[int, bool, bool]] = []
     tag_starts: list[int] = []
+    escape.update(_pipes(t))  # (never inside a shortcut's span, nor in a run of one character)
     pos = 0
     for m in _SPECIAL.finditer(t):
         i = m.start()
         if i < pos or i in inside:
             continue
         ch = t[i]
-        if ch == "|":
-            escape.add(i)
-        elif ch == "\\":
+        if ch == "\\":
             if after(i + 1) in _ASCII_PUNCT:
                 escape.add(i)
         elif ch == "<":

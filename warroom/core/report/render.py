@@ -66,7 +66,7 @@ def render_report(ref: str, entries: Iterable[Entry], profile: Profile, *,
 
 def _render(walker: Walker, ref: str, visible: Sequence[Any], profile: Profile,
             public: bool, zone: Zone | None, alias: str = "") -> str:
-    report = Sections(walker, profile, public, zone)
+    report = Sections(walker, profile, public, zone, {s.id: s.heading for s in visible})
     parts = [f"# {md(ref + ': ' + (report.scrub(report.state.title).strip() or '(untitled)'))}"]
     if alias:
         parts += ["", md(f"Imported as {ref}; its reference where it was logged: {alias}.")]

@@ -3,6 +3,7 @@ each turning what the walk collected into Markdown lines, chosen by :meth:`Secti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
@@ -20,6 +21,8 @@ from warroom.core.report.templates import LABEL_KINDS, LABEL_RE, LABEL_SECTION
 from warroom.core.report.times import Zone, at_utc, stamp, utc_seconds
 
 UTC = timezone.utc
+# Where a sentence ends: ". ", "! " or "? " before what starts the next one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'“‘])")
 NO_PUBLIC = ("No public summary has been written: the communications lead writes one with "
              "the p key in the war room (or warroom public).")
 
@@ -35,12 +38,17 @@ class Window:
     resolved: tuple[datetime | None, str]
 
 class Sections:
-    def __init__(self, walker: Walker, profile: Profile, public: bool, zone: Zone | None) -> None:
+    def __init__(self, walker: Walker, profile: Profile, public: bool, zone: Zone | None,
+                 headings: dict[str, str] | None = None) -> None:
         self.c = walker.out
         self.walker = walker
         self.state = walker.out.state
         self.profile, self.public, self.zone = profile, public, zone
+        self.headings = headings or {}
+        """The report's sections (id: heading): one section refers to another rather than
+        repeat it."""
         self.scrub = Scrubber(self.c.names) if public else (lambda text: text)
+        self.tail_written = False
 
     def write(self, section_id: str) -> list[str]:
         """The Markdown lines of one section (its heading and note are the caller's)."""
@@ -249,7 +257,7 @@ class Sections:
             elif recorded.get(step) and resolved_by is not None:
                 lines.append(f"- [x] {md(f'{step} (ticked when resolved, {at_utc(resolved_by.occurred)}{self.by(resolved_by.author)})')}")
             else:
-                lines.append(f"- [ ] {md(f'{step} (not ticked)')}")
+                lines.append(f"- [ ] {md(step)}")
         return lines
 
     def section_timeline(self) -> list[str]:
@@ -261,8 +269,8 @@ class Sections:
         rows = [row + md(shown if seq not in fixes else shown + self.corrections(fixes[seq])) + " |"
                 for _, seq, row, shown in timeline]
         lines = md_table(header + ["#", "Kind", "Author", "Entry"], rows)
-        files = self.files_table()
-        return lines + ["", *files, *([""] if files else []), *self.chain_head()]
+        tail = self.log_tail()
+        return lines + ["", *tail] if tail else lines
 
     @staticmethod
     def corrections(fixes: list[Entry]) -> str:
@@ -287,9 +295,19 @@ class Sections:
 
     def section_appendix(self) -> list[str]:
         """Kept for user templates that name it: the log is the timeline, so only the files
-        attached to it and its head."""
-        return (self.files_table() + ([""] if self.c.files else []) + self.chain_head()
-                or self.none("The log is empty."))
+        attached to it and its head (once: not again when the timeline showed them)."""
+        if self.tail_written:
+            return self.none("The files and the chain head are with the timeline above.")
+        return self.log_tail() or self.none("The log is empty.")
+
+    def log_tail(self) -> list[str]:
+        """What follows the log, once per report: the files attached to it and its chain head
+        (a template may name both the timeline and the appendix)."""
+        if self.tail_written:
+            return []
+        self.tail_written = True
+        files = self.files_table()
+        return [*files, *([""] if files else []), *self.chain_head()]
 
     def files_table(self) -> list[str]:
         """The files attached to entries and the output of commands run (warroom run, attach)."""
@@ -421,6 +439,11 @@ class Sections:
                   md(self.outcome(a) if a.kind == "followup" else "action still open")))
             for a in items))
 
+    def section_escalations(self) -> list[str]:
+        from warroom.core.process_report import escalations_section
+
+        return escalations_section(self)
+
     def section_tickets(self) -> list[str]:
         from warroom.core.process_report import tickets_section
 
@@ -439,22 +462,86 @@ class Sections:
             whose = "warroom default" if p.is_default("review_within") else f"per {p.title}"
             review = (f"Review meeting due by {due.strftime('%A %Y-%m-%d')} "
                       f"({format_duration(within)} after resolution, {whose}).")
-        lines = [f"- {md(review)}",
-                 f"- {md('Runbook to publish: how to fix this failure. The changes made during the incident, in order:')}"]
-        if self.c.changes:
-            lines += [f"  {i}. {md(self.text(e))}" for i, e in enumerate(self.c.changes, 1)]
-        else:
-            lines[-1] = f"- {md('Runbook to publish: how to fix this failure (no changes were logged).')}"
+        lines = [f"- {md(review)}", *self.runbook()]
         from warroom.core.process_report import checklist_lines
 
         for name, title in (("declare", "Declare checklist"), ("post_incident", "Post-incident checklist")):
             lines += checklist_lines(self, name, f"{title} ({p.title})")
         return lines
 
+    def runbook(self) -> list[str]:
+        """The runbook the process asks for (a post-incident step that names one), pointing
+        to the changes made in order, split at mitigation; they are listed here only when no
+        other section of the report shows them."""
+        step = next((s for s in self.profile.checklists.get("post_incident", ())
+                     if "runbook" in s.lower()), None)
+        if step is None:
+            return []
+        changes = self.c.changes
+        asks = f"Runbook: the process asks for one (“{step}”)"
+        if not changes:
+            return [f"- {md(asks + '; no changes were logged to write it from.')}"]
+        where = next((f"under “{self.headings[sid]}”" for sid in ("actions", "timeline")
+                      if sid in self.headings), "")
+        if not where:
+            return [f"- {md(asks + '. The changes made during the incident, in order:')}",
+                    *(f"  {i}. {md(self.text(e))}" for i, e in enumerate(changes, 1))]
+        mitigated = self.window().mitigated[0]
+        before: list[Entry] = []
+        after: list[Entry] = []
+        for e in changes:
+            (after if mitigated is not None and e.occurred > mitigated else before).append(e)
+        split = _numbers(changes)
+        if mitigated is not None and after and before:
+            split = (f"{_numbers(before)} up to the mitigation at {at_utc(mitigated)}, "
+                     f"then {_numbers(after)}")
+        elif mitigated is not None and after:
+            split += f", all after the mitigation at {at_utc(mitigated)}"
+        made = (f"the {len(changes)} changes made, in order, {where} (entries {split})"
+                if len(changes) > 1 else f"the change made, {where} (entry {split})")
+        return [f"- {md(f'{asks}: write it from {made}.')}"]
+
     def section_root_causes(self) -> list[str]:
-        return self.bullets(self.labelled("root_causes")) or self.none(
-            "Not recorded in the log: agree the root causes at the review meeting (entries that "
-            "start with “Root cause:” are collected here).")
+        """What the log says the cause was: entries written as a cause (“Root cause: ...”),
+        the cause in the public summary, and the cause line of the latest lead summary that
+        gives one (its first sentence: the rest of a summary is status, plan and open items)."""
+        found: list[tuple[Entry, str]] = []
+        for item in self.labelled("root_causes"):
+            entry = item[0]
+            if (entry.data.get("kind") if entry.kind == "amend" else entry.kind) not in (
+                    "summary", "status"):  # (a summary's cause is its cause line, below)
+                found += [(entry, line) for line in self.bullets([item])]
+        statement = self.c.public
+        cause = str(statement.data.get("cause") or "").strip() if statement is not None else ""
+        sources = [(statement, cause, "in the public summary")] if statement and cause else []
+        summary = self.summary_cause()
+        if summary is not None:
+            sources.append((*summary, "in the lead summary"))
+        for entry, text, where in sources:
+            lead = f"{at_utc(entry.occurred)}{self.by(entry.author)}, {where}"
+            found.append((entry, f"- {md(lead + ': ' + self.scrub(text))}"))
+        found.sort(key=lambda item: (item[0].occurred, item[0].seq))
+        return [line for _, line in found] or self.none(
+            "Not identified in the log: agree the root causes at the review meeting (entries "
+            "that start with “Root cause:”, the public summary's cause and a lead summary's "
+            "“Cause:” line are collected here).")
+
+    def summary_cause(self) -> tuple[Entry, str] | None:
+        """The latest lead summary with a line that starts “Cause:” (or “Root cause:”), and
+        that line's first sentence."""
+        summaries = {e.seq: (e, self.state.current_text(e))
+                     for e in self.c.labelled if e.kind == "summary"}
+        latest = self.state.latest_summary  # (a correction, when the latest was corrected)
+        if latest is not None:
+            summaries[latest.amends or latest.seq] = (latest, latest.text)
+        for _, (entry, current) in sorted(summaries.items(), reverse=True):
+            for line in current.splitlines():
+                match = LABEL_RE.match(line)
+                if match and LABEL_SECTION[match.group(1).lower()] == "root_causes":
+                    text = _SENTENCE_END.split(line[match.end():].strip(), 1)[0].strip()
+                    if text:
+                        return entry, text
+        return None
 
     def section_trigger(self) -> list[str]:
         return self.bullets(self.labelled("trigger")) or self.none(
@@ -526,6 +613,7 @@ WRITERS: dict[str, Callable[[Sections], list[str]]] = {
     "comms": Sections.section_comms,
     "roles": Sections.section_roles,
     "followups": Sections.section_followups,
+    "escalations": Sections.section_escalations,
     "tickets": Sections.section_tickets,
     "post_incident": Sections.section_post_incident,
     "root_causes": Sections.section_root_causes,
@@ -535,6 +623,15 @@ WRITERS: dict[str, Callable[[Sections], list[str]]] = {
     "appendix": Sections.section_appendix,
 }
 """Each section id of :data:`~warroom.core.report.templates.SECTIONS` and what writes it."""
+
+
+def _numbers(entries: list[Entry]) -> str:
+    """Entry numbers as a reader says them: "7", "7 and 16", "7, 16 and 22"; a long run as
+    its count and ends ("1,204 from 7 to 99,871")."""
+    seqs = [str(e.seq) for e in entries]
+    if len(seqs) > 12:
+        return f"{len(seqs):,} from {entries[0].seq:,} to {entries[-1].seq:,}"
+    return seqs[0] if len(seqs) == 1 else f"{', '.join(seqs[:-1])} and {seqs[-1]}"
 
 
 def role_note(text: str, name: str, change: Any) -> str:

@@ -50,7 +50,10 @@ SECTIONS = {
     "comms": "status updates sent, with cadence adherence",
     "roles": "role assignments and handovers",
     "followups": "follow-up actions and actions still open, with owners",
-    "tickets": "third-party support tickets and escalations",
+    "escalations": "escalations (people and teams paged or called, against the profile's "
+                   "escalation chain) and the time to first response",
+    "tickets": "third-party support tickets (and the escalations, in a template without "
+               "an escalations section)",
     "post_incident": "review meeting due date, runbook, the profile's post-incident checklist",
     "root_causes": "'Root cause:' entries",
     "trigger": "'Trigger:' entries",
@@ -97,9 +100,10 @@ BUILTIN_TEMPLATES: dict[str, ReportTemplate] = {
         Section("decisions", "Decisions"),
         Section("actions", "Actions taken and changes made"),
         Section("comms", "Communications sent"),
+        Section("escalations", "Escalations"),
+        Section("tickets", "Third-party support tickets"),
         Section("roles", "Roles and handovers"),
         Section("followups", "Follow-up actions"),
-        Section("tickets", "Third-party support tickets"),
         Section("post_incident", "Post-incident"),
     )),
     "sre": ReportTemplate("sre", "Google SRE-style postmortem", (
