@@ -182,6 +182,40 @@ async def test_on_a_small_terminal_notifications_stay_over_the_summary_pane(make
         assert not screen.has_class("-small")
         shown = [t for t in shown_toasts(screen) if t.parent.display]
         assert len(shown) == 2 and all(t.region.y >= screen.timeline.region.y for t in shown)
+async def test_with_a_short_log_notifications_sit_below_its_last_row(make_app, tmp_path):
+    """A freshly declared incident's few rows are at the top of the timeline, where toasts
+    usually sit: there they would hide the newest entries ("Already due" did, for a minute).
+    They go to the foot of the pane instead, and back to the top once the log fills it."""
+    from tests.app.conftest import poll_now
+
+    db = tmp_path / "fresh.db"
+    other = writer(db)
+    ref = other.declare("DNS down for the apex").incident
+    other.note(ref, "resolver at 10.0.0.2 timing out")
+    app = make_app(ref, db=db)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await press(pilot, "n")
+        app.notify("Incident lead vacant (a required role)", title="Already due",
+                   severity="warning", timeout=600)
+        await settle(pilot)
+        timeline = screen.timeline
+        region = timeline.region
+        below_log = timeline.content_region.y + timeline.virtual_size.height
+        toasts = shown_toasts(screen)
+        assert toasts
+        for toast in toasts:
+            assert toast.region.y >= below_log, (toast.region, below_log)
+            assert toast.region.bottom < region.bottom  # above the pane's border
+            assert not toast.region.overlaps(screen.entry_line.region)
+        for n in range(region.height):
+            other.note(ref, f"row {n}")
+        await poll_now(pilot)
+        assert timeline.virtual_size.height >= timeline.content_region.height
+        for toast in shown_toasts(screen):
+            assert toast.region.bottom <= region.bottom - region.height // 2
+    other.store.close()
 
 
 @pytest.mark.parametrize("text, start, end", [

@@ -59,6 +59,8 @@ ROLES_MAX, TIMERS_MAX = 44, 40
 READ_ONLY = "read-only: this database cannot be written; viewing only"
 WATCHING = "watching: read only (warroom open --watch); this screen writes nothing"
 WRITE_ACTIONS = {k.action.split("(")[0] for k in KEYMAP if k.writes}
+TOAST_ROOM = 8
+"""Rows a notification or two take over the timeline."""
 HOTKEY_ACTIONS = {k.action.split("(")[0] for k in KEYMAP}
 
 
@@ -113,6 +115,7 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
         # The hidden lines start hidden in the stylesheet and the timeline has the focus from
         # AUTO_FOCUS: each style change here would restyle the screen before the first frame.
         self.timeline.border_title = "Timeline"
+        self.watch(self.timeline, "virtual_size", self._toasts_for_short_log, init=False)
         # Paint first: the loader imports the database layer, which would hold the GIL
         # while the first frame is being drawn.
         self.call_after_refresh(self._load)
@@ -265,6 +268,17 @@ class WarRoomScreen(CorrectionsMixin, LiveIncident, Outage, Saving, Prompting, S
 
     def on_resize(self) -> None:
         self._fit_top()
+        self._toasts_for_short_log()
+
+    def _toasts_for_short_log(self, *_: object) -> None:
+        """Toasts sit over the timeline's oldest rows, at its top. While the log is shorter
+        than its pane its newest rows are up there too: then they sit at its foot, below
+        the last row, where nothing is written yet (a small terminal has its own place for
+        them: :meth:`_place_toasts`)."""
+        timeline = self.timeline
+        room = timeline.scrollable_content_region.height
+        self.set_class(bool(room) and not self.has_class("-small")
+                       and timeline.virtual_size.height + TOAST_ROOM <= room, "-short-log")
 
     def _fit_top(self) -> None:
         """Give the top panes the room they need: the role board and the timers as wide as
