@@ -65,6 +65,23 @@ def test_entries_and_kind_switches_in_one_burst(sample):
                    ("action", "@bob restart the LB", "bob"), ("change", "paste ^ caret kept", None)]
 
 
+def test_a_line_typed_while_the_app_starts_is_saved(sample):
+    """Typed before the app has the terminal: the terminal, still in its line mode, turns the
+    Enter into a line feed (Ctrl+J to the app). The line is saved all the same, not left
+    sitting on the entry line looking sent."""
+    db, ref = sample
+    before = _count(db, ref)
+    term = Terminal(warroom("--db", str(db), "--as", "tester", "open", ref), cols=120, rows=40)
+    try:
+        term.send(b"ntyped while it opened\r")  # at once: the app has not started yet
+        term.wait_for(f" {before + 1} entries")  # in the timeline's title: saved
+        _quit(term)
+    finally:
+        term.close()
+    assert [(e.kind, e.text) for e in _new_entries(db, ref, before)] == [
+        ("note", "typed while it opened")]
+
+
 def test_dialogs_opened_and_filled_in_one_burst(sample):
     db, ref = sample
     before = _count(db, ref)

@@ -41,7 +41,9 @@ PLACEHOLDERS = {
 KIND_KEYS = {"alt+n": "note", "alt+d": "decision", "alt+a": "action", "alt+r": "result",
              "alt+c": "change"}
 """Alt+letter (or Esc then the letter at once) switches the kind and keeps the text."""
-ORDERED_KEYS = ("enter", "backspace", "escape", "tab", "shift+tab", "up", *KIND_KEYS)
+# A line typed before the app took the terminal (still in its line mode, as it starts) comes
+# with its Enter turned into a line feed by the terminal, which reads as Ctrl+J: it saves too.
+ORDERED_KEYS = ("enter", "ctrl+j", "backspace", "escape", "tab", "shift+tab", "up", *KIND_KEYS)
 REPLAY_ACTIONS = {"left": "cursor_left", "right": "cursor_right", "home": "home", "end": "end",
                   "delete": "delete_right", "ctrl+left": "cursor_left_word",
                   "ctrl+right": "cursor_right_word", "ctrl+w": "delete_left_word",
@@ -194,7 +196,7 @@ class EntryLine(Horizontal):
     # ------------------------------------------------------------------ keys
     def run_key(self, key: str) -> bool:
         field = self.input
-        if key == "enter":
+        if key in ("enter", "ctrl+j"):
             self.submit()
         elif key == "backspace":
             field.action_delete_left()
