@@ -4,6 +4,7 @@ dirty (a new shape, a resize, a style) renders it whole."""
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.content import Content
 
@@ -29,15 +30,21 @@ def shown(widget: QuietStatic) -> list[list[tuple[str, object]]]:
             for y in range(widget.size.height)]
 
 
-async def test_changed_lines_render_alone_and_match_a_full_render(monkeypatch):
-    calls: list[bool] = []
+@pytest.fixture
+def calls(monkeypatch) -> list[bool]:
+    """Whether each render of changed lines took the quiet path (compat.render_lines_again)."""
+    taken: list[bool] = []
     again = compat.render_lines_again
 
     def spy(widget, dirty, text):
-        calls.append(done := again(widget, dirty, text))
+        taken.append(done := again(widget, dirty, text))
         return done
 
     monkeypatch.setattr(compat, "render_lines_again", spy)
+    return taken
+
+
+async def test_changed_lines_render_alone_and_match_a_full_render(calls):
     app = Pane()
     async with app.run_test() as pilot:
         pane = app.query_one(QuietStatic)
@@ -55,7 +62,7 @@ async def test_changed_lines_render_alone_and_match_a_full_render(monkeypatch):
         assert calls == [True]  # the whole refresh did not take the quiet path
 
 
-async def test_a_style_change_on_the_same_text_is_rendered(monkeypatch):
+async def test_a_style_change_on_the_same_text_is_rendered():
     app = Pane()
     async with app.run_test() as pilot:
         pane = app.query_one(QuietStatic)
@@ -69,15 +76,7 @@ async def test_a_style_change_on_the_same_text_is_rendered(monkeypatch):
         assert shown(pane) == partial
 
 
-async def test_a_new_shape_or_a_pending_full_render_renders_everything(monkeypatch):
-    calls: list[bool] = []
-    again = compat.render_lines_again
-
-    def spy(widget, dirty, text):
-        calls.append(done := again(widget, dirty, text))
-        return done
-
-    monkeypatch.setattr(compat, "render_lines_again", spy)
+async def test_a_new_shape_or_a_pending_full_render_renders_everything(calls):
     app = Pane()
     async with app.run_test() as pilot:
         pane = app.query_one(QuietStatic)
