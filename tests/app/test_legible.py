@@ -177,11 +177,37 @@ async def test_on_a_small_terminal_notifications_stay_over_the_summary_pane(make
         assert len(shown) == 1 and "Report written" in str(shown[0].render())
         assert summary.contains_region(shown[0].region)
 
-        await pilot.resize_terminal(100, 30)
+        await pilot.resize_terminal(120, 40)  # (under 36 rows, one toast at a time: the newest)
         await settle(pilot)
         assert not screen.has_class("-small")
         shown = [t for t in shown_toasts(screen) if t.parent.display]
         assert len(shown) == 2 and all(t.region.y >= screen.timeline.region.y for t in shown)
+async def test_on_a_short_terminal_toasts_show_one_at_a_time(make_app):
+    """80×24: three notices at once would stack down over the newest rows; the newest shows
+    alone."""
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        for n in range(3):
+            app.notify(f"Notice {n}: long enough to wrap over two lines of a toast, surely",
+                       timeout=600)
+        await settle(pilot)
+        shown = [t for t in shown_toasts(screen) if t.parent.display]
+        assert len(shown) == 1 and "Notice 2" in str(shown[0].render())
+        timeline = screen.timeline.region
+        assert shown[0].region.bottom <= timeline.bottom - timeline.height // 2
+        app.clear_notifications()
+        app.notify("Notice 3", timeout=600)
+        app.notify("Notice 4", timeout=600)
+        await settle(pilot)
+        newest = [t for t in shown_toasts(screen) if t.parent.display]
+        assert ["Notice 4" in str(t.render()) for t in newest] == [True]
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert len([t for t in shown_toasts(screen) if t.parent.display]) == 2
+
+
 async def test_with_a_short_log_notifications_sit_below_its_last_row(make_app, tmp_path):
     """A freshly declared incident's few rows are at the top of the timeline, where toasts
     usually sit: there they would hide the newest entries ("Already due" did, for a minute).
