@@ -22,7 +22,7 @@ from warroom.app import saving
 from warroom.app.app import WarroomApp
 from warroom.app.dialogs.chain import BrokenChainDialog
 from warroom.base.clock import FrozenClock
-from warroom.base.errors import StoreUnreachable
+from warroom.base.errors import StoreBusy, StoreUnreachable
 from warroom.core.domain import Warroom
 from warroom.demo import load_sample
 from warroom.store import Store
@@ -36,11 +36,13 @@ WAYS = ["on-the-line", "off-the-line"]
 class Gate:
     """Warroom.verify waits until the test opens the gate (each call, counted)."""
 
-    def __init__(self, monkeypatch, *, unreachable_once: bool = False) -> None:
+    def __init__(self, monkeypatch, *, unreachable_once: bool = False,
+                 busy_once: bool = False) -> None:
         self.opened = threading.Event()
         self.started = threading.Event()
         self.calls = 0
         self.unreachable_once = unreachable_once
+        self.busy_once = busy_once
         original = Warroom.verify
 
         def gated(w: Warroom, ref: str):
@@ -48,6 +50,9 @@ class Gate:
             self.started.set()
             # A bound for a broken test, not a synchronisation: the test opens the gate.
             self.opened.wait(timeout=120)
+            if self.busy_once:
+                self.busy_once = False
+                raise StoreBusy("the team database is busy (another process holds its lock)")
             if self.unreachable_once:
                 self.unreachable_once = False
                 exc = StoreUnreachable("team database unreachable (connection refused)")
@@ -304,6 +309,29 @@ async def test_a_check_that_cannot_reach_the_database_does_not_hold_saves(tmp_pa
             await _press(pilot, "n")
             assert _texts(db, ref) == [*before, "during the outage"]
             assert screen.entry_line.input.value == "after it"
+        finally:
+            gate.opened.set()
+
+
+async def test_a_check_that_finds_the_database_busy_runs_again_by_itself(tmp_path, monkeypatch):
+    """Busy is not an outage: nothing will say when the lock is free, so the check runs again
+    after a pause, and a save after that on a log that does not verify is asked about."""
+    monkeypatch.setattr(saving, "SLOW_SAVE_SECONDS", HELD)
+    monkeypatch.setattr(saving, "CHAIN_BUSY_RETRY_S", 0.01)
+    db = str(tmp_path / "team.db")
+    ref = _prepare(db, tampered=True)
+    gate = Gate(monkeypatch, busy_once=True)
+    app = WarroomApp(db=db, user="tester", ref=ref, clock=FrozenClock(NOW), prompts=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        try:
+            await _loaded_check_held(pilot, gate)
+            screen = app.screen
+            await _open_gate(pilot, gate)  # busy: then again soon, past the open gate
+            assert gate.calls >= 1  # (the retry may already be under way)
+            await _until(lambda: gate.calls == 2)  # the retry's timer (a real-time one)
+            await _open_gate(pilot, gate)
+            assert gate.calls == 2 and not screen.chain_unchecked
+            assert screen.chain_problem is not None
         finally:
             gate.opened.set()
 

@@ -42,6 +42,9 @@ BUSY_RETRY_SECONDS = 0.5
 """Pause between attempts to save an entry while another process holds the write lock."""
 SLOW_SAVE_SECONDS = 1.0
 """An entry not saved by then leaves the line (it waits, kept on disk); typing goes on."""
+CHAIN_BUSY_RETRY_S = 5.0
+"""The hash chain check found the database busy (another process held its lock throughout):
+it runs again after this long."""
 
 
 class Saving(_Screen):
@@ -86,13 +89,14 @@ class Saving(_Screen):
         """Verify the incident's chain off the event loop; warn if it does not hold."""
         ref = cast(str, self.ref)
         problem: str | None = None
-        unchecked = False
+        unchecked = busy = False
         try:
             found = self.app.open_warroom().verify(ref)
-        except (StoreUnreachable, StoreBusy):
-            # Not a broken chain: the database is away or full. Checked again once it is back
-            # (an outage must never make the first save ask about tampering).
-            unchecked = True
+        except (StoreUnreachable, StoreBusy) as exc:
+            # Not a broken chain: the database is away or busy. Checked again once it is back,
+            # or in a moment when it was only busy (an outage must never make the first save
+            # ask about tampering).
+            unchecked, busy = True, isinstance(exc, StoreBusy)
         except WarroomError as exc:
             problem = f"it could not be checked ({exc})"
         else:
@@ -100,18 +104,29 @@ class Saving(_Screen):
                 problem = (f"entry #{found.first_bad.seq}: {found.detail}" if found.first_bad
                            else found.detail)
         if not self._stopping.is_set():
-            self.app.call_from_thread(self._chain_verified, run, problem, unchecked)
+            self.app.call_from_thread(self._chain_verified, run, problem, unchecked, busy)
 
-    def _chain_verified(self, run: int, problem: str | None, unchecked: bool) -> None:
+    def _chain_verified(self, run: int, problem: str | None, unchecked: bool,
+                        busy: bool = False) -> None:
         if run != self._chain_run or self._stopping.is_set():
             return  # an older check's answer (a newer one runs), or the screen went
         self.chain_unchecked = unchecked
+        if busy:  # nobody says when a busy database is free again: ask it again soon
+            self.set_timer(CHAIN_BUSY_RETRY_S, lambda: self._recheck_busy(run))
         if problem is not None:
             self._chain_broken(problem)  # (its banner replaces "checking")
         elif not unchecked and self._held_saves:
             self.clear_status()  # "checking the hash chain" is over
         self.chain_checked = True
         self._release_saves()
+
+    def _recheck_busy(self, run: int) -> None:
+        """The check found the database busy: run it again, unless another has run since or
+        the database has gone away meanwhile (then it runs when it is back)."""
+        if (run == self._chain_run and self.chain_unchecked and not self._stopping.is_set()
+                and getattr(self, "_outage_since", None) is None):
+            self.chain_unchecked = False
+            self._check_chain()
 
     def _chain_unreachable(self) -> None:
         """The team database is away (the follower, or the loader, says so): saves waiting for
