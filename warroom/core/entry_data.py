@@ -255,7 +255,9 @@ def readable(entry: Entry) -> Entry:
     otherwise a ``system`` stand-in that says it is damaged and why, with its text cleaned (its
     hash is kept, so ``verify`` still judges the row itself)."""
     try:
-        entry.occurred, entry.recorded  # noqa: B018 - both must parse
+        entry.occurred  # noqa: B018 - both times must parse (the same one parses once)
+        if entry.recorded_at != entry.occurred_at:
+            entry.recorded  # noqa: B018
         bad = (data_problem(entry.kind, entry.data) if entry.kind in KINDS
                else f"unknown kind {str(entry.kind)[:40]!r}")
         if bad is None and not (isinstance(entry.text, str) and isinstance(entry.author, str)):

@@ -107,16 +107,16 @@ class IncidentState:
             return  # already folded in (the change feed may repeat itself)
         if not checked:
             entry = readable(entry)  # a wrong-shaped row is folded in as a damaged system entry
-        if is_damaged(entry):
+        kind = entry.kind
+        if kind == "system" and is_damaged(entry):
             self.damaged.append(entry.seq)
         self.last_seq = entry.seq
         self.entry_count += 1
         at = entry.occurred
         self.last_entry_at = at
-        data = entry.data
-        handler = getattr(self, f"_on_{entry.kind}", None)
+        handler = _HANDLERS.get(kind)
         if handler is not None:
-            handler(entry, at, data)
+            handler(self, entry, at, entry.data)
 
     def _on_declared(self, entry: Entry, at: datetime, data: dict) -> None:
         self.title = data.get("title", entry.text)
@@ -304,3 +304,8 @@ def project(ref: str, entries: Iterable[Entry]) -> IncidentState:
     for entry in entries:
         state.apply(entry)
     return state
+
+
+_HANDLERS = {name[len("_on_"):]: handler for name, handler in vars(IncidentState).items()
+             if name.startswith("_on_")}
+"""``IncidentState._on_<kind>`` by kind: what :meth:`IncidentState.apply` calls for each entry."""

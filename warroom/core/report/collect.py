@@ -18,6 +18,12 @@ from warroom.core.report.templates import LABEL_KINDS, LABEL_RE
 from warroom.core.report.times import Zone, canonical, stamp
 from warroom.core.state import IncidentState
 
+# The kinds a row shows other than by their text (see Walker.display).
+_SHOWN_OTHERWISE = frozenset({"declared", "severity", "status", "comms", "action", "followup",
+                              "done", "ticket", "escalation", "amend", "impact"})
+# The kinds Walker._collect keeps something of.
+_COLLECTED = frozenset({"decision", "change", "result", "attachment", "ticket", "escalation",
+                        "role", "status", "public", "action", "followup", "amend"})
 IMPACT_NAMES = {"started": "Impact started", "detected": "Detected", "mitigated": "Mitigated"}
 
 
@@ -67,7 +73,11 @@ class Walker:
         self.sections = sections
         self.out = Collected(IncidentState(ref=ref))
         self.want_timeline = "timeline" in sections and not public
-        self.escaped: dict[str, str] = {}  # authors and kinds repeat: escape each once
+        # What repeats from row to row, made once: the time cells of each minute, each
+        # author (with who really wrote it) and each kind, escaped.
+        self.minutes: dict[str, tuple[str, str, str]] = {}
+        self.authors: dict[tuple[str, str], str] = {}
+        self.kinds: dict[str, str] = {}
 
     def feed(self, entry: Entry) -> None:
         out = self.out
@@ -80,8 +90,34 @@ class Walker:
         state.apply(entry, checked=True)  # render_report reads each entry through readable()
         out.last = entry
         at = state.last_entry_at
+        out.names[entry.author] = None
+        if kind in _COLLECTED:  # (most entries are notes: one test, not ten)
+            self._collect(entry, kind, data)
+        if out.first_event is None and kind in ("note", "result", "change"):
+            out.first_event = entry
+        if kind in LABEL_KINDS or kind == "amend":
+            if LABEL_RE.match(entry.text):
+                out.labelled.append(entry)
+        if not self.want_timeline or kind == "amend":
+            return
+        stored = canonical(entry.occurred_at)
+        cells = self.minutes.get(stored[:16])
+        if cells is None:
+            cells = self._minute(stored, at)
+        who = self.authors.get((entry.author, entry.db_role))
+        if who is None:
+            who = self._author(entry)
+        ss = stored[17:19]
+        # "| <UTC> | <local> | <seq> | <kind> | <author> | ", from pieces kept per minute,
+        # author and kind (a report writes 100,000 of these).
+        out.timeline.append((stored, entry.seq,
+                             f"{cells[0]}{ss}{cells[1]}{ss if cells[1] else ''}{cells[2]}{entry.seq} | "
+                             f"{self.kinds.get(kind) or self.kinds.setdefault(kind, md(kind))} | {who} | ",
+                             entry.text if kind not in _SHOWN_OTHERWISE else self.display(entry)))
+
+    def _collect(self, entry: Entry, kind: str, data: dict) -> None:
+        out = self.out
         names = out.names
-        names[entry.author] = None
         if kind == "decision":
             out.decisions.append(entry)
         elif kind == "change":
@@ -105,25 +141,27 @@ class Walker:
             out.public = entry
         elif kind in ("action", "followup", "amend") and data.get("owner"):
             names[str(data["owner"])] = None
-        if out.first_event is None and kind in ("note", "result", "change"):
-            out.first_event = entry
-        if kind in LABEL_KINDS or kind == "amend":
-            if LABEL_RE.match(entry.text):
-                out.labelled.append(entry)
-        if not self.want_timeline or kind == "amend":
-            return
-        occurred = stamp(entry.occurred_at)
-        author = self.escaped.get(entry.author) or self.escaped.setdefault(entry.author, md(entry.author))
+
+    def _minute(self, stored: str, at: datetime | None) -> tuple[str, str, str]:
+        """The row's time cells for one minute, split where its seconds go: "| 2026-11-22
+        14:02:", then (with a local column) " | 2026-11-22 14:02:" and " GMT | ", else "" and
+        " | " (zone offsets are whole minutes, so the seconds carry over)."""
+        utc = f"| {stamp(stored)[:16]}:"
+        if self.zone is None or at is None:
+            cells = (utc, "", " | ")
+        else:
+            local = self.zone.show_stored(stored, at)  # "2026-11-22 14:02:05 GMT"
+            cells = (utc, f" | {local[:17]}", f"{local[19:]} | ")
+        self.minutes[stored[:16]] = cells
+        return cells
+
+    def _author(self, entry: Entry) -> str:
+        shown = md(entry.author)
         writer = "" if self.public else entry.written_by_other()
         if writer:  # --as is self-declared: the database's record beside it
-            author += " " + md(f"(written by {writer})")
-        kind_md = self.escaped.get(kind) or self.escaped.setdefault(kind, md(kind))
-        stored = canonical(entry.occurred_at)
-        local = ""
-        if self.zone is not None and at is not None:
-            local = f" {self.zone.show_stored(stored, at)} |"
-        out.timeline.append((stored, entry.seq, f"| {occurred} |{local} {entry.seq} | {kind_md} | {author} | ",
-                             self.display(entry)))
+            shown += " " + md(f"(written by {writer})")
+        self.authors[(entry.author, entry.db_role)] = shown
+        return shown
 
     # What a row says about an entry. The scribe's own kinds show their text as typed; the
     # entries the app writes show what changed, since their text alone may be just a reason.

@@ -29,7 +29,7 @@ import unicodedata
 from html.entities import html5
 from typing import Any, Iterable, Sequence
 
-from warroom.core.text import sanitize
+from warroom.core.text import is_clean, sanitize
 
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _WHITESPACE = frozenset(" \t\n\x0b\x0c\r")
@@ -194,7 +194,7 @@ def md(text: Any) -> str:
 
 
 def _md(text: str) -> str:
-    if not text.isprintable():  # only then can there be a control character or a line break
+    if not text.isprintable() and not is_clean(text):  # (line breaks and tabs are not dirt)
         text = sanitize(text)
     if text[:1].isspace() or text[-1:].isspace():
         text = text.strip()  # leading spaces could make an indented code block
