@@ -814,6 +814,10 @@ def _evidence_commands(command) -> None:
                           "could not be reached (or deliver them now with --flush)")
     p.add_argument("--flush", action="store_true",
                    help="deliver them now (any warroom that reaches the database does too)")
+    p.add_argument("--drop", action="append", metavar="UID", default=[],
+                   help="take this entry out of the outbox for good (its uid as listed, or "
+                        "the start of it); each is printed on stdout as a JSON line first, "
+                        "so its text can be logged again elsewhere. Repeatable")
 
 
 def _queue_option(p: argparse.ArgumentParser) -> None:
@@ -975,6 +979,21 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     """The local outbox: what waits for which database; ``--flush`` delivers it now."""
     from warroom.core.domain import Warroom
 
+    if args.drop:
+        if args.flush:
+            raise UsageError("--drop and --flush go separately")
+        dropped = Warroom.outbox_drop(args.drop)
+        for item in dropped:
+            d = item.draft
+            print(json.dumps({"db": item.db, "incident": item.ref, "uid": d.uid,
+                              "kind": d.kind, "author": d.author, "occurred_at": d.occurred_at,
+                              "text": d.text, "data": d.data, "amends": d.amends,
+                              "files": [f.name for f in item.files]}, ensure_ascii=False))
+        count = len(dropped)
+        print(f"warroom: took {count} {'entry' if count == 1 else 'entries'} out of the outbox "
+              f"(printed on stdout); {'it' if count == 1 else 'they'} will not be delivered",
+              file=sys.stderr)
+        return 0
     if args.flush:
         db, user = _settings(args)
         if "://" in db and not db.startswith("sqlite"):
@@ -998,8 +1017,8 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         when = datetime.fromtimestamp(item.queued_at, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
         text = " ".join(item.draft.text.split())[:60]
         state = f" [{item.problem}]" if item.problem else ""
-        print(f"{when}  {item.ref}  {item.draft.kind:<10} {item.draft.author}: {text}  "
-              f"({item.db}){state}")
+        print(f"{when}  {item.draft.uid[:12]}  {item.ref}  {item.draft.kind:<10} "
+              f"{item.draft.author}: {text}  ({item.db}){state}")
     return 0
 
 

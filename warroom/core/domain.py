@@ -213,6 +213,18 @@ class Warroom:
 
         return Outbox().waiting(db_key(db) if db and "://" in db else None)
 
+    @staticmethod
+    def outbox_drop(uids: list[str]) -> list[Any]:
+        """Take entries out of this user's local outbox for good (each named by its uid or a
+        unique start of one), all or none; returns them as they were. ``NotFound`` names one
+        that matches no entry, or more than one."""
+        from warroom.store.outbox import Outbox
+
+        try:
+            return Outbox().drop(uids)
+        except LookupError as exc:
+            raise NotFound(str(exc.args[0])) from None
+
     def outbox_count(self) -> int:
         """Entries for this database still waiting in the local outbox."""
         outbox = self.store.outbox

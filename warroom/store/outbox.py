@@ -75,6 +75,10 @@ class Waiting:
     there): such an entry stays, listed, and blocks nothing."""
 
 
+MIN_UID_PREFIX = 8
+"""The shortest start of a uid that ``warroom outbox --drop`` takes."""
+
+
 def outbox_path() -> Path:
     from warroom.locations import data_dir
 
@@ -210,6 +214,38 @@ class Outbox:
         with self._lock:
             self._db().execute("UPDATE waiting SET problem = ? WHERE id = ?",
                                (problem or "refused", item.id))
+
+    def drop(self, uids: list[str]) -> list[Waiting]:
+        """Take entries out of the outbox for good, named by uid or a unique start of one
+        (at least :data:`MIN_UID_PREFIX` characters), all or none; returns them as they
+        were, for the caller to show. ``LookupError`` (its message one line) names the first
+        that matches no entry, or more than one."""
+        items = self.waiting()
+        chosen: dict[int, Waiting] = {}
+        for given in uids:
+            key = given.strip().lower()
+            if len(key) < MIN_UID_PREFIX:
+                raise LookupError(f"{given!r}: give at least {MIN_UID_PREFIX} characters of "
+                                  "the entry's uid (warroom outbox lists them)")
+            found = [i for i in items if i.draft.uid.lower().startswith(key)]
+            if not found:
+                raise LookupError(f"{given!r}: no entry in the outbox has that uid")
+            if len(found) > 1:
+                raise LookupError(f"{given!r}: {len(found)} entries in the outbox have uids "
+                                  "starting so; give more of it")
+            chosen[found[0].id] = found[0]
+        with self._lock:
+            conn = self._db()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for item in chosen.values():
+                    conn.execute("DELETE FROM waiting WHERE id = ?", (item.id,))
+                    conn.execute("DELETE FROM files WHERE uid = ?", (item.draft.uid,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return sorted(chosen.values(), key=lambda item: item.id)
 
     # ------------------------------------------------------------------ incidents seen
     def remember(self, db: str, ref: str, id_: int, number: int | None, profile: str,
